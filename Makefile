@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint typecheck schema schema-check check clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Serve GraphQL on http://127.0.0.1:8000/graphql with an in-process worker (SQLite + embedded Redis).
+run: $(STAMP)
+	$(BIN)/loyalty run
+
+## The whole suite on SQLite, then on PostgreSQL (skipped off CI when no server answers).
+test: $(STAMP)
+	$(BIN)/python -m pytest --db sqlite
+	$(BIN)/python -m pytest --db postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest --db sqlite
+
+test-postgres: $(STAMP)
+	$(BIN)/python -m pytest --db postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+schema: $(STAMP)
+	$(BIN)/loyalty export-schema > schema.graphql
+
+schema-check: $(STAMP)
+	$(BIN)/loyalty export-schema | diff -u schema.graphql - || (echo "schema.graphql is stale: run 'make schema'" && exit 1)
+
+check: lint typecheck schema-check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

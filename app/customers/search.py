@@ -1,0 +1,107 @@
+"""Turning a free-text search and a `where` filter into indexed conditions.
+
+The term is classified first so each query touches one or two indexes, not an OR over every
+column: an email goes to the email index, a phone (any format) to the phone index, a UUID to
+the primary key, anything else to the name-prefix indexes. External references are exact and
+may look like anything, so every branch also tries them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from app.core.identifiers import (
+    InvalidIdentifier,
+    looks_like_email,
+    looks_like_phone,
+    name_key,
+    normalize_email,
+    normalize_phone,
+)
+from app.core.ids import try_parse_id
+from app.models.customer import Customer, SmsState
+
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    loyalty_enrolled: bool | None = None
+    email_opt_in: bool | None = None
+    sms_state: SmsState | None = None
+    signup_form_id: uuid.UUID | None = None
+    favorite_store_id: uuid.UUID | None = None
+    country: str | None = None
+    city: str | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+    has_email: bool | None = None
+    has_phone: bool | None = None
+
+
+def apply_filter(query: QuerySet[Customer], where: CustomerFilter) -> QuerySet[Customer]:
+    conditions: dict[str, object] = {}
+    if where.loyalty_enrolled is not None:
+        conditions["loyalty_enrolled"] = where.loyalty_enrolled
+    if where.email_opt_in is not None:
+        conditions["email_opt_in"] = where.email_opt_in
+    if where.sms_state is not None:
+        conditions["sms_state"] = where.sms_state
+    if where.signup_form_id is not None:
+        conditions["signup_form_id"] = where.signup_form_id
+    if where.favorite_store_id is not None:
+        conditions["favorite_store_id"] = where.favorite_store_id
+    if where.country is not None:
+        conditions["country"] = where.country.strip().upper()
+    if where.city is not None:
+        conditions["city__iexact"] = where.city.strip()
+    if where.created_after is not None:
+        conditions["created_at__gte"] = where.created_after
+    if where.created_before is not None:
+        conditions["created_at__lt"] = where.created_before
+    if where.has_email is not None:
+        conditions["email__isnull"] = not where.has_email
+    if where.has_phone is not None:
+        conditions["phone__isnull"] = not where.has_phone
+    return query.filter(**conditions) if conditions else query
+
+
+def search_condition(term: str, default_region: str) -> Q:
+    text = term.strip()[:MAX_SEARCH_LENGTH]
+    by_reference = Q(external_reference=text)
+    if looks_like_email(text):
+        try:
+            return Q(email=normalize_email(text)) | by_reference
+        except InvalidIdentifier:
+            return by_reference
+    parsed_id = try_parse_id(text)
+    if parsed_id is not None:
+        return Q(id=parsed_id) | by_reference
+    if looks_like_phone(text):
+        try:
+            return Q(phone=normalize_phone(text, default_region)) | by_reference
+        except InvalidIdentifier:
+            return by_reference
+    tokens = name_key(text).split(" ")
+    if len(tokens) == 1:
+        prefix = tokens[0]
+        return Q(first_name_key__startswith=prefix) | Q(last_name_key__startswith=prefix) | (
+            by_reference
+        )
+    first, last = tokens[0], " ".join(tokens[1:])
+    return (
+        Q(first_name_key__startswith=first, last_name_key__startswith=last)
+        | Q(first_name_key=" ".join(tokens[:-1]), last_name_key__startswith=tokens[-1])
+        | by_reference
+    )
+
+
+def apply_search(query: QuerySet[Customer], term: str, default_region: str) -> QuerySet[Customer]:
+    if not term.strip():
+        return query
+    return query.filter(search_condition(term, default_region))

@@ -1,0 +1,363 @@
+"""Customer rules: create, update, find-or-create, archive, and the lists staff read.
+
+Every function takes the authenticated principal and scopes by its organization.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.audit import service as audit
+from app.auth.permissions import Operation
+from app.auth.principal import Principal, PrincipalKind
+from app.core.clock import utcnow
+from app.core.errors import DomainError, FieldError, ValidationFailed
+from app.core.pagination import Page, PageRequest
+from app.core.unset import UNSET
+from app.customers import lookup
+from app.customers.errors import CustomerErrorCode as Code
+from app.customers.favorite_store import may_replace
+from app.customers.fields import CustomerInput, Normalized, normalize
+from app.customers.search import CustomerFilter, apply_filter, apply_search
+from app.models.audit import AuditAction
+from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
+from app.models.customer import Customer, CustomerStatus, SmsState
+from app.models.organization import Organization, SignupForm, Store
+
+MAX_ARCHIVE_REASON = 500
+
+_UNIQUE_FIELDS: tuple[tuple[str, str, Code], ...] = (
+    ("email", "email", Code.DUPLICATE_EMAIL),
+    ("phone", "phone", Code.DUPLICATE_PHONE),
+    ("external_reference", "externalReference", Code.DUPLICATE_EXTERNAL_REFERENCE),
+)
+
+
+class TraitsMode(StrEnum):
+    MERGE = "MERGE"
+    REPLACE = "REPLACE"
+
+
+@dataclass(frozen=True)
+class FindOrCreateResult:
+    customer: Customer
+    created: bool
+
+
+def _consent_source(principal: Principal) -> ConsentSource:
+    return ConsentSource.STAFF if principal.kind is PrincipalKind.STAFF else ConsentSource.API
+
+
+async def _region(principal: Principal) -> str:
+    region = await Organization.filter(id=principal.organization_id).values_list(
+        "default_region", flat=True
+    )
+    return str(region[0]) if region else "US"
+
+
+async def _normalized(principal: Principal, data: CustomerInput) -> Normalized:
+    out = normalize(data, await _region(principal), utcnow().date())
+    org_id = principal.organization_id
+    form_id = out.values.get("signup_form_id")
+    if form_id is not None and not await SignupForm.exists(id=form_id, organization_id=org_id):
+        out.error(Code.SIGNUP_FORM_NOT_FOUND, "No such signup form.", "signupFormId")
+    choice = data.favorite_store
+    if choice is not UNSET and choice is not None:
+        if not await Store.exists(id=choice.store_id, organization_id=org_id):
+            out.error(Code.STORE_NOT_FOUND, "No such store.", "favoriteStore")
+    return out
+
+
+async def _check_unique(
+    principal: Principal, values: dict[str, Any], exclude_id: uuid.UUID | None
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for column, field_name, code in _UNIQUE_FIELDS:
+        value = values.get(column)
+        if value is None:
+            continue
+        query = lookup.scoped(principal).filter(**{column: value})
+        if exclude_id is not None:
+            query = query.exclude(id=exclude_id)
+        if await query.exists():
+            errors.append(
+                FieldError(code, f"Another customer already has this {field_name}.", field_name)
+            )
+    return errors
+
+
+def _apply_favorite_store(customer: Customer, data: CustomerInput) -> None:
+    choice = data.favorite_store
+    if choice is UNSET:
+        return
+    if choice is None:
+        customer.favorite_store_id = None
+        customer.favorite_store_source = None
+        return
+    if not may_replace(customer.favorite_store_source, choice.source):
+        raise DomainError(
+            Code.LOWER_PRECEDENCE_SOURCE,
+            "The current favorite store comes from a source of higher precedence.",
+            "favoriteStore",
+        )
+    customer.favorite_store_id = choice.store_id
+    customer.favorite_store_source = choice.source
+
+
+def _apply_consent(
+    principal: Principal, customer: Customer, data: CustomerInput
+) -> list[tuple[ConsentChannel, str]]:
+    """Set consent columns; returns the changes to record as evidence."""
+    changes: list[tuple[ConsentChannel, str]] = []
+    if data.email_opt_in is not UNSET and data.email_opt_in != customer.email_opt_in:
+        if data.email_opt_in and not customer.email:
+            raise DomainError(
+                Code.CONSENT_NEEDS_CONTACT, "Email opt-in needs an email address.", "emailOptIn"
+            )
+        customer.email_opt_in = data.email_opt_in
+        changes.append(
+            (ConsentChannel.EMAIL, "SUBSCRIBED" if data.email_opt_in else "UNSUBSCRIBED")
+        )
+    if data.sms_opt_in is not UNSET:
+        if data.sms_opt_in:
+            if not customer.phone:
+                raise DomainError(
+                    Code.CONSENT_NEEDS_CONTACT, "SMS opt-in needs a phone number.", "smsOptIn"
+                )
+            # Double opt-in: nobody but the shopper's own YES makes it SUBSCRIBED.
+            if customer.sms_state not in (SmsState.SUBSCRIBED, SmsState.PENDING):
+                customer.sms_state = SmsState.PENDING
+                changes.append((ConsentChannel.SMS, SmsState.PENDING.value))
+        elif customer.sms_state in (SmsState.SUBSCRIBED, SmsState.PENDING):
+            customer.sms_state = SmsState.UNSUBSCRIBED
+            changes.append((ConsentChannel.SMS, SmsState.UNSUBSCRIBED.value))
+    if customer.email is None and customer.email_opt_in:
+        customer.email_opt_in = False
+        changes.append((ConsentChannel.EMAIL, "UNSUBSCRIBED"))
+    return changes
+
+
+async def _record_consent(
+    principal: Principal,
+    customer: Customer,
+    changes: list[tuple[ConsentChannel, str]],
+    conn: BaseDBAsyncClient,
+) -> None:
+    for channel, state in changes:
+        await ConsentEvent.create(
+            organization_id=principal.organization_id,
+            customer_id=customer.id,
+            channel=channel,
+            state=state,
+            source=_consent_source(principal),
+            using_db=conn,
+        )
+
+
+async def _save(
+    principal: Principal,
+    customer: Customer,
+    values: dict[str, Any],
+    data: CustomerInput,
+    *,
+    creating: bool,
+) -> Customer:
+    errors = await _check_unique(principal, values, None if creating else customer.id)
+    if errors:
+        raise ValidationFailed(errors)
+    for key, value in values.items():
+        setattr(customer, key, value)
+    _apply_favorite_store(customer, data)
+    changes = _apply_consent(principal, customer, data)
+    try:
+        async with in_transaction() as conn:
+            await customer.save(using_db=conn, force_create=creating)
+            await _record_consent(principal, customer, changes, conn)
+    except IntegrityError:
+        # Lost a race with a concurrent write of the same identifier: say which one.
+        errors = await _check_unique(principal, values, None if creating else customer.id)
+        if errors:
+            raise ValidationFailed(errors) from None
+        raise
+    return customer
+
+
+async def create_customer(principal: Principal, data: CustomerInput) -> Customer:
+    principal.require(Operation.CUSTOMER_WRITE)
+    out = await _normalized(principal, data)
+    if out.errors:
+        raise ValidationFailed(out.errors)
+    if data.traits is UNSET:
+        out.values["traits"] = {}
+    customer = Customer(organization_id=principal.organization_id)
+    return await _save(principal, customer, out.values, data, creating=True)
+
+
+async def _editable(principal: Principal, customer_id: uuid.UUID) -> Customer:
+    customer = await lookup.visible(principal, include_archived=True).get_or_none(id=customer_id)
+    if customer is None:
+        raise DomainError(Code.NOT_FOUND, "No such customer.", "id")
+    return customer
+
+
+async def update_customer(
+    principal: Principal,
+    customer_id: uuid.UUID,
+    data: CustomerInput,
+    traits_mode: TraitsMode = TraitsMode.MERGE,
+) -> Customer:
+    principal.require(Operation.CUSTOMER_WRITE)
+    customer = await _editable(principal, customer_id)
+    out = await _normalized(principal, data)
+    if out.errors:
+        raise ValidationFailed(out.errors)
+    if "traits" in out.values and traits_mode is TraitsMode.MERGE:
+        merged = dict(customer.traits or {})
+        for key, value in out.values["traits"].items():
+            # In MERGE mode a null removes the trait, as in JSON Merge Patch (RFC 7396).
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        out.values["traits"] = merged
+    return await _save(principal, customer, out.values, data, creating=False)
+
+
+async def find_or_create(
+    principal: Principal, external_reference: str, data: CustomerInput
+) -> FindOrCreateResult:
+    """The integration entry point: the merchant's own id finds the customer or makes one."""
+    principal.require(Operation.CUSTOMER_WRITE)
+    reference = external_reference.strip()
+    if not reference:
+        raise DomainError(Code.REQUIRED, "External reference is required.", "externalReference")
+    existing = await lookup.by_identifier(principal, external_reference=reference)
+    if existing is not None:
+        return FindOrCreateResult(existing, created=False)
+    data.external_reference = reference
+    try:
+        return FindOrCreateResult(await create_customer(principal, data), created=True)
+    except ValidationFailed as exc:
+        # A concurrent call created it between our lookup and insert: that one wins.
+        if any(e.code is Code.DUPLICATE_EXTERNAL_REFERENCE for e in exc.errors):
+            winner = await lookup.by_identifier(principal, external_reference=reference)
+            if winner is not None:
+                return FindOrCreateResult(winner, created=False)
+        raise
+
+
+async def archive_customer(principal: Principal, customer_id: uuid.UUID, reason: str) -> Customer:
+    principal.require(Operation.CUSTOMER_ARCHIVE)
+    text = " ".join(reason.split())
+    if not text:
+        raise DomainError(Code.REQUIRED, "Give a reason for archiving.", "reason")
+    if len(text) > MAX_ARCHIVE_REASON:
+        raise DomainError(Code.INVALID, "The reason is longer than 500 characters.", "reason")
+    customer = await _editable(principal, customer_id)
+    if customer.status is CustomerStatus.ARCHIVED:
+        raise DomainError(Code.ALREADY_ARCHIVED, "The customer is already archived.", "id")
+    async with in_transaction() as conn:
+        customer.status = CustomerStatus.ARCHIVED
+        customer.archived_at = utcnow()
+        customer.archive_reason = text
+        await customer.save(
+            update_fields=["status", "archived_at", "archive_reason", "updated_at"],
+            using_db=conn,
+        )
+        await audit.record(
+            principal,
+            AuditAction.CUSTOMER_ARCHIVED,
+            "customer",
+            customer.id,
+            {"reason": text},
+            using_db=conn,
+        )
+    return customer
+
+
+async def unarchive_customer(principal: Principal, customer_id: uuid.UUID) -> Customer:
+    principal.require(Operation.CUSTOMER_ARCHIVE)
+    customer = await _editable(principal, customer_id)
+    if customer.status is not CustomerStatus.ARCHIVED:
+        raise DomainError(Code.NOT_ARCHIVED, "The customer is not archived.", "id")
+    async with in_transaction() as conn:
+        customer.status = CustomerStatus.ACTIVE
+        customer.archived_at = None
+        customer.archive_reason = None
+        await customer.save(
+            update_fields=["status", "archived_at", "archive_reason", "updated_at"],
+            using_db=conn,
+        )
+        await audit.record(
+            principal, AuditAction.CUSTOMER_UNARCHIVED, "customer", customer.id, using_db=conn
+        )
+    return customer
+
+
+async def get_customer(
+    principal: Principal,
+    *,
+    customer_id: uuid.UUID | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    external_reference: str | None = None,
+) -> Customer | None:
+    """Direct lookup by exactly one key; identifiers are normalized as on write."""
+    principal.require(Operation.CUSTOMER_READ)
+    given = [k for k in (customer_id, email, phone, external_reference) if k is not None]
+    if len(given) != 1:
+        raise DomainError(Code.INVALID, "Give exactly one of id, email, phone, externalReference.")
+    if customer_id is not None:
+        return await lookup.by_id(principal, customer_id)
+    out = normalize(
+        CustomerInput(
+            email=UNSET if email is None else email,
+            phone=UNSET if phone is None else phone,
+        ),
+        await _region(principal),
+        utcnow().date(),
+    )
+    if out.errors:
+        raise ValidationFailed(out.errors)
+    return await lookup.by_identifier(
+        principal,
+        email=out.values.get("email"),
+        phone=out.values.get("phone"),
+        external_reference=external_reference.strip() if external_reference else None,
+    )
+
+
+async def list_customers(
+    principal: Principal,
+    page: PageRequest,
+    *,
+    search: str | None = None,
+    where: CustomerFilter | None = None,
+    include_archived: bool = False,
+) -> Page[Customer]:
+    principal.require(Operation.CUSTOMER_READ)
+    query = lookup.visible(principal, include_archived)
+    if where is not None:
+        query = apply_filter(query, where)
+    if search:
+        query = apply_search(query, search, await _region(principal))
+    if page.after is not None:
+        query = query.filter(id__gt=page.after)
+    rows = await query.order_by("id").limit(page.first + 1)
+    return Page.from_overfetch(rows, page)
+
+
+async def list_archived(principal: Principal, page: PageRequest) -> Page[Customer]:
+    principal.require(Operation.CUSTOMER_READ)
+    query = lookup.scoped(principal).filter(status=CustomerStatus.ARCHIVED)
+    if page.after is not None:
+        query = query.filter(id__gt=page.after)
+    rows = await query.order_by("id").limit(page.first + 1)
+    return Page.from_overfetch(rows, page)

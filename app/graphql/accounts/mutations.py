@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import strawberry
+
+from app.auth import service
+from app.core.errors import DomainError
+from app.core.ids import parse_id
+from app.graphql.accounts.types import ApiKeyType, StaffType
+from app.graphql.context import Context
+from app.graphql.enums import ApiKeyScope, Role
+from app.graphql.errors import AccountError, account_errors
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
+    expires_in: int | None
+    staff: StaffType | None
+    errors: list[AccountError]
+
+
+@strawberry.type
+class LogoutPayload:
+    errors: list[AccountError]
+
+
+@strawberry.type
+class StaffPayload:
+    staff: StaffType | None
+    errors: list[AccountError]
+
+
+@strawberry.type
+class ApiKeyCreatePayload:
+    key: str | None = strawberry.field(description="Shown once: only a hash is kept.")
+    api_key: ApiKeyType | None
+    errors: list[AccountError]
+
+
+@strawberry.type
+class ApiKeyPayload:
+    api_key: ApiKeyType | None
+    errors: list[AccountError]
+
+
+@strawberry.input
+class StaffCreateInput:
+    email: str
+    name: str = ""
+    role: Role
+    password: str
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation(description="Staff sign-in with email and password.")
+    async def login(self, info: Info, email: str, password: str) -> LoginPayload:
+        try:
+            issued = await service.login(email, password, info.context.settings.token_ttl_seconds)
+        except DomainError as exc:
+            return LoginPayload(token=None, expires_in=None, staff=None, errors=account_errors(exc))
+        return LoginPayload(
+            token=issued.token,
+            expires_in=issued.expires_in,
+            staff=StaffType.from_model(issued.staff),
+            errors=[],
+        )
+
+    @strawberry.mutation(description="Ends the session of the bearer token sent.")
+    async def logout(self, info: Info) -> LogoutPayload:
+        info.context.principal  # noqa: B018 - only a signed-in caller can sign out
+        if info.context.bearer:
+            await service.logout(info.context.bearer)
+        return LogoutPayload(errors=[])
+
+    @strawberry.mutation
+    async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffPayload:
+        principal = info.context.principal
+        try:
+            staff = await service.create_staff(
+                principal, input.email, input.name, input.role, input.password
+            )
+        except DomainError as exc:
+            return StaffPayload(staff=None, errors=account_errors(exc))
+        return StaffPayload(staff=StaffType.from_model(staff), errors=[])
+
+    @strawberry.mutation
+    async def staff_role_update(self, info: Info, id: strawberry.ID, role: Role) -> StaffPayload:
+        principal = info.context.principal
+        try:
+            staff = await service.change_role(principal, parse_id(id), role)
+        except DomainError as exc:
+            return StaffPayload(staff=None, errors=account_errors(exc))
+        return StaffPayload(staff=StaffType.from_model(staff), errors=[])
+
+    @strawberry.mutation(description="Deactivates a staff member and ends their sessions.")
+    async def staff_deactivate(self, info: Info, id: strawberry.ID) -> StaffPayload:
+        principal = info.context.principal
+        try:
+            staff = await service.deactivate_staff(principal, parse_id(id))
+        except DomainError as exc:
+            return StaffPayload(staff=None, errors=account_errors(exc))
+        return StaffPayload(staff=StaffType.from_model(staff), errors=[])
+
+    @strawberry.mutation
+    async def api_key_create(
+        self, info: Info, name: str, scopes: list[ApiKeyScope]
+    ) -> ApiKeyCreatePayload:
+        principal = info.context.principal
+        try:
+            issued = await service.create_api_key(principal, name, list(dict.fromkeys(scopes)))
+        except DomainError as exc:
+            return ApiKeyCreatePayload(key=None, api_key=None, errors=account_errors(exc))
+        return ApiKeyCreatePayload(
+            key=issued.key, api_key=ApiKeyType.from_model(issued.api_key), errors=[]
+        )
+
+    @strawberry.mutation
+    async def api_key_revoke(self, info: Info, id: strawberry.ID) -> ApiKeyPayload:
+        principal = info.context.principal
+        try:
+            key = await service.revoke_api_key(principal, parse_id(id))
+        except DomainError as exc:
+            return ApiKeyPayload(api_key=None, errors=account_errors(exc))
+        return ApiKeyPayload(api_key=ApiKeyType.from_model(key), errors=[])

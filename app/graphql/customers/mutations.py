@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import strawberry
+
+from app.core.errors import DomainError
+from app.core.ids import parse_id
+from app.customers import service
+from app.customers.service import TraitsMode
+from app.graphql.context import Context
+from app.graphql.customers.inputs import CustomerFieldsInput, to_service_input
+from app.graphql.customers.types import CustomerType
+from app.graphql.errors import CustomerError, customer_errors
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: CustomerType | None
+    errors: list[CustomerError]
+
+
+@strawberry.type
+class CustomerFindOrCreatePayload:
+    customer: CustomerType | None
+    created: bool
+    errors: list[CustomerError]
+
+
+def _ok(customer: object) -> CustomerPayload:
+    return CustomerPayload(customer=CustomerType.from_model(customer), errors=[])  # type: ignore[arg-type]
+
+
+def _failed(exc: DomainError) -> CustomerPayload:
+    return CustomerPayload(customer=None, errors=customer_errors(exc))
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation
+    async def customer_create(self, info: Info, input: CustomerFieldsInput) -> CustomerPayload:
+        principal = info.context.principal
+        try:
+            return _ok(await service.create_customer(principal, to_service_input(input)))
+        except DomainError as exc:
+            return _failed(exc)
+
+    @strawberry.mutation
+    async def customer_update(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: CustomerFieldsInput,
+        traits_mode: TraitsMode = TraitsMode.MERGE,
+    ) -> CustomerPayload:
+        principal = info.context.principal
+        try:
+            customer = await service.update_customer(
+                principal, parse_id(id), to_service_input(input), traits_mode
+            )
+        except DomainError as exc:
+            return _failed(exc)
+        return _ok(customer)
+
+    @strawberry.mutation(
+        description="Find the customer with this external reference, or create it from input."
+    )
+    async def customer_find_or_create(
+        self, info: Info, external_reference: str, input: CustomerFieldsInput | None = None
+    ) -> CustomerFindOrCreatePayload:
+        principal = info.context.principal
+        data = to_service_input(input or CustomerFieldsInput())
+        try:
+            result = await service.find_or_create(principal, external_reference, data)
+        except DomainError as exc:
+            return CustomerFindOrCreatePayload(
+                customer=None, created=False, errors=customer_errors(exc)
+            )
+        return CustomerFindOrCreatePayload(
+            customer=CustomerType.from_model(result.customer), created=result.created, errors=[]
+        )
+
+    @strawberry.mutation
+    async def customer_archive(self, info: Info, id: strawberry.ID, reason: str) -> CustomerPayload:
+        principal = info.context.principal
+        try:
+            return _ok(await service.archive_customer(principal, parse_id(id), reason))
+        except DomainError as exc:
+            return _failed(exc)
+
+    @strawberry.mutation
+    async def customer_unarchive(self, info: Info, id: strawberry.ID) -> CustomerPayload:
+        principal = info.context.principal
+        try:
+            return _ok(await service.unarchive_customer(principal, parse_id(id)))
+        except DomainError as exc:
+            return _failed(exc)

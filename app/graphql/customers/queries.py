@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import strawberry
+
+from app.core.errors import DomainError, InvalidArgument
+from app.core.ids import parse_id
+from app.core.pagination import PageRequest
+from app.customers import service
+from app.graphql.context import Context
+from app.graphql.customers.inputs import CustomerWhereInput
+from app.graphql.customers.types import ArchivedCustomer, CustomerType
+from app.graphql.pagination import Connection, build_connection
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(
+        description="One customer by exactly one key. Archived customers are found; a merged "
+        "one resolves to its survivor; erased ones are never found."
+    )
+    async def customer(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        external_reference: str | None = None,
+    ) -> CustomerType | None:
+        principal = info.context.principal
+        try:
+            found = await service.get_customer(
+                principal,
+                customer_id=parse_id(id, "id") if id is not None else None,
+                email=email,
+                phone=phone,
+                external_reference=external_reference,
+            )
+        except DomainError as exc:
+            raise InvalidArgument(exc.message) from None
+        return CustomerType.from_model(found) if found else None
+
+    @strawberry.field(
+        description="Customers by search term (email, phone in any format, id, external "
+        "reference, or name prefix) and filters. Archived customers only with includeArchived."
+    )
+    async def customers(
+        self,
+        info: Info,
+        search: str | None = None,
+        where: CustomerWhereInput | None = None,
+        include_archived: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CustomerType]:
+        principal = info.context.principal
+        page = await service.list_customers(
+            principal,
+            PageRequest.of(first, after),
+            search=search,
+            where=where.to_filter() if where else None,
+            include_archived=include_archived,
+        )
+        return build_connection(page, CustomerType.from_model)
+
+    @strawberry.field(description="Archived customers, each shown by one contact only.")
+    async def archived_customers(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ArchivedCustomer]:
+        page = await service.list_archived(info.context.principal, PageRequest.of(first, after))
+        return build_connection(page, ArchivedCustomer.from_model)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import strawberry
+
+from app.core.errors import DomainError
+from app.graphql.context import Context
+from app.graphql.enums import SignupChannel
+from app.graphql.errors import OrganizationError, organization_errors
+from app.graphql.organizations.types import OrganizationType, SignupFormType, StoreType
+from app.organizations import service
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class OrganizationPayload:
+    organization: OrganizationType | None
+    errors: list[OrganizationError]
+
+
+@strawberry.type
+class StorePayload:
+    store: StoreType | None
+    errors: list[OrganizationError]
+
+
+@strawberry.type
+class SignupFormPayload:
+    signup_form: SignupFormType | None
+    errors: list[OrganizationError]
+
+
+@strawberry.input
+class OrganizationUpdateInput:
+    name: str | None = None
+    default_region: str | None = None
+    timezone: str | None = None
+
+
+@strawberry.type
+class OrganizationMutations:
+    @strawberry.mutation
+    async def organization_update(
+        self, info: Info, input: OrganizationUpdateInput
+    ) -> OrganizationPayload:
+        principal = info.context.principal
+        try:
+            org = await service.update_organization(
+                principal,
+                name=input.name,
+                default_region=input.default_region,
+                timezone=input.timezone,
+            )
+        except DomainError as exc:
+            return OrganizationPayload(organization=None, errors=organization_errors(exc))
+        return OrganizationPayload(organization=OrganizationType.from_model(org), errors=[])
+
+    @strawberry.mutation
+    async def store_create(
+        self, info: Info, name: str, code: str, online: bool = False
+    ) -> StorePayload:
+        principal = info.context.principal
+        try:
+            store = await service.create_store(principal, name, code, online)
+        except DomainError as exc:
+            return StorePayload(store=None, errors=organization_errors(exc))
+        return StorePayload(store=StoreType.from_model(store), errors=[])
+
+    @strawberry.mutation
+    async def signup_form_create(
+        self, info: Info, name: str, channel: SignupChannel = SignupChannel.WEB
+    ) -> SignupFormPayload:
+        principal = info.context.principal
+        try:
+            form = await service.create_signup_form(principal, name, channel)
+        except DomainError as exc:
+            return SignupFormPayload(signup_form=None, errors=organization_errors(exc))
+        return SignupFormPayload(signup_form=SignupFormType.from_model(form), errors=[])

@@ -1,0 +1,57 @@
+"""Relay-style connections over the service layer's keyset pages."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
+
+import strawberry
+
+from app.core.pagination import Page, encode_cursor
+
+NodeT = TypeVar("NodeT")
+
+
+class HasId(Protocol):
+    id: Any
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+
+RowT = TypeVar("RowT", bound=HasId)
+
+
+def build_connection(page: Page[RowT], convert: Callable[[RowT], NodeT]) -> Connection[NodeT]:
+    edges = [Edge(cursor=encode_cursor(uuid.UUID(str(row.id))), node=convert(row)) for row in page.items]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

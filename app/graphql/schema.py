@@ -1,0 +1,84 @@
+"""The schema: root types composed from per-domain classes, and the request guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import strawberry
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from app.config import Settings
+from app.graphql.accounts.mutations import AccountMutations
+from app.graphql.accounts.queries import AccountQueries
+from app.graphql.audit.queries import AuditQueries
+from app.graphql.customers.mutations import CustomerMutations
+from app.graphql.customers.queries import CustomerQueries
+from app.graphql.errors import should_mask
+from app.graphql.organizations.mutations import OrganizationMutations
+from app.graphql.organizations.queries import OrganizationQueries
+
+
+@strawberry.type
+class Query(CustomerQueries, AccountQueries, OrganizationQueries, AuditQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(CustomerMutations, AccountMutations, OrganizationMutations):
+    pass
+
+
+class LoyaltySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry's default logs each error with its message and traceback; messages of
+        # database errors can carry personal data. `should_mask` logs the safe parts instead.
+        return
+
+
+@lru_cache(maxsize=8)
+def _limit_rules(
+    max_depth: int, max_aliases: int, introspection: bool
+) -> tuple[type[ASTValidationRule], ...]:
+    """Built once: the validation cache keys on these classes, so they must not change."""
+    rules: list[type[ASTValidationRule]] = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return tuple(rules)
+
+
+def build_schema(settings: Settings) -> LoyaltySchema:
+    rules = list(
+        _limit_rules(settings.max_query_depth, settings.max_aliases, settings.is_development)
+    )
+    max_tokens = settings.max_tokens
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: MaskErrors(should_mask_error=should_mask),
+    ]
+    return LoyaltySchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def schema_sdl() -> str:
+    """The SDL checked in as schema.graphql; independent of runtime settings."""
+    return strawberry.Schema(query=Query, mutation=Mutation).as_str() + "\n"

@@ -1,0 +1,131 @@
+"""The ASGI application: GraphQL, health and readiness, and the lifespan that owns resources."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from arq.connections import ArqRedis, create_pool
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from tortoise import connections
+
+from app.config import Settings
+from app.db import close_db, init_db
+from app.embedded_redis import EmbeddedRedis
+from app.graphql.view import LoyaltyGraphQL
+from workers.settings import build_worker, redis_settings
+
+logger = logging.getLogger("app")
+
+
+@dataclass
+class Resources:
+    """What the lifespan opened, so handlers and shutdown can reach it."""
+
+    redis: ArqRedis | None = None
+    embedded_redis: EmbeddedRedis | None = None
+    worker_task: asyncio.Task[None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def health(request: Request) -> JSONResponse:
+    """Liveness: the process answers. Never touches a dependency."""
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> JSONResponse:
+    """Readiness: the database and Redis both answer."""
+    resources: Resources = request.app.state.resources
+    checks: dict[str, str] = {}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means "not ready", never a 500
+        checks["database"] = "unavailable"
+    try:
+        if resources.redis is None:
+            raise ConnectionError("no redis")
+        await resources.redis.ping()
+        checks["redis"] = "ok"
+    except Exception:  # noqa: BLE001
+        checks["redis"] = "unavailable"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    manage_resources: bool = True,
+    run_worker: bool = False,
+    redis: ArqRedis | None = None,
+) -> Starlette:
+    """Build the app.
+
+    manage_resources: the lifespan opens the database and Redis (starting the embedded
+    redis-server when REDIS_URL is unset); tests that own those pass False and a `redis`.
+    run_worker: also run an arq worker in this process (`loyalty run`, development).
+    """
+    resources = Resources(redis=redis)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker = None
+        if manage_resources:
+            redis_url = settings.redis_url
+            if redis_url is None:
+                resources.embedded_redis = EmbeddedRedis(settings.data_dir / "redis")
+                redis_url = await asyncio.to_thread(resources.embedded_redis.start)
+            await init_db(settings.database_url)
+            resources.redis = await create_pool(redis_settings(redis_url))
+            if run_worker:
+                worker = build_worker(settings, redis_url, manage_db=False)
+                resources.worker_task = asyncio.create_task(worker.async_run())
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.close()
+                if resources.worker_task is not None:
+                    resources.worker_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await resources.worker_task
+            if manage_resources:
+                if resources.redis is not None:
+                    await resources.redis.aclose()
+                await close_db()
+                if resources.embedded_redis is not None:
+                    resources.embedded_redis.stop()
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type"],
+            )
+        )
+    graphql = LoyaltyGraphQL(settings)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/ready", ready, methods=["GET"]),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.resources = resources
+    app.state.settings = settings
+    return app

@@ -1,0 +1,10 @@
+"""Tortoise models, one module per aggregate. `MODEL_MODULES` is what Tortoise loads."""
+
+MODEL_MODULES = [
+    "app.models.organization",
+    "app.models.staff",
+    "app.models.api_key",
+    "app.models.customer",
+    "app.models.consent",
+    "app.models.audit",
+]

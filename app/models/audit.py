@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from app.core.ids import new_id
+from app.models.organization import Organization
+
+
+class AuditAction(StrEnum):
+    CUSTOMER_ARCHIVED = "CUSTOMER_ARCHIVED"
+    CUSTOMER_UNARCHIVED = "CUSTOMER_UNARCHIVED"
+    STAFF_CREATED = "STAFF_CREATED"
+    STAFF_ROLE_CHANGED = "STAFF_ROLE_CHANGED"
+    STAFF_DEACTIVATED = "STAFF_DEACTIVATED"
+    API_KEY_CREATED = "API_KEY_CREATED"
+    API_KEY_REVOKED = "API_KEY_REVOKED"
+    ORGANIZATION_CREATED = "ORGANIZATION_CREATED"
+    ORGANIZATION_UPDATED = "ORGANIZATION_UPDATED"
+
+
+class ActorKind(StrEnum):
+    STAFF = "STAFF"
+    API_KEY = "API_KEY"
+    SYSTEM = "SYSTEM"
+
+
+class AppendOnlyViolation(RuntimeError):
+    pass
+
+
+class AuditEvent(Model):
+    """One privileged action. Rows are only ever inserted: see `save` and `delete`."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name=False, on_delete=fields.CASCADE
+    )
+    organization_id: object
+    action = fields.CharEnumField(AuditAction, max_length=40)
+    actor_kind = fields.CharEnumField(ActorKind, max_length=16)
+    actor_id = fields.UUIDField(null=True)
+    subject_type = fields.CharField(max_length=32)
+    subject_id = fields.UUIDField()
+    # Never personal data: codes, ids, roles, reasons typed by staff.
+    details: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_event"
+        indexes = (
+            Index(fields=("organization_id", "id")),
+            Index(fields=("organization_id", "subject_id")),
+        )
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise AppendOnlyViolation("audit events are append-only")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise AppendOnlyViolation("audit events are append-only")

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.core.ids import new_id
+from app.models.customer import Customer
+from app.models.organization import Organization
+
+
+class ConsentChannel(StrEnum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    PUSH = "PUSH"
+
+
+class ConsentSource(StrEnum):
+    STAFF = "STAFF"
+    API = "API"
+    IMPORT = "IMPORT"
+    SIGNUP_FORM = "SIGNUP_FORM"
+    SMS_REPLY = "SMS_REPLY"
+    SHOPPER = "SHOPPER"
+
+
+class ConsentEvent(Model):
+    """Evidence of one consent change: who or what changed it, when, and on what text."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name=False, on_delete=fields.CASCADE
+    )
+    organization_id: object
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="consent_events", on_delete=fields.CASCADE
+    )
+    customer_id: object
+    channel = fields.CharEnumField(ConsentChannel, max_length=8)
+    state = fields.CharField(max_length=16)
+    source = fields.CharEnumField(ConsentSource, max_length=16)
+    text = fields.TextField(null=True)
+    message_id = fields.CharField(max_length=128, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "consent_event"

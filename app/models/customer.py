@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from app.core.ids import new_id
+from app.models.organization import Organization, SignupForm, Store
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+    # Folded into a survivor; `merged_into` points at it. Identifiers move to aliases.
+    MERGED = "MERGED"
+    # Personal data removed on a privacy request; the row stays for accounting links.
+    ERASED = "ERASED"
+
+
+class FavoriteStoreSource(StrEnum):
+    """Where the favorite store came from, by decreasing precedence."""
+
+    WALLET_APP = "WALLET_APP"
+    SIGNUP_FORM = "SIGNUP_FORM"
+    IMPORT = "IMPORT"
+    PURCHASE_HISTORY = "PURCHASE_HISTORY"
+
+
+class SmsState(StrEnum):
+    NOT_SUBSCRIBED = "NOT_SUBSCRIBED"
+    # Asked for, waiting for the shopper's YES to the double opt-in text.
+    PENDING = "PENDING"
+    SUBSCRIBED = "SUBSCRIBED"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+
+
+class Customer(Model):
+    """One shopper of one organization."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="customers", on_delete=fields.CASCADE
+    )
+    organization_id: object
+    status = fields.CharEnumField(CustomerStatus, max_length=16, default=CustomerStatus.ACTIVE)
+    merged_into: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    merged_into_id: object
+
+    # Identifiers, normalized; unique per organization. Merged and erased customers give
+    # theirs up (to aliases or to nothing), so plain unique constraints hold among live ones.
+    email = fields.CharField(max_length=254, null=True)
+    phone = fields.CharField(max_length=20, null=True)
+    external_reference = fields.CharField(max_length=128, null=True)
+
+    first_name = fields.CharField(max_length=100, default="")
+    last_name = fields.CharField(max_length=100, default="")
+    # Case- and accent-folded copies of the names, indexed for prefix search.
+    first_name_key = fields.CharField(max_length=100, default="")
+    last_name_key = fields.CharField(max_length=100, default="")
+    birthday: dt.date | None = fields.DateField(null=True)  # type: ignore[assignment]
+
+    city = fields.CharField(max_length=100, null=True)
+    region = fields.CharField(max_length=100, null=True)
+    postal_code = fields.CharField(max_length=20, null=True)
+    country = fields.CharField(max_length=2, null=True)
+
+    traits: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
+    signup_form: fields.ForeignKeyNullableRelation[SignupForm] = fields.ForeignKeyField(
+        "models.SignupForm", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    signup_form_id: object
+    loyalty_enrolled = fields.BooleanField(default=True)
+    favorite_store: fields.ForeignKeyNullableRelation[Store] = fields.ForeignKeyField(
+        "models.Store", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    favorite_store_id: object
+    favorite_store_source = fields.CharEnumField(FavoriteStoreSource, max_length=24, null=True)
+
+    email_opt_in = fields.BooleanField(default=False)
+    sms_state = fields.CharEnumField(SmsState, max_length=16, default=SmsState.NOT_SUBSCRIBED)
+    # Only the shopper's own device grants push; staff can read it, never set it.
+    push_opt_in = fields.BooleanField(default=False)
+
+    archived_at = fields.DatetimeField(null=True)
+    archive_reason = fields.CharField(max_length=500, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "customer"
+        unique_together = (
+            ("organization", "email"),
+            ("organization", "phone"),
+            ("organization", "external_reference"),
+        )
+        indexes = (
+            Index(fields=("organization_id", "last_name_key")),
+            Index(fields=("organization_id", "first_name_key")),
+            Index(fields=("organization_id", "status", "id")),
+        )

@@ -1,0 +1,50 @@
+"""arq worker configuration shared by `loyalty worker` and the in-process worker of `loyalty run`.
+
+Every job is a thin function: load by id, check state, call the service. Job intent lives in
+the database, so a lost Redis loses nothing that cannot be re-enqueued.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from app.config import Settings
+from app.db import close_db, init_db
+from workers.maintenance import purge_expired_sessions
+
+FUNCTIONS: list[Any] = [purge_expired_sessions]
+CRON_JOBS: list[Any] = [cron(purge_expired_sessions, minute={17}, run_at_startup=False)]
+
+
+def redis_settings(url: str) -> RedisSettings:
+    return RedisSettings.from_dsn(url)
+
+
+def build_worker(settings: Settings, redis_url: str, *, manage_db: bool, burst: bool = False) -> Worker:
+    """A worker; with manage_db it opens and closes the database itself (separate process)."""
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = settings
+        if manage_db:
+            await init_db(settings.database_url)
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        if manage_db:
+            await close_db()
+
+    return Worker(
+        functions=FUNCTIONS,
+        cron_jobs=CRON_JOBS,
+        redis_settings=redis_settings(redis_url),
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        burst=burst,
+        handle_signals=manage_db,
+        max_jobs=10,
+        job_timeout=3600,
+        keep_result=3600,
+    )
