@@ -142,7 +142,11 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     print(
         json.dumps(
-            {"apiKeyId": str(issued.api_key.id), "key": issued.key, "scopes": issued.api_key.scopes},
+            {
+                "apiKeyId": str(issued.api_key.id),
+                "key": issued.key,
+                "scopes": issued.api_key.scopes,
+            },
             indent=2,
         )
     )

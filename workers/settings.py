@@ -24,7 +24,9 @@ def redis_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
 
 
-def build_worker(settings: Settings, redis_url: str, *, manage_db: bool, burst: bool = False) -> Worker:
+def build_worker(
+    settings: Settings, redis_url: str, *, manage_db: bool, burst: bool = False
+) -> Worker:
     """A worker; with manage_db it opens and closes the database itself (separate process)."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from app.auth.permissions import ApiKeyScope
+from app.auth.permissions import known_scopes
 from app.auth.principal import Principal, PrincipalKind
 from app.core.clock import utcnow
 from app.core.errors import InvalidCredentials
@@ -71,7 +71,7 @@ async def _load(secret: str, digest: str) -> Principal:
             organization_id=key.organization_id,  # type: ignore[arg-type]
             kind=PrincipalKind.API_KEY,
             subject_id=key.id,
-            scopes=frozenset(ApiKeyScope(s) for s in key.scopes if s in ApiKeyScope),
+            scopes=frozenset(known_scopes(key.scopes)),
         )
     if secret.startswith(STAFF_TOKEN_PREFIX):
         session = (

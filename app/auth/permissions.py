@@ -107,6 +107,12 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
 }
 
 
+def known_scopes(values: list[str]) -> list[ApiKeyScope]:
+    """Stored scope strings to enum members, skipping any this version no longer knows."""
+    members = ApiKeyScope._value2member_map_
+    return [ApiKeyScope(v) for v in values if v in members]
+
+
 def role_allows(role: Role, operation: Operation) -> bool:
     return operation in ROLE_OPERATIONS[role]
 
@@ -121,9 +127,7 @@ def matrix_markdown() -> str:
     header = "| operation | " + " | ".join(r.value for r in roles) + " |"
     rule = "|---|" + "|".join(":-:" for _ in roles) + "|"
     rows = [
-        f"| `{op.value}` | "
-        + " | ".join("✓" if role_allows(r, op) else "" for r in roles)
-        + " |"
+        f"| `{op.value}` | " + " | ".join("✓" if role_allows(r, op) else "" for r in roles) + " |"
         for op in Operation
     ]
     scope_rows = [

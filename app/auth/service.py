@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from app.audit import service as audit
 from app.auth.credentials import cache as credential_cache
 from app.auth.errors import AccountErrorCode
-from app.auth.permissions import ApiKeyScope, Operation
+from app.auth.permissions import ApiKeyScope, Operation, known_scopes
 from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -74,14 +74,10 @@ async def login(email: str, password: str, ttl_seconds: int) -> IssuedToken:
         normalized = normalize_email(email)
     except InvalidIdentifier:
         normalized = None
-    staff = (
-        await Staff.get_or_none(email=normalized, is_active=True) if normalized else None
-    )
+    staff = await Staff.get_or_none(email=normalized, is_active=True) if normalized else None
     # Verify even when the staff is unknown, so timing does not reveal which emails exist.
     if not verify_password(staff.password_hash if staff else None, password) or staff is None:
-        raise DomainError(
-            AccountErrorCode.INVALID_CREDENTIALS, "Email or password is not correct."
-        )
+        raise DomainError(AccountErrorCode.INVALID_CREDENTIALS, "Email or password is not correct.")
     staff.last_login_at = utcnow()
     await staff.save(update_fields=["last_login_at"])
     return await issue_token(staff, ttl_seconds)
@@ -187,8 +183,10 @@ async def deactivate_staff(principal: Principal, staff_id: uuid.UUID) -> Staff:
     async with in_transaction() as conn:
         staff.is_active = False
         await staff.save(update_fields=["is_active", "updated_at"], using_db=conn)
-        await StaffSession.filter(staff_id=staff.id, revoked_at=None).using_db(conn).update(
-            revoked_at=utcnow()
+        await (
+            StaffSession.filter(staff_id=staff.id, revoked_at=None)
+            .using_db(conn)
+            .update(revoked_at=utcnow())
         )
         await audit.record(
             principal, AuditAction.STAFF_DEACTIVATED, "staff", staff.id, using_db=conn
@@ -208,12 +206,11 @@ def parse_scopes(raw: Iterable[str]) -> list[ApiKeyScope]:
         value = item.strip().lower()
         if not value:
             continue
-        if value not in ApiKeyScope:
-            raise DomainError(
-                AccountErrorCode.INVALID_SCOPE, "Unknown API key scope.", "scopes"
-            )
-        if ApiKeyScope(value) not in scopes:
-            scopes.append(ApiKeyScope(value))
+        known = known_scopes([value])
+        if not known:
+            raise DomainError(AccountErrorCode.INVALID_SCOPE, "Unknown API key scope.", "scopes")
+        if known[0] not in scopes:
+            scopes.append(known[0])
     if not scopes:
         raise DomainError(AccountErrorCode.INVALID_SCOPE, "Give at least one scope.", "scopes")
     return scopes

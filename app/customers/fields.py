@@ -38,20 +38,20 @@ class FavoriteStoreChoice:
 
 @dataclass
 class CustomerInput:
-    email: str | None | Unset = UNSET
-    phone: str | None | Unset = UNSET
-    external_reference: str | None | Unset = UNSET
-    first_name: str | None | Unset = UNSET
-    last_name: str | None | Unset = UNSET
-    birthday: dt.date | None | Unset = UNSET
-    city: str | None | Unset = UNSET
-    region: str | None | Unset = UNSET
-    postal_code: str | None | Unset = UNSET
-    country: str | None | Unset = UNSET
-    traits: dict[str, Any] | None | Unset = UNSET
-    signup_form_id: uuid.UUID | None | Unset = UNSET
+    email: str | Unset | None = UNSET
+    phone: str | Unset | None = UNSET
+    external_reference: str | Unset | None = UNSET
+    first_name: str | Unset | None = UNSET
+    last_name: str | Unset | None = UNSET
+    birthday: dt.date | Unset | None = UNSET
+    city: str | Unset | None = UNSET
+    region: str | Unset | None = UNSET
+    postal_code: str | Unset | None = UNSET
+    country: str | Unset | None = UNSET
+    traits: dict[str, Any] | Unset | None = UNSET
+    signup_form_id: uuid.UUID | Unset | None = UNSET
     loyalty_enrolled: bool | Unset = UNSET
-    favorite_store: FavoriteStoreChoice | None | Unset = UNSET
+    favorite_store: FavoriteStoreChoice | Unset | None = UNSET
     email_opt_in: bool | Unset = UNSET
     sms_opt_in: bool | Unset = UNSET
 

@@ -90,8 +90,10 @@ def search_condition(term: str, default_region: str) -> Q:
     tokens = name_key(text).split(" ")
     if len(tokens) == 1:
         prefix = tokens[0]
-        return Q(first_name_key__startswith=prefix) | Q(last_name_key__startswith=prefix) | (
-            by_reference
+        return (
+            Q(first_name_key__startswith=prefix)
+            | Q(last_name_key__startswith=prefix)
+            | (by_reference)
         )
     first, last = tokens[0], " ".join(tokens[1:])
     return (

@@ -69,9 +69,12 @@ async def _normalized(principal: Principal, data: CustomerInput) -> Normalized:
     if form_id is not None and not await SignupForm.exists(id=form_id, organization_id=org_id):
         out.error(Code.SIGNUP_FORM_NOT_FOUND, "No such signup form.", "signupFormId")
     choice = data.favorite_store
-    if choice is not UNSET and choice is not None:
-        if not await Store.exists(id=choice.store_id, organization_id=org_id):
-            out.error(Code.STORE_NOT_FOUND, "No such store.", "favoriteStore")
+    if (
+        choice is not UNSET
+        and choice is not None
+        and not await Store.exists(id=choice.store_id, organization_id=org_id)
+    ):
+        out.error(Code.STORE_NOT_FOUND, "No such store.", "favoriteStore")
     return out
 
 

@@ -45,7 +45,9 @@ RowT = TypeVar("RowT", bound=HasId)
 
 
 def build_connection(page: Page[RowT], convert: Callable[[RowT], NodeT]) -> Connection[NodeT]:
-    edges = [Edge(cursor=encode_cursor(uuid.UUID(str(row.id))), node=convert(row)) for row in page.items]
+    edges = [
+        Edge(cursor=encode_cursor(uuid.UUID(str(row.id))), node=convert(row)) for row in page.items
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(

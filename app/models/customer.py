@@ -62,7 +62,7 @@ class Customer(Model):
     # Case- and accent-folded copies of the names, indexed for prefix search.
     first_name_key = fields.CharField(max_length=100, default="")
     last_name_key = fields.CharField(max_length=100, default="")
-    birthday: dt.date | None = fields.DateField(null=True)  # type: ignore[assignment]
+    birthday: dt.date | None = fields.DateField(null=True)
 
     city = fields.CharField(max_length=100, null=True)
     region = fields.CharField(max_length=100, null=True)
@@ -79,7 +79,9 @@ class Customer(Model):
         "models.Store", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     favorite_store_id: object
-    favorite_store_source = fields.CharEnumField(FavoriteStoreSource, max_length=24, null=True)
+    favorite_store_source: FavoriteStoreSource | None = fields.CharEnumField(  # type: ignore[assignment]
+        FavoriteStoreSource, max_length=24, null=True
+    )
 
     email_opt_in = fields.BooleanField(default=False)
     sms_state = fields.CharEnumField(SmsState, max_length=16, default=SmsState.NOT_SUBSCRIBED)

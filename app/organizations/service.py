@@ -14,8 +14,12 @@ from app.auth.errors import AccountErrorCode
 from app.auth.permissions import Operation
 from app.auth.principal import Principal, PrincipalKind
 from app.core.errors import DomainError, FieldError, ValidationFailed
-from app.core.identifiers import InvalidIdentifier, is_supported_region, is_valid_timezone
-from app.core.identifiers import normalize_email
+from app.core.identifiers import (
+    InvalidIdentifier,
+    is_supported_region,
+    is_valid_timezone,
+    normalize_email,
+)
 from app.core.secrets import hash_password
 from app.models.audit import AuditAction
 from app.models.organization import Organization, SignupChannel, SignupForm, Store
@@ -162,9 +166,7 @@ async def get_store(principal: Principal, store_id: uuid.UUID) -> Store | None:
     return await Store.get_or_none(id=store_id, organization_id=principal.organization_id)
 
 
-async def create_signup_form(
-    principal: Principal, name: str, channel: SignupChannel
-) -> SignupForm:
+async def create_signup_form(principal: Principal, name: str, channel: SignupChannel) -> SignupForm:
     principal.require(Operation.STORE_MANAGE)
     if not name.strip():
         raise DomainError(Code.REQUIRED, "The name cannot be empty.", "name")

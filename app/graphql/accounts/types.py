@@ -4,6 +4,7 @@ import datetime as dt
 
 import strawberry
 
+from app.auth.permissions import known_scopes
 from app.graphql.enums import ApiKeyScope, Role
 from app.models.api_key import ApiKey
 from app.models.staff import Staff
@@ -47,7 +48,7 @@ class ApiKeyType:
             id=strawberry.ID(str(key.id)),
             name=key.name,
             prefix=key.prefix,
-            scopes=[ApiKeyScope(s) for s in key.scopes if s in ApiKeyScope],
+            scopes=known_scopes(key.scopes),
             created_at=key.created_at,
             revoked_at=key.revoked_at,
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -29,6 +30,6 @@ class AuditEventType:
             actor_id=strawberry.ID(str(e.actor_id)) if e.actor_id else None,
             subject_type=e.subject_type,
             subject_id=strawberry.ID(str(e.subject_id)),
-            details=e.details,
+            details=cast(JSON, e.details),
             created_at=e.created_at,
         )

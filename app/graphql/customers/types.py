@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -85,7 +86,7 @@ class CustomerType:
             address=Address(
                 city=c.city, region=c.region, postal_code=c.postal_code, country=c.country
             ),
-            traits=c.traits,
+            traits=cast(JSON, c.traits),
             loyalty_enrolled=c.loyalty_enrolled,
             favorite_store=(
                 FavoriteStore(source=c.favorite_store_source, store_id=store_id)  # type: ignore[arg-type]
