@@ -65,6 +65,10 @@ class Normalized:
         self.errors.append(FieldError(code, message, field_name))
 
 
+def birthday_monthday(birthday: dt.date | None) -> int | None:
+    return None if birthday is None else birthday.month * 100 + birthday.day
+
+
 def _text(value: str | None, limit: int) -> str | None:
     if value is None:
         return None
@@ -128,6 +132,7 @@ def normalize(data: CustomerInput, default_region: str, today: dt.date) -> Norma
             out.error(Code.INVALID_BIRTHDAY, "Birthday must be a past date.", "birthday")
         else:
             v["birthday"] = data.birthday
+            v["birthday_monthday"] = birthday_monthday(data.birthday)
 
     for attr, limit in (("city", 100), ("region", 100), ("postal_code", 20)):
         raw = getattr(data, attr)

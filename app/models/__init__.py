@@ -7,4 +7,6 @@ MODEL_MODULES = [
     "app.models.customer",
     "app.models.consent",
     "app.models.audit",
+    "app.models.order",
+    "app.models.wallet",
 ]

@@ -37,6 +37,28 @@ class SmsState(StrEnum):
     UNSUBSCRIBED = "UNSUBSCRIBED"
 
 
+class LifecycleStage(StrEnum):
+    MEMBER = "MEMBER"
+    ONE_TIME_BUYER = "ONE_TIME_BUYER"
+    ACTIVE = "ACTIVE"
+    AT_RISK = "AT_RISK"
+    LOST = "LOST"
+
+
+class RfmSegment(StrEnum):
+    CHAMPIONS = "CHAMPIONS"
+    LOYAL = "LOYAL"
+    POTENTIAL_LOYALIST = "POTENTIAL_LOYALIST"
+    NEW = "NEW"
+    PROMISING = "PROMISING"
+    NEED_ATTENTION = "NEED_ATTENTION"
+    ABOUT_TO_SLEEP = "ABOUT_TO_SLEEP"
+    AT_RISK = "AT_RISK"
+    CANNOT_LOSE_THEM = "CANNOT_LOSE_THEM"
+    HIBERNATING = "HIBERNATING"
+    LOST = "LOST"
+
+
 class Customer(Model):
     """One shopper of one organization."""
 
@@ -63,6 +85,8 @@ class Customer(Model):
     first_name_key = fields.CharField(max_length=100, default="")
     last_name_key = fields.CharField(max_length=100, default="")
     birthday: dt.date | None = fields.DateField(null=True)
+    # month * 100 + day, so the daily birthday job finds today's birthdays through an index.
+    birthday_monthday = fields.SmallIntField(null=True)
 
     city = fields.CharField(max_length=100, null=True)
     region = fields.CharField(max_length=100, null=True)
@@ -88,6 +112,31 @@ class Customer(Model):
     # Only the shopper's own device grants push; staff can read it, never set it.
     push_opt_in = fields.BooleanField(default=False)
 
+    referred_by: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    referred_by_id: object
+
+    # Wallet: a cache of the ledger, written in the same transaction as each entry.
+    points_balance = fields.IntField(default=0)
+    # Net points earned (EARN minus refunded EARN): what tiers are based on.
+    lifetime_points = fields.IntField(default=0)
+
+    # Purchase statistics, kept with each order and refund; lifecycle and RFM read them.
+    order_count = fields.IntField(default=0)
+    total_spent = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
+    first_order_at = fields.DatetimeField(null=True)
+    last_order_at = fields.DatetimeField(null=True)
+    lifecycle_stage = fields.CharEnumField(
+        LifecycleStage, max_length=16, default=LifecycleStage.MEMBER
+    )
+    rfm_recency = fields.SmallIntField(null=True)
+    rfm_frequency = fields.SmallIntField(null=True)
+    rfm_monetary = fields.SmallIntField(null=True)
+    rfm_segment: RfmSegment | None = fields.CharEnumField(  # type: ignore[assignment]
+        RfmSegment, max_length=20, null=True
+    )
+
     archived_at = fields.DatetimeField(null=True)
     archive_reason = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -104,4 +153,8 @@ class Customer(Model):
             Index(fields=("organization_id", "last_name_key")),
             Index(fields=("organization_id", "first_name_key")),
             Index(fields=("organization_id", "status", "id")),
+            Index(fields=("organization_id", "lifecycle_stage")),
+            Index(fields=("organization_id", "rfm_segment")),
+            Index(fields=("organization_id", "referred_by_id")),
+            Index(fields=("birthday_monthday",)),
         )
