@@ -14,10 +14,24 @@ from arq.worker import Worker
 
 from app.config import Settings
 from app.db import close_db, init_db
+from workers.lifecycle import refresh_all_segments, refresh_segments_job
 from workers.maintenance import purge_expired_sessions
+from workers.wallets import birthday_rewards, expire_points
 
-FUNCTIONS: list[Any] = [purge_expired_sessions]
-CRON_JOBS: list[Any] = [cron(purge_expired_sessions, minute={17}, run_at_startup=False)]
+FUNCTIONS: list[Any] = [
+    purge_expired_sessions,
+    refresh_segments_job,
+    birthday_rewards,
+    expire_points,
+]
+CRON_JOBS: list[Any] = [
+    cron(purge_expired_sessions, minute={17}, run_at_startup=False),
+    # Nightly: lifecycle stages move with time even when nobody buys.
+    cron(refresh_all_segments, hour={3}, minute={5}, run_at_startup=False),
+    # Hourly, so each organization's birthdays are rewarded soon after its local midnight.
+    cron(birthday_rewards, minute={7}, run_at_startup=False),
+    cron(expire_points, minute={37}, run_at_startup=False),
+]
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -31,6 +31,7 @@ class Operation(StrEnum):
     API_KEY_MANAGE = "api_key:manage"
     AUDIT_READ = "audit:read"
     ORGANIZATION_MANAGE = "organization:manage"
+    PROGRAM_MANAGE = "program:manage"
 
 
 class ApiKeyScope(StrEnum):

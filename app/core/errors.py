@@ -58,6 +58,7 @@ class PublicErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     INVALID_ARGUMENT = "INVALID_ARGUMENT"
     PAGINATION_LIMIT = "PAGINATION_LIMIT"
+    CUSTOMER_UNAVAILABLE = "CUSTOMER_UNAVAILABLE"
 
 
 class PublicError(Exception):
@@ -90,3 +91,15 @@ class Forbidden(PublicError):
 
 class InvalidArgument(PublicError):
     code = PublicErrorCode.INVALID_ARGUMENT
+
+
+class CustomerUnavailable(PublicError):
+    """The customer cannot use the program (erased or on the privacy blocklist).
+
+    One code and one message for every reason, so a till learns nothing about why.
+    """
+
+    code = PublicErrorCode.CUSTOMER_UNAVAILABLE
+
+    def __init__(self) -> None:
+        super().__init__("This customer cannot use the loyalty program.")

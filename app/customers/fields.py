@@ -54,6 +54,8 @@ class CustomerInput:
     favorite_store: FavoriteStoreChoice | Unset | None = UNSET
     email_opt_in: bool | Unset = UNSET
     sms_opt_in: bool | Unset = UNSET
+    # Only on creation: who referred this customer (earns the referral bonus).
+    referred_by_id: uuid.UUID | Unset | None = UNSET
 
 
 @dataclass

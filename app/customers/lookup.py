@@ -14,6 +14,7 @@ import uuid
 from tortoise.queryset import QuerySet
 
 from app.auth.principal import Principal
+from app.core.errors import CustomerUnavailable
 from app.models.customer import Customer, CustomerStatus
 
 LIVE_STATUSES = (CustomerStatus.ACTIVE, CustomerStatus.ARCHIVED)
@@ -48,6 +49,14 @@ async def follow_merges(principal: Principal, customer: Customer | None) -> Cust
 
 async def by_id(principal: Principal, customer_id: uuid.UUID) -> Customer | None:
     return await follow_merges(principal, await scoped(principal).get_or_none(id=customer_id))
+
+
+async def by_id_or_unavailable(principal: Principal, customer_id: uuid.UUID) -> Customer | None:
+    """Like `by_id`, but an erased customer is a typed refusal instead of "not found"."""
+    row = await scoped(principal).get_or_none(id=customer_id)
+    if row is not None and row.status is CustomerStatus.ERASED:
+        raise CustomerUnavailable()
+    return await follow_merges(principal, row)
 
 
 async def by_identifier(

@@ -24,7 +24,8 @@ from app.core.identifiers import (
     normalize_phone,
 )
 from app.core.ids import try_parse_id
-from app.models.customer import Customer, SmsState
+from app.models.customer import Customer, LifecycleStage, RfmSegment, SmsState
+from app.models.order import Order
 
 MAX_SEARCH_LENGTH = 200
 
@@ -42,6 +43,9 @@ class CustomerFilter:
     created_before: dt.datetime | None = None
     has_email: bool | None = None
     has_phone: bool | None = None
+    # Any of these; None or empty: no condition.
+    lifecycle_stages: list[LifecycleStage] | None = None
+    rfm_segments: list[RfmSegment] | None = None
 
 
 def apply_filter(query: QuerySet[Customer], where: CustomerFilter) -> QuerySet[Customer]:
@@ -68,6 +72,10 @@ def apply_filter(query: QuerySet[Customer], where: CustomerFilter) -> QuerySet[C
         conditions["email__isnull"] = not where.has_email
     if where.has_phone is not None:
         conditions["phone__isnull"] = not where.has_phone
+    if where.lifecycle_stages:
+        conditions["lifecycle_stage__in"] = list(where.lifecycle_stages)
+    if where.rfm_segments:
+        conditions["rfm_segment__in"] = list(where.rfm_segments)
     return query.filter(**conditions) if conditions else query
 
 
@@ -103,7 +111,28 @@ def search_condition(term: str, default_region: str) -> Q:
     )
 
 
-def apply_search(query: QuerySet[Customer], term: str, default_region: str) -> QuerySet[Customer]:
+async def receipt_holder(term: str, organization_id: uuid.UUID) -> uuid.UUID | None:
+    """The customer of the order with this receipt number, if any.
+
+    Resolved first, by the unique (organization, receipt) index, so the search itself stays a
+    union of index lookups instead of a subquery the planner would scan for.
+    """
+    text = term.strip()
+    if not text or len(text) > 64:
+        return None
+    found = await Order.filter(organization_id=organization_id, receipt_number=text).values_list(
+        "customer_id", flat=True
+    )
+    return found[0] if found and found[0] is not None else None  # type: ignore[return-value]
+
+
+async def apply_search(
+    query: QuerySet[Customer], term: str, default_region: str, organization_id: uuid.UUID
+) -> QuerySet[Customer]:
     if not term.strip():
         return query
-    return query.filter(search_condition(term, default_region))
+    condition = search_condition(term, default_region)
+    holder = await receipt_holder(term, organization_id)
+    if holder is not None:
+        condition |= Q(id=holder)
+    return query.filter(condition)

@@ -6,6 +6,7 @@ Every function takes the authenticated principal and scopes by its organization.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -25,11 +26,15 @@ from app.customers import lookup
 from app.customers.errors import CustomerErrorCode as Code
 from app.customers.favorite_store import may_replace
 from app.customers.fields import CustomerInput, Normalized, normalize
+from app.customers.finder import find_customer, organization_region
 from app.customers.search import CustomerFilter, apply_filter, apply_search
 from app.models.audit import AuditAction
 from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
 from app.models.customer import Customer, CustomerStatus, SmsState
-from app.models.organization import Organization, SignupForm, Store
+from app.models.organization import SignupForm, Store
+from app.wallets.ledger import lock_customer
+from app.wallets.program import load_program
+from app.wallets.rewards import post_referral_bonuses
 
 MAX_ARCHIVE_REASON = 500
 
@@ -55,15 +60,8 @@ def _consent_source(principal: Principal) -> ConsentSource:
     return ConsentSource.STAFF if principal.kind is PrincipalKind.STAFF else ConsentSource.API
 
 
-async def _region(principal: Principal) -> str:
-    region = await Organization.filter(id=principal.organization_id).values_list(
-        "default_region", flat=True
-    )
-    return str(region[0]) if region else "US"
-
-
 async def _normalized(principal: Principal, data: CustomerInput) -> Normalized:
-    out = normalize(data, await _region(principal), utcnow().date())
+    out = normalize(data, await organization_region(principal), utcnow().date())
     org_id = principal.organization_id
     form_id = out.values.get("signup_form_id")
     if form_id is not None and not await SignupForm.exists(id=form_id, organization_id=org_id):
@@ -164,6 +162,9 @@ async def _record_consent(
         )
 
 
+AfterSave = Callable[[Customer, BaseDBAsyncClient], Awaitable[None]]
+
+
 async def _save(
     principal: Principal,
     customer: Customer,
@@ -171,6 +172,7 @@ async def _save(
     data: CustomerInput,
     *,
     creating: bool,
+    after_save: AfterSave | None = None,
 ) -> Customer:
     errors = await _check_unique(principal, values, None if creating else customer.id)
     if errors:
@@ -183,6 +185,8 @@ async def _save(
         async with in_transaction() as conn:
             await customer.save(using_db=conn, force_create=creating)
             await _record_consent(principal, customer, changes, conn)
+            if after_save is not None:
+                await after_save(customer, conn)
     except IntegrityError:
         # Lost a race with a concurrent write of the same identifier: say which one.
         errors = await _check_unique(principal, values, None if creating else customer.id)
@@ -199,8 +203,28 @@ async def create_customer(principal: Principal, data: CustomerInput) -> Customer
         raise ValidationFailed(out.errors)
     if data.traits is UNSET:
         out.values["traits"] = {}
-    customer = Customer(organization_id=principal.organization_id)
-    return await _save(principal, customer, out.values, data, creating=True)
+    referrer = await _referrer(principal, data)
+    customer = Customer(organization_id=principal.organization_id, referred_by_id=None)
+    after_save = None
+    if referrer is not None:
+        out.values["referred_by_id"] = referrer.id
+        program = await load_program(principal.organization_id)
+
+        async def after_save(created: Customer, conn: BaseDBAsyncClient) -> None:
+            locked = await lock_customer(principal, referrer.id, conn)
+            if locked is not None:
+                await post_referral_bonuses(principal, program, locked, created, conn)
+
+    return await _save(principal, customer, out.values, data, creating=True, after_save=after_save)
+
+
+async def _referrer(principal: Principal, data: CustomerInput) -> Customer | None:
+    if data.referred_by_id is UNSET or data.referred_by_id is None:
+        return None
+    referrer = await lookup.by_id(principal, data.referred_by_id)
+    if referrer is None:
+        raise DomainError(Code.REFERRER_NOT_FOUND, "No such referring customer.", "referredBy")
+    return referrer
 
 
 async def _editable(principal: Principal, customer_id: uuid.UUID) -> Customer:
@@ -314,26 +338,12 @@ async def get_customer(
 ) -> Customer | None:
     """Direct lookup by exactly one key; identifiers are normalized as on write."""
     principal.require(Operation.CUSTOMER_READ)
-    given = [k for k in (customer_id, email, phone, external_reference) if k is not None]
-    if len(given) != 1:
-        raise DomainError(Code.INVALID, "Give exactly one of id, email, phone, externalReference.")
-    if customer_id is not None:
-        return await lookup.by_id(principal, customer_id)
-    out = normalize(
-        CustomerInput(
-            email=UNSET if email is None else email,
-            phone=UNSET if phone is None else phone,
-        ),
-        await _region(principal),
-        utcnow().date(),
-    )
-    if out.errors:
-        raise ValidationFailed(out.errors)
-    return await lookup.by_identifier(
+    return await find_customer(
         principal,
-        email=out.values.get("email"),
-        phone=out.values.get("phone"),
-        external_reference=external_reference.strip() if external_reference else None,
+        customer_id=customer_id,
+        email=email,
+        phone=phone,
+        external_reference=external_reference,
     )
 
 
@@ -350,7 +360,9 @@ async def list_customers(
     if where is not None:
         query = apply_filter(query, where)
     if search:
-        query = apply_search(query, search, await _region(principal))
+        query = await apply_search(
+            query, search, await organization_region(principal), principal.organization_id
+        )
     if page.after is not None:
         query = query.filter(id__gt=page.after)
     rows = await query.order_by("id").limit(page.first + 1)

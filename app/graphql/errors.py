@@ -12,13 +12,17 @@ from graphql import GraphQLError
 from app.auth.errors import AccountErrorCode
 from app.core.errors import DomainError, FieldError, PublicError
 from app.customers.errors import CustomerErrorCode
+from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
+from app.wallets.errors import WalletErrorCode
 
 logger = logging.getLogger("app.graphql")
 
 CustomerErrorCodeEnum = strawberry.enum(CustomerErrorCode, name="CustomerErrorCode")
 AccountErrorCodeEnum = strawberry.enum(AccountErrorCode, name="AccountErrorCode")
 OrganizationErrorCodeEnum = strawberry.enum(OrganizationErrorCode, name="OrganizationErrorCode")
+WalletErrorCodeEnum = strawberry.enum(WalletErrorCode, name="WalletErrorCode")
+OrderErrorCodeEnum = strawberry.enum(OrderErrorCode, name="OrderErrorCode")
 
 
 @strawberry.type(description="Why a customer mutation did not happen.")
@@ -42,7 +46,21 @@ class OrganizationError:
     code: OrganizationErrorCode
 
 
-ErrorT = TypeVar("ErrorT", CustomerError, AccountError, OrganizationError)
+@strawberry.type(description="Why a wallet or loyalty program mutation did not happen.")
+class WalletError:
+    field: str | None
+    message: str
+    code: WalletErrorCode
+
+
+@strawberry.type(description="Why an order mutation did not happen.")
+class OrderError:
+    field: str | None
+    message: str
+    code: OrderErrorCode
+
+
+ErrorT = TypeVar("ErrorT", CustomerError, AccountError, OrganizationError, WalletError, OrderError)
 CodeT = TypeVar("CodeT", bound=StrEnum)
 
 
@@ -63,6 +81,14 @@ def account_errors(exc: DomainError) -> list[AccountError]:
 
 def organization_errors(exc: DomainError) -> list[OrganizationError]:
     return [_convert(OrganizationError, OrganizationErrorCode, e) for e in exc.errors]
+
+
+def wallet_errors(exc: DomainError) -> list[WalletError]:
+    return [_convert(WalletError, WalletErrorCode, e) for e in exc.errors]
+
+
+def order_errors(exc: DomainError) -> list[OrderError]:
+    return [_convert(OrderError, OrderErrorCode, e) for e in exc.errors]
 
 
 def is_public(error: GraphQLError) -> bool:

@@ -27,17 +27,25 @@ from app.graphql.audit.queries import AuditQueries
 from app.graphql.customers.mutations import CustomerMutations
 from app.graphql.customers.queries import CustomerQueries
 from app.graphql.errors import should_mask
+from app.graphql.orders.mutations import OrderMutations
+from app.graphql.orders.queries import OrderQueries
 from app.graphql.organizations.mutations import OrganizationMutations
 from app.graphql.organizations.queries import OrganizationQueries
+from app.graphql.wallets.mutations import WalletMutations
+from app.graphql.wallets.queries import WalletQueries
 
 
 @strawberry.type
-class Query(CustomerQueries, AccountQueries, OrganizationQueries, AuditQueries):
+class Query(
+    CustomerQueries, WalletQueries, OrderQueries, AccountQueries, OrganizationQueries, AuditQueries
+):
     pass
 
 
 @strawberry.type
-class Mutation(CustomerMutations, AccountMutations, OrganizationMutations):
+class Mutation(
+    CustomerMutations, WalletMutations, OrderMutations, AccountMutations, OrganizationMutations
+):
     pass
 
 

@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
                 ('idempotency_key', fields.CharField(null=True, max_length=200)),
                 ('expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('remaining', fields.IntField(default=0)),
+                ('balance_after', fields.IntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'ledger_entry', 'app': 'models', 'unique_together': (('organization', 'idempotency_key'),), 'indexes': [Index(fields=['customer_id', 'id']), Index(fields=['customer_id', 'expires_at']), Index(fields=['expires_at', 'remaining'])], 'pk_attr': 'id', 'table_description': 'One append-only points movement. The wallet balance is the sum of `points`.'},

@@ -42,6 +42,7 @@ class Order(Model):
     points_earned = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    items: fields.ReverseRelation[OrderItem]
 
     class Meta:
         table = "customer_order"

@@ -54,6 +54,8 @@ class LedgerEntry(Model):
     # Credits only: when the lot expires and how much of it is still unspent (FIFO).
     expires_at: dt.datetime | None = fields.DatetimeField(null=True)
     remaining = fields.IntField(default=0)
+    # The wallet balance right after this entry, so a replayed request returns the first result.
+    balance_after = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -25,6 +25,7 @@ from app.models.audit import AuditAction
 from app.models.organization import Organization, SignupChannel, SignupForm, Store
 from app.models.staff import Role, Staff
 from app.organizations.errors import OrganizationErrorCode as Code
+from app.organizations.profile import forget_profile
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ async def update_organization(
                 changed,
                 using_db=conn,
             )
+    forget_profile(org.id)
     return org
 
 

@@ -1,13 +1,11 @@
 """The organization's loyalty program: earning rule, expiry, tiers, bonuses, lifecycle thresholds.
 
-Stored as JSON in `Organization.settings["program"]`, read through this typed view with
-defaults, and cached per organization for a few seconds because the POS path reads it on
-every wallet lookup.
+Stored as JSON in `Organization.settings["program"]` and read through this typed view with
+defaults; `load_program` goes through the organization profile cache.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -94,30 +92,14 @@ class LoyaltyProgram:
         )
 
 
-_CACHE_SECONDS = 5.0
-_cache: dict[uuid.UUID, tuple[float, LoyaltyProgram]] = {}
-
-
 def program_of(org: Organization) -> LoyaltyProgram:
     settings = org.settings or {}
     raw = settings.get("program")
     return LoyaltyProgram.from_json(raw if isinstance(raw, dict) else None)
 
 
-async def load_program(organization_id: uuid.UUID, *, fresh: bool = False) -> LoyaltyProgram:
-    now = time.monotonic()
-    hit = _cache.get(organization_id)
-    if hit is not None and hit[0] > now and not fresh:
-        return hit[1]
-    org = await Organization.get(id=organization_id)
-    program = program_of(org)
-    _cache[organization_id] = (now + _CACHE_SECONDS, program)
-    return program
+async def load_program(organization_id: uuid.UUID) -> LoyaltyProgram:
+    """The organization's program, through the short-lived organization profile cache."""
+    from app.organizations.profile import load_profile  # the profile module imports this one
 
-
-def forget_program(organization_id: uuid.UUID) -> None:
-    _cache.pop(organization_id, None)
-
-
-def clear_program_cache() -> None:
-    _cache.clear()
+    return (await load_profile(organization_id)).program

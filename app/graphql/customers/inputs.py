@@ -11,7 +11,7 @@ from app.core.unset import UNSET as SERVICE_UNSET
 from app.customers.fields import CustomerInput, FavoriteStoreChoice
 from app.customers.search import CustomerFilter
 from app.customers.service import TraitsMode
-from app.graphql.enums import FavoriteStoreSource, SmsState
+from app.graphql.enums import FavoriteStoreSource, LifecycleStage, RfmSegment, SmsState
 
 strawberry.enum(TraitsMode, description="MERGE: keys are added or replaced, null removes one.")
 
@@ -109,6 +109,14 @@ class CustomerWhereInput:
     created_before: dt.datetime | None = None
     has_email: bool | None = None
     has_phone: bool | None = None
+    lifecycle_stages: list[LifecycleStage] | None = strawberry.field(
+        default=None, description="Any of these stages; omitted or empty: any stage."
+    )
+    rfm_segments: list[RfmSegment] | None = strawberry.field(
+        default=None,
+        description="Any of these RFM segments; omitted or empty: no condition. Customers "
+        "without orders have no segment.",
+    )
 
     def to_filter(self) -> CustomerFilter:
         return CustomerFilter(
@@ -127,4 +135,6 @@ class CustomerWhereInput:
             created_before=self.created_before,
             has_email=self.has_email,
             has_phone=self.has_phone,
+            lifecycle_stages=self.lifecycle_stages,
+            rfm_segments=self.rfm_segments,
         )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.core.errors import DomainError
@@ -38,10 +40,21 @@ def _failed(exc: DomainError) -> CustomerPayload:
 @strawberry.type
 class CustomerMutations:
     @strawberry.mutation
-    async def customer_create(self, info: Info, input: CustomerFieldsInput) -> CustomerPayload:
+    async def customer_create(
+        self,
+        info: Info,
+        input: CustomerFieldsInput,
+        referred_by: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The referring customer; earns the referral bonus."),
+        ] = None,
+    ) -> CustomerPayload:
         principal = info.context.principal
+        data = to_service_input(input)
+        if referred_by is not None:
+            data.referred_by_id = parse_id(referred_by, "referredBy")
         try:
-            return _ok(await service.create_customer(principal, to_service_input(input)))
+            return _ok(await service.create_customer(principal, data))
         except DomainError as exc:
             return _failed(exc)
 

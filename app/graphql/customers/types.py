@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from enum import StrEnum
 from typing import cast
 
@@ -9,8 +10,15 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.graphql.context import Context
-from app.graphql.enums import CustomerStatus, FavoriteStoreSource, SmsState
+from app.graphql.enums import (
+    CustomerStatus,
+    FavoriteStoreSource,
+    LifecycleStage,
+    RfmSegment,
+    SmsState,
+)
 from app.graphql.organizations.types import SignupFormType, StoreType
+from app.graphql.wallets.customer_fields import CustomerWalletFields
 from app.models.customer import Customer
 
 
@@ -42,8 +50,26 @@ class FavoriteStore:
         return StoreType.from_model(store) if store else None
 
 
+@strawberry.type(
+    description="Recency, frequency and monetary scores, 1-5 by quintile within the "
+    "organization (5 is best), and the named segment."
+)
+class RfmScores:
+    recency: int
+    frequency: int
+    monetary: int
+    segment: RfmSegment
+
+    @classmethod
+    def from_model(cls, c: Customer) -> RfmScores | None:
+        r, f, m, segment = c.rfm_recency, c.rfm_frequency, c.rfm_monetary, c.rfm_segment
+        if r is None or f is None or m is None or segment is None:
+            return None
+        return cls(recency=r, frequency=f, monetary=m, segment=segment)
+
+
 @strawberry.type(name="Customer")
-class CustomerType:
+class CustomerType(CustomerWalletFields):
     id: strawberry.ID
     status: CustomerStatus
     email: str | None
@@ -57,6 +83,13 @@ class CustomerType:
     loyalty_enrolled: bool
     favorite_store: FavoriteStore | None
     consent: CustomerConsent
+    lifecycle_stage: LifecycleStage
+    rfm: RfmScores | None = strawberry.field(
+        description="Null for customers without orders; recomputed in the background."
+    )
+    order_count: int
+    total_spent: Decimal
+    last_order_at: dt.datetime | None
     archived_at: dt.datetime | None
     archive_reason: str | None
     merged_into_id: strawberry.ID | None
@@ -96,12 +129,18 @@ class CustomerType:
             consent=CustomerConsent(
                 email_opt_in=c.email_opt_in, sms_state=c.sms_state, push_opt_in=c.push_opt_in
             ),
+            lifecycle_stage=c.lifecycle_stage,
+            rfm=RfmScores.from_model(c),
+            order_count=c.order_count,
+            total_spent=c.total_spent,
+            last_order_at=c.last_order_at,
             archived_at=c.archived_at,
             archive_reason=c.archive_reason,
             merged_into_id=strawberry.ID(str(c.merged_into_id)) if c.merged_into_id else None,
             created_at=c.created_at,
             updated_at=c.updated_at,
             signup_form_id=c.signup_form_id,  # type: ignore[arg-type]
+            model=c,
         )
 
 

@@ -1,0 +1,97 @@
+"""Reading and changing an organization's loyalty program (staff with program:manage)."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from app.audit import service as audit
+from app.auth.permissions import Operation
+from app.auth.principal import Principal
+from app.core.errors import FieldError, ValidationFailed
+from app.models.audit import AuditAction
+from app.models.organization import Organization
+from app.organizations.profile import forget_profile
+from app.wallets.errors import WalletErrorCode as Code
+from app.wallets.program import LoyaltyProgram, Tier, load_program, program_of
+
+
+async def get_program(principal: Principal) -> LoyaltyProgram:
+    return await load_program(principal.organization_id)
+
+
+def _check(program: LoyaltyProgram) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not Decimal(0) <= program.points_per_currency_unit <= Decimal(1000):
+        errors.append(
+            FieldError(Code.INVALID, "Must be between 0 and 1000.", "pointsPerCurrencyUnit")
+        )
+    days = program.points_expire_after_days
+    if days is not None and not 1 <= days <= 3650:
+        errors.append(FieldError(Code.INVALID, "Must be 1 to 3650 days.", "pointsExpireAfterDays"))
+    for name, value in (
+        ("birthdayRewardPoints", program.birthday_reward_points),
+        ("referralBonusPoints", program.referral_bonus_points),
+        ("refereeBonusPoints", program.referee_bonus_points),
+    ):
+        if not 0 <= value <= 1_000_000:
+            errors.append(FieldError(Code.INVALID_POINTS, "Must be 0 to 1,000,000.", name))
+    if not 1 <= program.at_risk_after_days < program.lost_after_days <= 3650:
+        errors.append(
+            FieldError(
+                Code.INVALID,
+                "Need 1 <= atRiskAfterDays < lostAfterDays <= 3650.",
+                "atRiskAfterDays",
+            )
+        )
+    names = [t.name.strip() for t in program.tiers]
+    thresholds = [t.min_lifetime_points for t in program.tiers]
+    if (
+        not program.tiers
+        or any(not n for n in names)
+        or len(set(names)) != len(names)
+        or len(set(thresholds)) != len(thresholds)
+        or any(p < 0 for p in thresholds)
+    ):
+        errors.append(
+            FieldError(
+                Code.INVALID_TIERS,
+                "Tiers need distinct names and distinct thresholds of 0 or more.",
+                "tiers",
+            )
+        )
+    return errors
+
+
+async def update_program(principal: Principal, changes: dict[str, Any]) -> LoyaltyProgram:
+    """Apply the given fields (names as in LoyaltyProgram); the rest stay as they are."""
+    principal.require(Operation.PROGRAM_MANAGE)
+    async with in_transaction() as conn:
+        org = await Organization.filter(id=principal.organization_id).using_db(conn).get()
+        current = program_of(org)
+        if "tiers" in changes:
+            changes["tiers"] = tuple(
+                sorted(
+                    (Tier(t.name.strip(), t.min_lifetime_points) for t in changes["tiers"]),
+                    key=lambda t: t.min_lifetime_points,
+                )
+            )
+        updated = dataclasses.replace(current, **changes)
+        errors = _check(updated)
+        if errors:
+            raise ValidationFailed(errors)
+        org.settings = {**(org.settings or {}), "program": updated.to_json()}
+        await org.save(update_fields=["settings", "updated_at"], using_db=conn)
+        await audit.record(
+            principal,
+            AuditAction.ORGANIZATION_UPDATED,
+            "organization",
+            org.id,
+            {"program": sorted(changes)},
+            using_db=conn,
+        )
+    forget_profile(principal.organization_id)
+    return updated
