@@ -9,4 +9,6 @@ MODEL_MODULES = [
     "app.models.audit",
     "app.models.order",
     "app.models.wallet",
+    "app.models.imports",
+    "app.models.persona",
 ]
