@@ -6,13 +6,25 @@ import strawberry
 
 from app.auth.permissions import ApiKeyScope
 from app.models.audit import ActorKind, AuditAction
-from app.models.customer import CustomerStatus, FavoriteStoreSource, SmsState
+from app.models.customer import (
+    CustomerStatus,
+    FavoriteStoreSource,
+    LifecycleStage,
+    RfmSegment,
+    SmsState,
+)
 from app.models.organization import SignupChannel
 from app.models.staff import Role
 
 strawberry.enum(CustomerStatus)
 strawberry.enum(FavoriteStoreSource)
 strawberry.enum(SmsState)
+strawberry.enum(
+    LifecycleStage,
+    description="From orders, with the organization's thresholds (AT_RISK and LOST after "
+    "so many days without a purchase).",
+)
+strawberry.enum(RfmSegment, description="Named segment of the RFM scores.")
 strawberry.enum(SignupChannel)
 strawberry.enum(Role)
 strawberry.enum(AuditAction)
@@ -28,6 +40,8 @@ __all__ = [
     "AuditAction",
     "CustomerStatus",
     "FavoriteStoreSource",
+    "LifecycleStage",
+    "RfmSegment",
     "Role",
     "SignupChannel",
     "SmsState",

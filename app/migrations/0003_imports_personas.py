@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('customer_id', fields.UUIDField()),
                 ('persona_identity_id', fields.UUIDField()),
             ],
-            options={'table': 'persona_assignment', 'app': 'models', 'unique_together': (('persona_set_id', 'customer_id'),), 'indexes': [Index(fields=['persona_set_id', 'persona_identity_id', 'customer_id'])], 'pk_attr': 'id', 'table_description': 'Which persona (identity) each customer belongs to in one set; written in bulk.'},
+            options={'table': 'persona_assignment', 'app': 'models', 'unique_together': (('persona_set_id', 'customer_id'),), 'indexes': [Index(fields=['persona_set_id', 'persona_identity_id', 'customer_id'])], 'pk_attr': 'id', 'table_description': 'Which persona (identity) each customer belongs to in one set, written in bulk.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('generated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'persona_set', 'app': 'models', 'indexes': [Index(fields=['organization_id', 'is_current'])], 'pk_attr': 'id', 'table_description': "One generation of an organization's personas. Exactly one READY set is current; a new"},
+            options={'table': 'persona_set', 'app': 'models', 'indexes': [Index(fields=['organization_id', 'is_current'])], 'pk_attr': 'id', 'table_description': "One generation of an organization's personas. Exactly one READY set is current, a new"},
             bases=['Model'],
         ),
         ops.CreateModel(

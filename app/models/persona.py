@@ -19,7 +19,7 @@ class PersonaSetStatus(StrEnum):
 
 
 class PersonaSet(Model):
-    """One generation of an organization's personas. Exactly one READY set is current; a new
+    """One generation of an organization's personas. Exactly one READY set is current, a new
     set becomes current only once all of it (personas and assignments) is written."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
@@ -106,7 +106,7 @@ class RoadmapItem(Model):
 
 
 class PersonaAssignment(Model):
-    """Which persona (identity) each customer belongs to in one set; written in bulk."""
+    """Which persona (identity) each customer belongs to in one set, written in bulk."""
 
     id = fields.BigIntField(primary_key=True)
     persona_set_id = fields.UUIDField()

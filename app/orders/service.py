@@ -22,13 +22,14 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError, FieldError, ValidationFailed
 from app.core.pagination import Page, PageRequest
 from app.customers import lookup
+from app.lifecycle.rules import stage_for
 from app.models.customer import Customer
 from app.models.order import Order, OrderItem, OrderStatus
 from app.models.organization import Store
 from app.models.wallet import LedgerEntry, LedgerKind
 from app.orders.errors import OrderErrorCode as Code
 from app.wallets.ledger import Movement, lock_customer, post
-from app.wallets.program import load_program
+from app.wallets.program import LoyaltyProgram, load_program
 from app.wallets.service import WalletView
 
 MAX_RECEIPT = 64
@@ -177,7 +178,7 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
                     ),
                     conn,
                 )
-            await _add_to_stats(customer, total, placed_at, conn)
+            await _add_to_stats(customer, total, placed_at, program, conn)
     except IntegrityError:
         # The same receipt was recorded concurrently; that one stands.
         existing = await _existing(principal, receipt)
@@ -188,7 +189,11 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
 
 
 async def _add_to_stats(
-    customer: Customer, total: Decimal, placed_at: dt.datetime, conn: BaseDBAsyncClient
+    customer: Customer,
+    total: Decimal,
+    placed_at: dt.datetime,
+    program: LoyaltyProgram,
+    conn: BaseDBAsyncClient,
 ) -> None:
     customer.order_count += 1
     customer.total_spent = Decimal(customer.total_spent) + total
@@ -196,19 +201,12 @@ async def _add_to_stats(
         customer.first_order_at = placed_at
     if customer.last_order_at is None or placed_at > customer.last_order_at:
         customer.last_order_at = placed_at
-    await (
-        Customer.filter(id=customer.id)
-        .using_db(conn)
-        .update(
-            order_count=customer.order_count,
-            total_spent=customer.total_spent,
-            first_order_at=customer.first_order_at,
-            last_order_at=customer.last_order_at,
-        )
-    )
+    await _save_stats(customer, program, conn)
 
 
-async def _remove_from_stats(customer: Customer, order: Order, conn: BaseDBAsyncClient) -> None:
+async def _remove_from_stats(
+    customer: Customer, order: Order, program: LoyaltyProgram, conn: BaseDBAsyncClient
+) -> None:
     remaining = Order.filter(customer_id=customer.id, status=OrderStatus.COMPLETED).using_db(conn)
     bounds = await remaining.annotate(last=Max("placed_at")).values("last")
     first = await remaining.order_by("placed_at").first()
@@ -216,6 +214,15 @@ async def _remove_from_stats(customer: Customer, order: Order, conn: BaseDBAsync
     customer.total_spent = max(Decimal(customer.total_spent) - order.total, Decimal(0))
     customer.last_order_at = bounds[0]["last"] if bounds else None
     customer.first_order_at = first.placed_at if first else None
+    await _save_stats(customer, program, conn)
+
+
+async def _save_stats(customer: Customer, program: LoyaltyProgram, conn: BaseDBAsyncClient) -> None:
+    # The lifecycle stage follows the order statistics at once; RFM scores need the whole
+    # organization and are recomputed by the worker (workers/lifecycle.py).
+    customer.lifecycle_stage = stage_for(
+        customer.order_count, customer.last_order_at, utcnow(), program
+    )
     await (
         Customer.filter(id=customer.id)
         .using_db(conn)
@@ -224,6 +231,7 @@ async def _remove_from_stats(customer: Customer, order: Order, conn: BaseDBAsync
             total_spent=customer.total_spent,
             first_order_at=customer.first_order_at,
             last_order_at=customer.last_order_at,
+            lifecycle_stage=customer.lifecycle_stage,
         )
     )
 
@@ -279,7 +287,7 @@ async def reverse_order(
                     ),
                     conn,
                 )
-            await _remove_from_stats(customer, order, conn)
+            await _remove_from_stats(customer, order, program, conn)
     wallet = WalletView.of(customer, program) if customer is not None else None
     return OrderResult(order, wallet, -taken, replayed=False)
 

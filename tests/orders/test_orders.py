@@ -9,7 +9,7 @@ from app.auth.permissions import ApiKeyScope
 from app.auth.principal import Principal
 from app.auth.service import create_api_key
 from app.core.clock import utcnow
-from app.models.customer import Customer
+from app.models.customer import Customer, LifecycleStage
 from app.models.order import Order
 from app.wallets.program_admin import update_program
 from app.wallets.rewards import award_birthdays
@@ -65,6 +65,7 @@ async def test_recording_earns_points_by_the_rule_and_updates_stats(
     stored = await assert_wallet_consistent(customer.id)
     assert stored.order_count == 1
     assert stored.total_spent == Decimal("42.50")
+    assert stored.lifecycle_stage is LifecycleStage.ONE_TIME_BUYER
     assert stored.last_order_at is not None
 
 
@@ -101,6 +102,7 @@ async def test_refund_takes_back_the_points_and_the_stats(
     assert refunded["wallet"] == {"balance": 0}
     stored = await assert_wallet_consistent(customer.id)
     assert (stored.order_count, stored.total_spent, stored.lifetime_points) == (0, Decimal(0), 0)
+    assert stored.lifecycle_stage is LifecycleStage.MEMBER
     again = (await gql.data(REFUND, {"id": recorded["order"]["id"]}, tenant.token))["orderRefund"]
     assert again["errors"] == []
     assert again["points"] == 0
