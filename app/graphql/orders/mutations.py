@@ -78,6 +78,18 @@ def _failed(exc: DomainError) -> OrderPayload:
     return OrderPayload(order=None, wallet=None, points=0, replayed=False, errors=order_errors(exc))
 
 
+async def _reverse(info: Info, order_id: strawberry.ID, reason: str, *, void: bool) -> OrderPayload:
+    principal = info.context.principal
+    try:
+        result = await service.reverse_order(
+            principal, parse_id(order_id), void=void, reason=reason
+        )
+    except DomainError as exc:
+        return _failed(exc)
+    await info.context.after_order(principal.organization_id)
+    return await _payload(result)
+
+
 @strawberry.type
 class OrderMutations:
     @strawberry.mutation(description="Record a completed purchase; idempotent by receipt number.")
@@ -92,20 +104,8 @@ class OrderMutations:
 
     @strawberry.mutation(description="Refund an order and take back the points it earned.")
     async def order_refund(self, info: Info, id: strawberry.ID, reason: str = "") -> OrderPayload:
-        principal = info.context.principal
-        try:
-            result = await service.reverse_order(principal, parse_id(id), void=False, reason=reason)
-        except DomainError as exc:
-            return _failed(exc)
-        await info.context.after_order(principal.organization_id)
-        return await _payload(result)
+        return await _reverse(info, id, reason, void=False)
 
     @strawberry.mutation(description="Void an order recorded by mistake; its points go back.")
     async def order_void(self, info: Info, id: strawberry.ID, reason: str = "") -> OrderPayload:
-        principal = info.context.principal
-        try:
-            result = await service.reverse_order(principal, parse_id(id), void=True, reason=reason)
-        except DomainError as exc:
-            return _failed(exc)
-        await info.context.after_order(principal.organization_id)
-        return await _payload(result)
+        return await _reverse(info, id, reason, void=True)

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 
+from app.auth.principal import Principal
 from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.graphql.context import Context
@@ -87,35 +90,37 @@ class LoyaltyProgramPayload:
     errors: list[WalletError]
 
 
+async def _move(
+    info: Info,
+    operation: Callable[[Principal, uuid.UUID, int, str, Any], Awaitable[WalletResult]],
+    customer_id: strawberry.ID,
+    points: int,
+    reason: str,
+    idempotency_key: str | None,
+) -> WalletPayload:
+    principal = info.context.principal
+    try:
+        result = await operation(
+            principal, parse_id(customer_id, "customerId"), points, reason, idempotency_key
+        )
+    except DomainError as exc:
+        return WalletPayload.failed(exc)
+    return WalletPayload.of(result)
+
+
 @strawberry.type
 class WalletMutations:
     @strawberry.mutation(description="Credit points. A retry with the same key changes nothing.")
     async def wallet_earn(
         self, info: Info, customer_id: strawberry.ID, points: int, reason: str, idempotency_key: str
     ) -> WalletPayload:
-        principal = info.context.principal
-        try:
-            return WalletPayload.of(
-                await wallets.earn(
-                    principal, parse_id(customer_id, "customerId"), points, reason, idempotency_key
-                )
-            )
-        except DomainError as exc:
-            return WalletPayload.failed(exc)
+        return await _move(info, wallets.earn, customer_id, points, reason, idempotency_key)
 
     @strawberry.mutation(description="Spend points; never below zero. Retries are safe.")
     async def wallet_redeem(
         self, info: Info, customer_id: strawberry.ID, points: int, reason: str, idempotency_key: str
     ) -> WalletPayload:
-        principal = info.context.principal
-        try:
-            return WalletPayload.of(
-                await wallets.redeem(
-                    principal, parse_id(customer_id, "customerId"), points, reason, idempotency_key
-                )
-            )
-        except DomainError as exc:
-            return WalletPayload.failed(exc)
+        return await _move(info, wallets.redeem, customer_id, points, reason, idempotency_key)
 
     @strawberry.mutation(description="Staff correction, positive or negative, with a reason.")
     async def wallet_adjust(
@@ -126,15 +131,7 @@ class WalletMutations:
         reason: str,
         idempotency_key: str | None = None,
     ) -> WalletPayload:
-        principal = info.context.principal
-        try:
-            return WalletPayload.of(
-                await wallets.adjust(
-                    principal, parse_id(customer_id, "customerId"), points, reason, idempotency_key
-                )
-            )
-        except DomainError as exc:
-            return WalletPayload.failed(exc)
+        return await _move(info, wallets.adjust, customer_id, points, reason, idempotency_key)
 
     @strawberry.mutation
     async def loyalty_program_update(
