@@ -122,16 +122,17 @@ def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> int:
+    from app.auth.errors import AccountErrorCode
     from app.auth.principal import Principal
     from app.auth.service import create_api_key, parse_scopes
-    from app.core.errors import DomainError
+    from app.core.errors import DomainError, PublicError
     from app.core.ids import parse_id
     from app.models.organization import Organization
 
     async def body() -> Any:
         org_id = parse_id(args.org, "--org")
         if not await Organization.exists(id=org_id):
-            raise SystemExit("no organization with this id")
+            raise DomainError(AccountErrorCode.NOT_FOUND, "No organization with this id.", "org")
         scopes = parse_scopes(args.scopes.split(","))
         return await create_api_key(Principal.system(org_id), args.name, scopes)
 
@@ -139,6 +140,9 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> int:
         issued = asyncio.run(_with_db(settings, body))
     except DomainError as exc:
         print(json.dumps({"error": exc.code.value, "message": exc.message}), file=sys.stderr)
+        return 1
+    except PublicError as exc:
+        print(json.dumps({"error": exc.code.value, "message": str(exc)}), file=sys.stderr)
         return 1
     print(
         json.dumps(
@@ -150,6 +154,42 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> int:
             indent=2,
         )
     )
+    return 0
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    """Synthetic customers, orders and wallets for an organization; JSON summary on stdout."""
+    from app.auth.errors import AccountErrorCode
+    from app.core.errors import DomainError, PublicError
+    from app.core.ids import parse_id
+    from app.models.organization import Organization
+    from app.seed.writer import seed_organization
+
+    async def body() -> Any:
+        org_id = parse_id(args.org, "--org")
+        if not await Organization.exists(id=org_id):
+            raise DomainError(AccountErrorCode.NOT_FOUND, "No organization with this id.", "org")
+        return await seed_organization(
+            org_id,
+            args.customers,
+            args.orders_per_customer,
+            args.seed,
+            start_index=args.start_index,
+            workers=args.workers,
+            writers=args.connections,
+            check_foreign_keys=args.check_foreign_keys,
+            segments=args.segments,
+        )
+
+    try:
+        summary = asyncio.run(_with_db(settings, body))
+    except DomainError as exc:
+        print(json.dumps({"error": exc.code.value, "message": exc.message}), file=sys.stderr)
+        return 1
+    except PublicError as exc:
+        print(json.dumps({"error": exc.code.value, "message": str(exc)}), file=sys.stderr)
+        return 1
+    print(json.dumps(summary.as_json(), indent=2))
     return 0
 
 
@@ -221,6 +261,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scopes", required=True, help="comma-separated, e.g. wallet:read,wallet:earn")
     p.add_argument("--name", default="POS")
     p.set_defaults(func=cmd_api_key_create)
+
+    p = sub.add_parser("seed", help="add synthetic customers, orders and wallets to an org")
+    p.add_argument("--org", required=True, help="organization id")
+    p.add_argument("--customers", type=int, required=True)
+    p.add_argument("--orders-per-customer", type=float, default=5.0, help="the average")
+    p.add_argument("--seed", type=int, default=1, help="same seed, same data")
+    p.add_argument(
+        "--start-index", type=int, help="first customer index (default: after earlier seeds)"
+    )
+    p.add_argument("--workers", type=int, help="generator processes (PostgreSQL)")
+    p.add_argument("--connections", type=int, default=2, help="concurrent COPY streams")
+    p.add_argument(
+        "--check-foreign-keys",
+        action="store_true",
+        help="keep foreign-key triggers on even when the role could skip them (slower)",
+    )
+    p.add_argument(
+        "--segments",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="recompute lifecycle stages and RFM at the end",
+    )
+    p.set_defaults(func=cmd_seed)
 
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema

@@ -131,7 +131,8 @@ async def _staff_of(principal: Principal, staff_id: uuid.UUID) -> Staff:
 
 
 async def _ensure_another_owner(principal: Principal, staff: Staff) -> None:
-    if staff.role is not Role.OWNER:
+    # Only taking away an *active* owner can leave the organization without one.
+    if staff.role is not Role.OWNER or not staff.is_active:
         return
     owners = await Staff.filter(
         organization_id=principal.organization_id, role=Role.OWNER, is_active=True

@@ -1,0 +1,535 @@
+"""Tenancy: with organization B's credential, every root field of the schema is run against
+organization A's objects, and finds nothing of A's, changes nothing of A's.
+
+The meta-check at the end compares the root fields this test exercised with the schema's:
+a new Query or Mutation field fails this test until a probe for it is added here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import FieldNode, OperationDefinitionNode, parse
+from graphql import build_schema as schema_from_sdl
+
+from app.auth.permissions import ApiKeyScope
+from app.graphql.schema import schema_sdl
+from app.models.staff import Role
+from tests.conftest import GraphQLClient, Tenant
+from tests.factories import (
+    Key,
+    Member,
+    add_api_key,
+    add_staff,
+    create_customer,
+    create_store,
+)
+
+ORDER_RECORD = """
+mutation($input: OrderRecordInput!) {
+  orderRecord(input: $input) { order { id } replayed points errors { code } }
+}"""
+WALLET_EARN = """
+mutation($id: ID!, $points: Int!, $key: String!) {
+  MUTATION(customerId: $id, points: $points, reason: "probe", idempotencyKey: $key) {
+    wallet { customerId balance } entry { id } replayed errors { code }
+  }
+}"""
+
+
+def root_fields(document: str) -> set[str]:
+    """`query.customer`, `mutation.login`, ... for every root field a document selects."""
+    found: set[str] = set()
+    for definition in parse(document).definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode) and not selection.name.value.startswith("__"):
+                    found.add(f"{definition.operation.value}.{selection.name.value}")
+    return found
+
+
+def schema_root_fields() -> set[str]:
+    schema = schema_from_sdl(schema_sdl())
+    fields: set[str] = set()
+    for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
+        if root is not None:
+            fields |= {f"{kind}.{name}" for name in root.fields}
+    return fields
+
+
+@dataclass
+class Intruder:
+    """Organization B's side: every request it sends is recorded by root field."""
+
+    gql: GraphQLClient
+    token: str
+    exercised: set[str] = field(default_factory=set)
+
+    async def raw(
+        self, document: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        self.exercised |= root_fields(document)
+        return await self.gql.raw(document, variables, token or self.token)
+
+    async def data(
+        self, document: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        body = await self.raw(document, variables, token)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def payload_codes(
+        self, document: str, variables: dict[str, Any], token: str | None = None
+    ) -> list[str]:
+        """Codes of the `errors` of a mutation payload (the one root field of `document`)."""
+        data = await self.data(document, variables, token)
+        (payload,) = data.values()
+        return [e["code"] for e in payload["errors"]]
+
+
+@dataclass
+class Victim:
+    """Organization A and the ids, identifiers and credentials B will try to reach."""
+
+    tenant: Tenant
+    manager: Member
+    key: Key
+    store_id: str
+    store_code: str
+    signup_form_id: str
+    signup_form_name: str
+    customer: dict[str, Any]
+    archived: dict[str, Any]
+    order_id: str
+
+    @property
+    def customer_ids(self) -> list[str]:
+        return [self.customer["id"], self.archived["id"]]
+
+    @property
+    def all_ids(self) -> set[str]:
+        return {
+            *self.customer_ids,
+            str(self.tenant.organization_id),
+            str(self.tenant.owner_id),
+            str(self.manager.id),
+            str(self.key.id),
+            self.store_id,
+            self.signup_form_id,
+            self.order_id,
+        }
+
+
+async def build_victim(gql: GraphQLClient, tenant: Tenant) -> Victim:
+    token = tenant.token
+    store_id = await create_store(gql, token, "a-main")
+    form = await gql.data(
+        'mutation { signupFormCreate(name: "A form") { signupForm { id } } }', token=token
+    )
+    form_id = form["signupFormCreate"]["signupForm"]["id"]
+    customer = await create_customer(
+        gql,
+        token,
+        firstName="Alice",
+        lastName="Anders",
+        email="alice@a-shop.com",
+        phone="(202) 555-0143",
+        externalReference="a-ref-1",
+        signupFormId=form_id,
+        favoriteStore={"storeId": store_id, "source": "WALLET_APP"},
+    )
+    archived = await create_customer(
+        gql,
+        token,
+        firstName="Arch",
+        email="arch@a-shop.com",
+        phone="(202) 555-0177",
+        externalReference="a-ref-2",
+    )
+    done = await gql.data(
+        'mutation($id: ID!) { customerArchive(id: $id, reason: "gone") { errors { code } } }',
+        {"id": archived["id"]},
+        token,
+    )
+    assert done["customerArchive"]["errors"] == []
+    order = await gql.data(
+        ORDER_RECORD,
+        {
+            "input": {
+                "customerId": customer["id"],
+                "receiptNumber": "A-0001",
+                "total": "42.50",
+                "placedAt": "2026-01-15T12:00:00Z",
+                "storeId": store_id,
+                "items": [{"sku": "tea", "price": "42.50", "category": "drinks"}],
+            }
+        },
+        token,
+    )
+    assert order["orderRecord"]["errors"] == []
+    earned = await gql.data(
+        WALLET_EARN.replace("MUTATION", "walletEarn"),
+        {"id": customer["id"], "points": 100, "key": "a-key-1"},
+        token,
+    )
+    assert earned["walletEarn"]["errors"] == []
+    program = await gql.data(
+        'mutation { loyaltyProgramUpdate(input: {pointsPerCurrencyUnit: "2"}) {'
+        " errors { code } } }",
+        token=token,
+    )
+    assert program["loyaltyProgramUpdate"]["errors"] == []
+    return Victim(
+        tenant=tenant,
+        manager=await add_staff(tenant, Role.MANAGER, email="manager@a-shop.com"),
+        key=await add_api_key(tenant, ApiKeyScope.CUSTOMERS_READ, ApiKeyScope.WALLET_READ),
+        store_id=store_id,
+        store_code="a-main",
+        signup_form_id=form_id,
+        signup_form_name="A form",
+        customer=customer,
+        archived=archived,
+        order_id=order["orderRecord"]["order"]["id"],
+    )
+
+
+SNAPSHOT = """
+query($customer: ID!, $order: ID!) {
+  organization { id name defaultRegion timezone }
+  loyaltyProgram { pointsPerCurrencyUnit pointsExpireAfterDays tiers { name } }
+  wallet(customerId: $customer) { balance lifetimePoints }
+  order(id: $order) { id status total pointsEarned receiptNumber }
+  customers(includeArchived: true, first: 100) {
+    nodes {
+      id status email phone externalReference firstName lastName traits archiveReason
+      favoriteStore { source store { id } } signupForm { id }
+      consent { emailOptIn smsState pushOptIn }
+      orderCount totalSpent wallet { balance lifetimePoints }
+      orders { nodes { id status } }
+    }
+  }
+  archivedCustomers(first: 100) { nodes { id contact archiveReason } }
+  staffMembers { id email role isActive }
+  apiKeys { id scopes revokedAt }
+  stores { id code name }
+  signupForms { id name }
+  auditEvents(first: 100) { nodes { id action subjectId details } }
+}"""
+
+
+async def snapshot(gql: GraphQLClient, victim: Victim) -> dict[str, Any]:
+    """Everything A can see of itself, read with A's own credential."""
+    return await gql.data(
+        SNAPSHOT,
+        {"customer": victim.customer["id"], "order": victim.order_id},
+        victim.tenant.token,
+    )
+
+
+def assert_no_trace_of(victim: Victim, body: dict[str, Any]) -> None:
+    text = str(body)
+    for value in victim.all_ids:
+        assert value not in text, value
+    for identifier in ("alice@a-shop.com", "arch@a-shop.com", "+12025550143", "Alice"):
+        assert identifier not in text, identifier
+
+
+async def probe_customer_queries(b: Intruder, a: Victim) -> None:
+    one = (
+        "query($id: ID, $email: String, $phone: String, $ref: String) {"
+        " customer(id: $id, email: $email, phone: $phone, externalReference: $ref) { id } }"
+    )
+    for variables in (
+        {"id": a.customer["id"]},
+        {"id": a.archived["id"]},
+        {"email": "alice@a-shop.com"},
+        {"email": "ARCH@a-shop.com"},
+        {"phone": "+1 202-555-0143"},
+        {"phone": "2025550177"},
+        {"ref": "a-ref-1"},
+        {"ref": "a-ref-2"},
+    ):
+        assert (await b.data(one, variables))["customer"] is None, variables
+
+    listing = (
+        "query($s: String, $where: CustomerWhereInput) {"
+        " customers(search: $s, where: $where, includeArchived: true) { nodes { id } } }"
+    )
+    for search in (
+        "alice@a-shop.com",
+        "(202) 555-0143",
+        "a-ref-1",
+        a.customer["id"],
+        a.archived["id"],
+        "Alice",
+        "alice anders",
+        "Arch",
+        None,
+    ):
+        data = await b.data(listing, {"s": search})
+        assert data["customers"]["nodes"] == [], search
+    for where in ({"favoriteStoreId": a.store_id}, {"signupFormId": a.signup_form_id}):
+        data = await b.data(listing, {"where": where})
+        assert data["customers"]["nodes"] == [], where
+
+    archived = await b.data("{ archivedCustomers { nodes { id contact } } }")
+    assert archived["archivedCustomers"]["nodes"] == []
+
+
+async def probe_customer_mutations(b: Intruder, a: Victim) -> None:
+    create = (
+        "mutation($input: CustomerFieldsInput!, $ref: ID) {"
+        " customerCreate(input: $input, referredBy: $ref) { customer { id } errors { code } } }"
+    )
+    assert await b.payload_codes(
+        create, {"input": {"favoriteStore": {"storeId": a.store_id, "source": "WALLET_APP"}}}
+    ) == ["STORE_NOT_FOUND"]
+    assert await b.payload_codes(create, {"input": {"signupFormId": a.signup_form_id}}) == [
+        "SIGNUP_FORM_NOT_FOUND"
+    ]
+    assert await b.payload_codes(
+        create, {"input": {"firstName": "Referred"}, "ref": a.customer["id"]}
+    ) == ["REFERRER_NOT_FOUND"]
+    # A's identifiers are free in B: uniqueness is per organization and reveals nothing.
+    same = await b.data(
+        create, {"input": {"email": "alice@a-shop.com", "phone": "+1 202-555-0143"}}
+    )
+    assert same["customerCreate"]["errors"] == []
+    assert same["customerCreate"]["customer"]["id"] not in a.customer_ids
+
+    found = await b.data(
+        'mutation { customerFindOrCreate(externalReference: "a-ref-1") {'
+        " created customer { id externalReference } errors { code } } }"
+    )
+    assert found["customerFindOrCreate"]["created"] is True
+    assert found["customerFindOrCreate"]["customer"]["id"] not in a.customer_ids
+
+    update = (
+        'mutation($id: ID!) { customerUpdate(id: $id, input: {firstName: "Mallory"}) {'
+        " customer { id } errors { code } } }"
+    )
+    archive = (
+        'mutation($id: ID!) { customerArchive(id: $id, reason: "x") {'
+        " customer { id } errors { code } } }"
+    )
+    unarchive = (
+        "mutation($id: ID!) { customerUnarchive(id: $id) { customer { id } errors { code } } }"
+    )
+    for document in (update, archive, unarchive):
+        for customer_id in a.customer_ids:
+            codes = await b.payload_codes(document, {"id": customer_id})
+            assert codes == ["NOT_FOUND"], (document, customer_id)
+
+
+async def probe_accounts(b: Intruder, a: Victim, b_tenant: Tenant) -> None:
+    viewer = await b.data("{ viewer { organizationId staff { id } } }")
+    assert viewer["viewer"]["organizationId"] == str(b_tenant.organization_id)
+
+    staff = await b.data("{ staffMembers { id email } }")
+    assert staff["staffMembers"] == [{"id": str(b_tenant.owner_id), "email": b_tenant.owner_email}]
+    keys = await b.data("{ apiKeys { id } }")
+    assert keys["apiKeys"] == []
+
+    # Sign-in is by email alone: A's staff email with B's password is just wrong credentials
+    # (A's manager has a password of its own; both owners were made with the same one).
+    login = (
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) {"
+        " token errors { code } } }"
+    )
+    assert await b.payload_codes(login, {"e": a.manager.email, "p": b_tenant.password}) == [
+        "INVALID_CREDENTIALS"
+    ]
+
+    role = (
+        "mutation($id: ID!) { staffRoleUpdate(id: $id, role: ANALYST) {"
+        " staff { id } errors { code } } }"
+    )
+    deactivate = "mutation($id: ID!) { staffDeactivate(id: $id) { staff { id } errors { code } } }"
+    for document in (role, deactivate):
+        for staff_id in (a.tenant.owner_id, a.manager.id):
+            assert await b.payload_codes(document, {"id": str(staff_id)}) == ["NOT_FOUND"]
+
+    created = await b.data(
+        'mutation { staffCreate(input: {email: "b-analyst@b-shop.com", role: ANALYST,'
+        ' password: "long enough password"}) { staff { id } errors { code } } }'
+    )
+    assert created["staffCreate"]["errors"] == []
+
+    revoke = "mutation($id: ID!) { apiKeyRevoke(id: $id) { apiKey { id } errors { code } } }"
+    assert await b.payload_codes(revoke, {"id": str(a.key.id)}) == ["NOT_FOUND"]
+
+    issued = await b.data(
+        'mutation { apiKeyCreate(name: "B till", scopes: [CUSTOMERS_WRITE, WALLET_REDEEM]) {'
+        " key errors { code } } }"
+    )
+    b_key = issued["apiKeyCreate"]["key"]
+    # B's machine credential sees no more of A than B's staff does.
+    for variables in ({"id": a.customer["id"]}, {"email": "alice@a-shop.com"}):
+        data = await b.data(
+            "query($id: ID, $email: String) { customer(id: $id, email: $email) { id } }",
+            variables,
+            token=b_key,
+        )
+        assert data["customer"] is None
+
+
+async def probe_organizations(b: Intruder, a: Victim, b_tenant: Tenant) -> None:
+    org = await b.data("{ organization { id name } }")
+    assert org["organization"] == {"id": str(b_tenant.organization_id), "name": "Globex"}
+    assert (await b.data("{ stores { id } }"))["stores"] == []
+    assert (await b.data("{ signupForms { id } }"))["signupForms"] == []
+
+    updated = await b.data(
+        'mutation { organizationUpdate(input: {name: "Hijacked", defaultRegion: "FR"}) {'
+        " organization { id } errors { code } } }"
+    )
+    assert updated["organizationUpdate"]["organization"]["id"] == str(b_tenant.organization_id)
+    # Codes and names are unique per organization: A's are free in B.
+    store = await b.data(
+        'mutation($c: String!) { storeCreate(name: "B", code: $c) {'
+        " store { id } errors { code } } }",
+        {"c": a.store_code},
+    )
+    assert store["storeCreate"]["errors"] == []
+    form = await b.data(
+        "mutation($n: String!) { signupFormCreate(name: $n) {"
+        " signupForm { id } errors { code } } }",
+        {"n": a.signup_form_name},
+    )
+    assert form["signupFormCreate"]["errors"] == []
+
+
+async def probe_audit(b: Intruder, a: Victim) -> None:
+    document = "query($s: ID) { auditEvents(subjectId: $s, first: 100) { nodes { subjectId } } }"
+    for subject in sorted(a.all_ids):
+        data = await b.data(document, {"s": subject})
+        assert data["auditEvents"]["nodes"] == [], subject
+    everything = await b.data(document, {"s": None})
+    assert_no_trace_of(a, everything)
+
+
+async def probe_wallets(b: Intruder, a: Victim) -> None:
+    lookup = (
+        "query($id: ID, $phone: String, $email: String, $ref: String) {"
+        " wallet(customerId: $id, phone: $phone, email: $email, externalReference: $ref) {"
+        " customerId balance } }"
+    )
+    for variables in (
+        {"id": a.customer["id"]},
+        {"id": a.archived["id"]},
+        {"phone": "+1 202-555-0143"},
+        {"email": "alice@a-shop.com"},
+        {"ref": "a-ref-1"},
+    ):
+        assert (await b.data(lookup, variables))["wallet"] is None, variables
+
+    for mutation in ("walletEarn", "walletRedeem", "walletAdjust"):
+        document = WALLET_EARN.replace("MUTATION", mutation)
+        # A's customer, even with the idempotency key A used: no replay of A's entry.
+        for key in ("a-key-1", f"b-{mutation}"):
+            codes = await b.payload_codes(
+                document, {"id": a.customer["id"], "points": 10, "key": key}
+            )
+            assert codes == ["CUSTOMER_NOT_FOUND"], (mutation, key)
+
+    # Idempotency keys belong to an organization: A's key is new in B.
+    mine = await create_customer(b.gql, b.token, firstName="Bo")
+    fresh = await b.data(
+        WALLET_EARN.replace("MUTATION", "walletEarn"),
+        {"id": mine["id"], "points": 7, "key": "a-key-1"},
+    )
+    assert fresh["walletEarn"]["errors"] == []
+    assert fresh["walletEarn"]["replayed"] is False
+    assert fresh["walletEarn"]["wallet"] == {"customerId": mine["id"], "balance": 7}
+
+    program = await b.data("{ loyaltyProgram { pointsPerCurrencyUnit } }")
+    assert program["loyaltyProgram"]["pointsPerCurrencyUnit"] != "2"
+    changed = await b.data(
+        'mutation { loyaltyProgramUpdate(input: {pointsPerCurrencyUnit: "5",'
+        " pointsExpireAfterDays: 30}) { program { pointsPerCurrencyUnit } errors { code } } }"
+    )
+    assert changed["loyaltyProgramUpdate"]["errors"] == []
+
+
+async def probe_orders(b: Intruder, a: Victim) -> None:
+    one = "query($id: ID!) { order(id: $id) { id } }"
+    assert (await b.data(one, {"id": a.order_id}))["order"] is None
+    found = await b.data(
+        "query($s: String) { customers(search: $s, includeArchived: true) { nodes { id } } }",
+        {"s": "A-0001"},
+    )
+    assert found["customers"]["nodes"] == []
+
+    def order_input(customer_id: str, **extra: str) -> dict[str, Any]:
+        return {
+            "input": {
+                "customerId": customer_id,
+                "receiptNumber": "A-0001",
+                "total": "42.50",
+                "placedAt": "2026-01-15T12:00:00Z",
+                **extra,
+            }
+        }
+
+    assert await b.payload_codes(ORDER_RECORD, order_input(a.customer["id"])) == [
+        "CUSTOMER_NOT_FOUND"
+    ]
+    mine = await create_customer(b.gql, b.token, firstName="Bea")
+    assert await b.payload_codes(ORDER_RECORD, order_input(mine["id"], storeId=a.store_id)) == [
+        "STORE_NOT_FOUND"
+    ]
+    # A's receipt number means nothing in B: a new order, neither a replay nor a conflict.
+    recorded = await b.data(ORDER_RECORD, order_input(mine["id"]))
+    assert recorded["orderRecord"]["errors"] == []
+    assert recorded["orderRecord"]["replayed"] is False
+    assert recorded["orderRecord"]["order"]["id"] != a.order_id
+
+    for mutation in ("orderRefund", "orderVoid"):
+        document = (
+            f'mutation($id: ID!) {{ {mutation}(id: $id, reason: "x") {{'
+            " order { id } errors { code } } }"
+        )
+        assert await b.payload_codes(document, {"id": a.order_id}) == ["NOT_FOUND"], mutation
+
+
+async def test_organization_b_reaches_nothing_of_organization_a(
+    gql: GraphQLClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    a = await build_victim(gql, tenant)
+    before = await snapshot(gql, a)
+    b = Intruder(gql, other_tenant.token)
+
+    await probe_customer_queries(b, a)
+    await probe_accounts(b, a, other_tenant)
+    await probe_organizations(b, a, other_tenant)
+    await probe_audit(b, a)
+    await probe_wallets(b, a)
+    await probe_orders(b, a)
+    await probe_customer_mutations(b, a)
+    # Last: B signs out; A's sessions and keys are not B's to end.
+    assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []
+
+    after = await snapshot(gql, a)
+    assert after == before
+    for token in (a.tenant.token, a.manager.token):
+        viewer = await gql.data("{ viewer { organizationId } }", token=token)
+        assert viewer["viewer"]["organizationId"] == str(a.tenant.organization_id)
+    seen = await gql.data(
+        "query($id: ID!) { customer(id: $id) { id } }", {"id": a.customer["id"]}, a.key.secret
+    )
+    assert seen["customer"] == {"id": a.customer["id"]}
+
+    missing = schema_root_fields() - b.exercised
+    assert not missing, f"root fields without a tenancy probe: {sorted(missing)}"
+    assert b.exercised <= schema_root_fields()
+
+
+def test_root_fields_are_read_from_documents() -> None:
+    document = (
+        'mutation M { a: login(email: "", password: "") { token } logout { errors { code } } }'
+    )
+    assert root_fields(document) == {"mutation.login", "mutation.logout"}
+    assert root_fields("{ __typename viewer { kind } }") == {"query.viewer"}
+    assert {"query.customer", "mutation.customerCreate"} <= schema_root_fields()

@@ -1,0 +1,190 @@
+"""The `loyalty` command: schema and permission printouts, bootstrap and API keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.cli import main
+from app.core.secrets import secret_digest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_in_process(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    assert info.value.code == 0
+    return capsys.readouterr().out
+
+
+def loyalty_command() -> list[str]:
+    script = Path(sys.executable).with_name("loyalty")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from app.cli import main; main()"]
+
+
+def run_loyalty(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`loyalty ...` in a fresh process configured by nothing but a data directory in `home`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("LOYALTY_") and k not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    env["LOYALTY_DATA_DIR"] = str(home / "data")
+    return subprocess.run(  # noqa: S603 - a fixed command of this project
+        [*loyalty_command(), *argv],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def json_of(text: str) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+class TestExportSchema:
+    def test_matches_the_checked_in_schema(self, capsys: pytest.CaptureFixture[str]) -> None:
+        exported = run_in_process(capsys, "export-schema")
+        checked_in = (ROOT / "schema.graphql").read_text(encoding="utf-8")
+        assert exported == checked_in, (
+            "schema.graphql is stale: run `loyalty export-schema > schema.graphql`"
+        )
+
+
+class TestPermissions:
+    def test_the_readme_shows_the_current_matrix(self, capsys: pytest.CaptureFixture[str]) -> None:
+        printed = run_in_process(capsys, "permissions").strip()
+        assert printed.startswith("| operation |")
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        assert printed in readme, "README.md is stale: paste the output of `loyalty permissions`"
+
+
+@dataclass(frozen=True)
+class Booted:
+    home: Path
+    output: dict[str, Any]
+
+    @property
+    def database(self) -> Path:
+        return self.home / "data" / "loyalty.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def booted(tmp_path_factory: pytest.TempPathFactory) -> Booted:
+    """One `loyalty bootstrap` on an empty data directory, shared by the tests below."""
+    home = tmp_path_factory.mktemp("cli")
+    result = run_loyalty(
+        home, "bootstrap", "--org-name", "Corner Shop", "--owner-email", "Me@Shop.com"
+    )
+    assert result.returncode == 0, result.stderr
+    return Booted(home, json_of(result.stdout))
+
+
+class TestBootstrap:
+    def test_prints_the_organization_and_a_token(self, booted: Booted) -> None:
+        out = booted.output
+        assert set(out) == {"organizationId", "ownerId", "token", "ownerPassword"}
+        assert out["token"].startswith("lst_")
+        assert len(out["ownerPassword"]) >= 10
+
+    def test_creates_the_embedded_database_and_a_private_secret(self, booted: Booted) -> None:
+        assert booted.database.exists()
+        assert (booted.home / "data" / "secret_key").stat().st_mode & 0o077 == 0
+        with sqlite3.connect(booted.database) as db:
+            staff = db.execute(
+                "SELECT email, role FROM staff WHERE organization_id = ?",
+                (booted.output["organizationId"],),
+            ).fetchall()
+            sessions = db.execute(
+                "SELECT count(*) FROM staff_session WHERE token_hash = ?",
+                (secret_digest(booted.output["token"]),),
+            ).fetchone()
+        assert staff == [("me@shop.com", "OWNER")]
+        # Only the digest of the token is stored.
+        assert sessions == (1,)
+
+    def test_an_invalid_email_fails_with_a_json_error(self, booted: Booted) -> None:
+        result = run_loyalty(
+            booted.home, "bootstrap", "--org-name", "Shop", "--owner-email", "not-an-email"
+        )
+        assert result.returncode != 0
+        assert result.stdout == ""
+        assert json_of(result.stderr) == {
+            "error": "INVALID_EMAIL",
+            "message": "Email address is not valid.",
+        }
+
+
+class TestConfiguration:
+    def test_production_without_configuration_refuses_to_start(self, tmp_path: Path) -> None:
+        env_result = subprocess.run(  # noqa: S603 - a fixed command of this project
+            [*loyalty_command(), "migrate"],
+            env={"PATH": os.environ.get("PATH", ""), "LOYALTY_ENV": "production"},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert env_result.returncode == 2
+        assert env_result.stderr.startswith("configuration error:")
+
+
+class TestApiKeyCreate:
+    def test_prints_a_key_stored_only_as_a_digest(self, booted: Booted) -> None:
+        org = booted.output["organizationId"]
+        result = run_loyalty(
+            booted.home, "api-key", "create", "--org", org, "--scopes", "wallet:read"
+        )
+        assert result.returncode == 0, result.stderr
+        key = json_of(result.stdout)
+        assert key["key"].startswith("lk_")
+        assert key["scopes"] == ["wallet:read"]
+        with sqlite3.connect(booted.database) as db:
+            rows = db.execute(
+                "SELECT id, scopes FROM api_key WHERE key_hash = ? AND organization_id = ?",
+                (secret_digest(key["key"]), org),
+            ).fetchall()
+        assert [(uuid.UUID(row[0]), json.loads(row[1])) for row in rows] == [
+            (uuid.UUID(key["apiKeyId"]), ["wallet:read"])
+        ]
+
+    @pytest.mark.parametrize(
+        ("org", "scopes", "error"),
+        [
+            (None, "bogus", "INVALID_SCOPE"),
+            ("not-an-id", "wallet:read", "INVALID_ARGUMENT"),
+            ("01a20408-0000-7000-8000-000000000000", "wallet:read", "NOT_FOUND"),
+        ],
+    )
+    def test_refusals_are_json_errors(
+        self, booted: Booted, org: str | None, scopes: str, error: str
+    ) -> None:
+        result = run_loyalty(
+            booted.home,
+            "api-key",
+            "create",
+            "--org",
+            org or booted.output["organizationId"],
+            "--scopes",
+            scopes,
+        )
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert json_of(result.stderr)["error"] == error
