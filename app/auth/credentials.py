@@ -61,18 +61,20 @@ class CredentialCache:
 cache = CredentialCache()
 
 
-async def _load(secret: str, digest: str) -> Principal:
+async def _load(secret: str, digest: str) -> tuple[Principal, float | None]:
+    """The principal, and for a session the seconds it has left (the cache must not outlive it)."""
     now = utcnow()
     if secret.startswith(API_KEY_PREFIX):
         key = await ApiKey.get_or_none(key_hash=digest, revoked_at=None)
         if key is None:
             raise InvalidCredentials("The API key is not valid or has been revoked.")
-        return Principal(
+        principal = Principal(
             organization_id=key.organization_id,  # type: ignore[arg-type]
             kind=PrincipalKind.API_KEY,
             subject_id=key.id,
             scopes=frozenset(known_scopes(key.scopes)),
         )
+        return principal, None
     if secret.startswith(STAFF_TOKEN_PREFIX):
         session = (
             await StaffSession.filter(
@@ -84,12 +86,13 @@ async def _load(secret: str, digest: str) -> Principal:
         if session is None:
             raise InvalidCredentials("The session has expired or was signed out.")
         staff = session.staff
-        return Principal(
+        principal = Principal(
             organization_id=staff.organization_id,  # type: ignore[arg-type]
             kind=PrincipalKind.STAFF,
             subject_id=staff.id,
             role=staff.role,
         )
+        return principal, (session.expires_at - now).total_seconds()
     raise InvalidCredentials("The credential is not recognized.")
 
 
@@ -97,6 +100,6 @@ async def authenticate(secret: str, ttl: float) -> Principal:
     digest = secret_digest(secret)
     principal = cache.get(digest)
     if principal is None:
-        principal = await _load(secret, digest)
-        cache.put(digest, principal, ttl)
+        principal, left = await _load(secret, digest)
+        cache.put(digest, principal, ttl if left is None else min(ttl, left))
     return principal

@@ -5,7 +5,9 @@ from typing import Any
 
 from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.manager import Manager
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from app.core.ids import new_id
 from app.models.organization import Organization
@@ -36,6 +38,21 @@ class AppendOnlyViolation(RuntimeError):
     pass
 
 
+class AppendOnlyQuerySet(QuerySet[Any]):
+    """Bulk `update()`/`delete()` would bypass the instance guards below: refuse them too."""
+
+    def update(self, **kwargs: Any) -> Any:
+        raise AppendOnlyViolation("audit events are append-only")
+
+    def delete(self) -> Any:
+        raise AppendOnlyViolation("audit events are append-only")
+
+
+class AppendOnlyManager(Manager):
+    def get_queryset(self) -> QuerySet[Any]:
+        return AppendOnlyQuerySet(self._model)
+
+
 class AuditEvent(Model):
     """One privileged action. Rows are only ever inserted: see `save` and `delete`."""
 
@@ -55,6 +72,7 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
+        manager = AppendOnlyManager()
         indexes = (
             Index(fields=("organization_id", "id")),
             Index(fields=("organization_id", "subject_id")),

@@ -40,6 +40,14 @@ class TestAppendOnly:
             await event.delete()
         assert await AuditEvent.exists(id=event.id)
 
+    async def test_bulk_update_and_delete_are_refused(self, tenant: Tenant) -> None:
+        event = await an_event(tenant)
+        with pytest.raises(AppendOnlyViolation):
+            await AuditEvent.filter(id=event.id).update(details={})
+        with pytest.raises(AppendOnlyViolation):
+            await AuditEvent.filter(id=event.id).delete()
+        assert (await AuditEvent.get(id=event.id)).details == {"reason": "dup"}
+
 
 class TestRecord:
     async def test_records_who_did_what_to_which_subject(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -9,6 +10,8 @@ import pytest
 
 from app.auth import service as auth
 from app.auth.permissions import ApiKeyScope
+from app.auth.principal import Principal
+from app.auth.service import create_api_key, issue_token
 from app.models.organization import Store
 from app.models.staff import Role, Staff
 from tests.conftest import GraphQLClient, Tenant
@@ -121,6 +124,25 @@ class TestLogout:
 
     async def test_needs_a_credential(self, gql: GraphQLClient) -> None:
         assert await gql.error_codes(LOGOUT) == ["UNAUTHENTICATED"]
+
+    async def test_an_api_key_is_told_to_revoke_instead(
+        self, gql: GraphQLClient, tenant: Tenant
+    ) -> None:
+        issued = await create_api_key(
+            Principal.system(tenant.organization_id), "POS", [ApiKeyScope.WALLET_READ]
+        )
+        data = await gql.data(LOGOUT, token=issued.key)
+        assert [e["code"] for e in data["logout"]["errors"]] == ["INVALID"]
+        assert await gql.error_codes(VIEWER, token=issued.key) == []
+
+    async def test_a_session_is_not_trusted_past_its_expiry(
+        self, gql: GraphQLClient, tenant: Tenant
+    ) -> None:
+        staff = await Staff.get(id=tenant.owner_id)
+        issued = await issue_token(staff, ttl_seconds=1)
+        await gql.data(VIEWER, token=issued.token)  # cached for at most the second it has left
+        await asyncio.sleep(1.2)
+        assert await gql.error_codes(VIEWER, token=issued.token) == ["INVALID_CREDENTIALS"]
 
 
 class TestBearer:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from app.auth import service
+from app.auth.errors import AccountErrorCode
+from app.auth.principal import PrincipalKind
 from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.graphql.accounts.types import ApiKeyType, StaffType
@@ -70,9 +72,19 @@ class AccountMutations:
 
     @strawberry.mutation(description="Ends the session of the bearer token sent.")
     async def logout(self, info: Info) -> LogoutPayload:
-        info.context.principal  # noqa: B018 - only a signed-in caller can sign out
-        if info.context.bearer:
-            await service.logout(info.context.bearer)
+        principal = info.context.principal
+        if principal.kind is not PrincipalKind.STAFF or not info.context.bearer:
+            # An API key is not a session: saying "signed out" while it keeps working would lie.
+            return LogoutPayload(
+                errors=[
+                    AccountError(
+                        field=None,
+                        message="API keys do not sign out: revoke the key instead.",
+                        code=AccountErrorCode.INVALID,
+                    )
+                ]
+            )
+        await service.logout(info.context.bearer)
         return LogoutPayload(errors=[])
 
     @strawberry.mutation
