@@ -126,6 +126,7 @@ class Migration(migrations.Migration):
                 ('done', fields.BooleanField(default=False)),
                 ('notes', fields.TextField(default='', unique=False)),
                 ('position', fields.IntField(default=0)),
+                ('dismissed', fields.BooleanField(default=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
@@ -136,5 +137,13 @@ class Migration(migrations.Migration):
             model_name='AuditEvent',
             name='action',
             field=fields.CharEnumField(description='CUSTOMER_ARCHIVED: CUSTOMER_ARCHIVED\nCUSTOMER_UNARCHIVED: CUSTOMER_UNARCHIVED\nSTAFF_CREATED: STAFF_CREATED\nSTAFF_ROLE_CHANGED: STAFF_ROLE_CHANGED\nSTAFF_DEACTIVATED: STAFF_DEACTIVATED\nAPI_KEY_CREATED: API_KEY_CREATED\nAPI_KEY_REVOKED: API_KEY_REVOKED\nORGANIZATION_CREATED: ORGANIZATION_CREATED\nORGANIZATION_UPDATED: ORGANIZATION_UPDATED\nIMPORT_STARTED: IMPORT_STARTED\nIMPORT_CANCELLED: IMPORT_CANCELLED\nPERSONAS_REGENERATION_REQUESTED: PERSONAS_REGENERATION_REQUESTED', enum_type=AuditAction, max_length=40),
+        ),
+        ops.AddIndex(
+            model_name='LedgerEntry',
+            index=Index(fields=['order_id']),
+        ),
+        ops.AddIndex(
+            model_name='OrderItem',
+            index=Index(fields=['order_id']),
         ),
     ]

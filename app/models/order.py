@@ -64,3 +64,4 @@ class OrderItem(Model):
 
     class Meta:
         table = "order_item"
+        indexes = (Index(fields=("order_id",)),)

@@ -97,6 +97,8 @@ class RoadmapItem(Model):
     done = fields.BooleanField(default=False)
     notes = fields.TextField(default="")
     position = fields.IntField(default=0)
+    # A generated item staff deleted: hidden, and never generated again for this persona.
+    dismissed = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -65,4 +65,5 @@ class LedgerEntry(Model):
             Index(fields=("customer_id", "id")),
             Index(fields=("customer_id", "expires_at")),
             Index(fields=("expires_at", "remaining")),
+            Index(fields=("order_id",)),
         )
