@@ -8,18 +8,42 @@ from __future__ import annotations
 import uuid
 
 from app.auth.principal import Principal
-from app.core.clock import utcnow
-from app.core.errors import DomainError, ValidationFailed
-from app.core.unset import UNSET
+from app.core.errors import DomainError
+from app.core.identifiers import InvalidIdentifier, normalize_email, normalize_phone
 from app.customers import lookup
 from app.customers.errors import CustomerErrorCode as Code
-from app.customers.fields import CustomerInput, normalize
 from app.models.customer import Customer
 from app.organizations.profile import load_profile
 
 
 async def organization_region(principal: Principal) -> str:
     return (await load_profile(principal.organization_id)).default_region
+
+
+async def normalized_identifier(
+    principal: Principal,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    external_reference: str | None = None,
+) -> tuple[lookup.IdentifierColumn, str] | None:
+    """The one identifier given, normalized as on write: (column, value); None if blank."""
+    given = [k for k in (email, phone, external_reference) if k is not None]
+    if len(given) != 1:
+        raise DomainError(Code.INVALID, "Give exactly one of id, email, phone, externalReference.")
+    if external_reference is not None:
+        reference = external_reference.strip()
+        return ("external_reference", reference) if reference else None
+    raw = email if email is not None else phone
+    if raw is None or not raw.strip():
+        return None
+    try:
+        if email is not None:
+            return "email", normalize_email(raw)
+        return "phone", normalize_phone(raw, await organization_region(principal))
+    except InvalidIdentifier as exc:
+        code = Code.INVALID_EMAIL if email is not None else Code.INVALID_PHONE
+        raise DomainError(code, exc.message, "email" if email is not None else "phone") from None
 
 
 async def find_customer(
@@ -31,7 +55,7 @@ async def find_customer(
     external_reference: str | None = None,
     erased_is_unavailable: bool = False,
 ) -> Customer | None:
-    """The lookup itself, for callers that checked their own permission (the POS wallet)."""
+    """The lookup itself, for callers that checked their own permission."""
     given = [k for k in (customer_id, email, phone, external_reference) if k is not None]
     if len(given) != 1:
         raise DomainError(Code.INVALID, "Give exactly one of id, email, phone, externalReference.")
@@ -39,19 +63,10 @@ async def find_customer(
         if erased_is_unavailable:
             return await lookup.by_id_or_unavailable(principal, customer_id)
         return await lookup.by_id(principal, customer_id)
-    out = normalize(
-        CustomerInput(
-            email=UNSET if email is None else email,
-            phone=UNSET if phone is None else phone,
-        ),
-        await organization_region(principal),
-        utcnow().date(),
+    key = await normalized_identifier(
+        principal, email=email, phone=phone, external_reference=external_reference
     )
-    if out.errors:
-        raise ValidationFailed(out.errors)
-    return await lookup.by_identifier(
-        principal,
-        email=out.values.get("email"),
-        phone=out.values.get("phone"),
-        external_reference=external_reference.strip() if external_reference else None,
-    )
+    if key is None:
+        return None
+    column, value = key
+    return await lookup.by_identifier(principal, **{column: value})

@@ -10,7 +10,11 @@ so a status rule changes here and nowhere else:
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
 
+from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from app.auth.principal import Principal
@@ -57,6 +61,52 @@ async def by_id_or_unavailable(principal: Principal, customer_id: uuid.UUID) -> 
     if row is not None and row.status is CustomerStatus.ERASED:
         raise CustomerUnavailable()
     return await follow_merges(principal, row)
+
+
+@dataclass(frozen=True)
+class WalletRow:
+    """The columns of a customer row the POS wallet needs, and nothing else."""
+
+    id: uuid.UUID
+    points_balance: int
+    lifetime_points: int
+
+
+IdentifierColumn = Literal["email", "phone", "external_reference"]
+
+
+@lru_cache(maxsize=16)
+def _wallet_row_sql(dialect: str, column: IdentifierColumn) -> str:
+    # Built once per dialect and column: on the POS hot path, composing the query through the
+    # ORM costs more than running it. The status rule is LIVE_STATUSES, as everywhere else.
+    marks = (
+        [f"${n}" for n in range(1, 3 + len(LIVE_STATUSES))]
+        if dialect == "postgres"
+        else ["?"] * (2 + len(LIVE_STATUSES))
+    )
+    statuses = ", ".join(marks[2:])
+    # Only placeholders and a column name from a fixed Literal are interpolated.
+    return (
+        "SELECT id, points_balance, lifetime_points FROM customer "  # noqa: S608
+        f"WHERE organization_id = {marks[0]} AND {column} = {marks[1]} "
+        f"AND status IN ({statuses}) LIMIT 1"
+    )
+
+
+async def wallet_row_by_identifier(
+    principal: Principal, column: IdentifierColumn, value: str
+) -> WalletRow | None:
+    """The POS lookup: one statement on the (organization, identifier) unique index."""
+    client = connections.get("default")
+    sql = _wallet_row_sql(client.capabilities.dialect, column)
+    params = [str(principal.organization_id), value, *(s.value for s in LIVE_STATUSES)]
+    _, rows = await client.execute_query(sql, params)
+    if not rows:
+        return None
+    row = rows[0]
+    return WalletRow(
+        uuid.UUID(str(row["id"])), int(row["points_balance"]), int(row["lifetime_points"])
+    )
 
 
 async def by_identifier(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
@@ -20,7 +20,7 @@ from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.customers import lookup
-from app.customers.finder import find_customer
+from app.customers.finder import normalized_identifier
 from app.models.customer import Customer
 from app.models.wallet import LedgerEntry, LedgerKind
 from app.wallets.errors import WalletErrorCode as Code
@@ -31,6 +31,17 @@ MAX_POINTS_PER_ENTRY = 10_000_000
 MAX_REASON = 200
 MAX_IDEMPOTENCY_KEY = 200
 EXPIRING_SOON_DAYS = 30
+
+
+class WalletHolder(Protocol):
+    """A customer row, or the narrow row the POS lookup reads."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def points_balance(self) -> int: ...
+    @property
+    def lifetime_points(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class WalletView:
         return max(self.next_tier.min_lifetime_points - self.lifetime_points, 0)
 
     @classmethod
-    def of(cls, customer: Customer, program: LoyaltyProgram) -> WalletView:
+    def of(cls, customer: WalletHolder, program: LoyaltyProgram) -> WalletView:
         tier, next_tier = program.tier_for(customer.lifetime_points)
         return cls(customer.id, customer.points_balance, customer.lifetime_points, tier, next_tier)
 
@@ -197,20 +208,22 @@ async def wallet_holder(
     phone: str | None = None,
     email: str | None = None,
     external_reference: str | None = None,
-) -> Customer | None:
+) -> WalletHolder | None:
     """The POS lookup: one indexed query on the customer row, which caches the wallet."""
     principal.require(Operation.WALLET_READ)
-    return await find_customer(
-        principal,
-        customer_id=customer_id,
-        phone=phone,
-        email=email,
-        external_reference=external_reference,
-        erased_is_unavailable=True,
+    if customer_id is not None:
+        if any(k is not None for k in (phone, email, external_reference)):
+            raise DomainError(Code.INVALID, "Give exactly one key.")
+        return await lookup.by_id_or_unavailable(principal, customer_id)
+    key = await normalized_identifier(
+        principal, email=email, phone=phone, external_reference=external_reference
     )
+    if key is None:
+        return None
+    return await lookup.wallet_row_by_identifier(principal, *key)
 
 
-async def wallet_of(principal: Principal, customer: Customer) -> WalletView:
+async def wallet_of(principal: Principal, customer: WalletHolder) -> WalletView:
     return WalletView.of(customer, await load_program(principal.organization_id))
 
 
