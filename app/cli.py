@@ -294,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("makemigrations", help="generate a migration from model changes")
     p.add_argument("--name")
     p.set_defaults(func=cmd_makemigrations)
+
+    from app.imports.cli import add_parser as add_import_parser
+
+    add_import_parser(sub)
     return parser
 
 

@@ -42,8 +42,23 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 15
     max_tokens: int = 2000
+    # The POS wallet lookups run through precompiled plans instead of strawberry's executor
+    # (app.graphql.persisted); off, every request takes the general path.
+    compiled_operations: bool = True
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "INFO"
+    # Bulk imports: the largest accepted upload, where uploaded files wait for their job (a
+    # directory shared by API and workers; None: <data_dir>/imports), how many processes
+    # validate rows, and after how many seconds without a heartbeat a running import is
+    # taken to have lost its worker and is resumed by another.
+    max_upload_bytes: int = 512 * 1024 * 1024
+    import_dir: Path | None = None
+    import_workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    import_stale_seconds: float = 30.0
+
+    @property
+    def imports_root(self) -> Path:
+        return self.import_dir if self.import_dir is not None else self.data_dir / "imports"
 
     @property
     def is_development(self) -> bool:
@@ -130,6 +145,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_query_depth=_int(env_vars, "LOYALTY_MAX_QUERY_DEPTH", 12),
         max_aliases=_int(env_vars, "LOYALTY_MAX_ALIASES", 15),
         max_tokens=_int(env_vars, "LOYALTY_MAX_TOKENS", 2000),
+        compiled_operations=env_vars.get("LOYALTY_COMPILED_OPERATIONS", "1").strip().lower()
+        not in {"0", "false", "no", "off"},
         cors_origins=origins,
         log_level=env_vars.get("LOYALTY_LOG_LEVEL", "INFO").upper(),
+        max_upload_bytes=_int(env_vars, "LOYALTY_MAX_UPLOAD_BYTES", 512 * 1024 * 1024),
+        import_dir=Path(env_vars["LOYALTY_IMPORT_DIR"]).resolve()
+        if env_vars.get("LOYALTY_IMPORT_DIR")
+        else None,
+        import_workers=_int(
+            env_vars, "LOYALTY_IMPORT_WORKERS", max(1, min(4, os.cpu_count() or 1))
+        ),
+        import_stale_seconds=float(env_vars.get("LOYALTY_IMPORT_STALE_SECONDS") or 30.0),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,10 +19,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tortoise import connections
 
+from app.body_limit import BodyLimit
 from app.config import Settings
 from app.db import close_db, init_db
 from app.embedded_redis import EmbeddedRedis
 from app.graphql.view import LoyaltyGraphQL
+from app.imports.routes import error_report as import_error_report
 from workers.settings import build_worker, redis_settings
 
 logger = logging.getLogger("app")
@@ -90,6 +93,11 @@ def create_app(
             if run_worker:
                 worker = build_worker(settings, redis_url, manage_db=False)
                 resources.worker_task = asyncio.create_task(worker.async_run())
+        # Everything built so far (schema, models, settings) lives as long as the process:
+        # moving it out of the collector's generations keeps full collections, and the
+        # latency spikes they cause under load, short.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -119,7 +127,12 @@ def create_app(
     graphql = LoyaltyGraphQL(settings)
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                BodyLimit(graphql, settings.max_upload_bytes),
+                methods=["GET", "POST"],
+            ),
+            Route("/imports/{job_id}/errors.csv", import_error_report, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
         ],
@@ -128,4 +141,5 @@ def create_app(
     )
     app.state.resources = resources
     app.state.settings = settings
+    app.state.graphql = graphql
     return app

@@ -297,6 +297,13 @@ def main() -> int:
     parser.add_argument("--api-port", type=int, default=8711)
     parser.add_argument("--raw-port", type=int, default=8712)
     parser.add_argument("--query", choices=("auto", "wallet", "customer"), default="auto")
+    parser.add_argument(
+        "--api-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment of `loyalty api`, e.g. LOYALTY_COMPILED_OPERATIONS=0",
+    )
     args = parser.parse_args()
 
     if shutil.which("wrk") is None:
@@ -327,6 +334,8 @@ def main() -> int:
             "LOYALTY_LOG_LEVEL": "WARNING",
         }
     )
+    api_env = dict(env)
+    api_env.update(item.split("=", 1) for item in args.api_env)
     raw_env = dict(env)
     raw_env.update(
         {
@@ -341,7 +350,9 @@ def main() -> int:
     # The deployed entry point: `loyalty api` (uvicorn, one process).
     loyalty = str(Path(python).parent / "loyalty")
     api = start(
-        [loyalty, "api", "--host", "127.0.0.1", "--port", str(args.api_port)], env, work / "api.log"
+        [loyalty, "api", "--host", "127.0.0.1", "--port", str(args.api_port)],
+        api_env,
+        work / "api.log",
     )
     raw = start(
         [
@@ -419,6 +430,7 @@ def main() -> int:
             {
                 "customers": setup["customers"],
                 "query": kind,
+                "api_env": args.api_env,
                 "connections": args.connections,
                 "graphql": graphql.__dict__,
                 "raw": baseline.__dict__,

@@ -14,8 +14,10 @@ from arq.worker import Worker
 
 from app.config import Settings
 from app.db import close_db, init_db
+from workers.imports import run_import_job, start_import_supervisor, stop_import_supervisor
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
 from workers.maintenance import purge_expired_sessions
+from workers.personas import reconcile_personas, refresh_due_personas, regenerate_personas_job
 from workers.wallets import birthday_rewards, expire_points
 
 FUNCTIONS: list[Any] = [
@@ -23,6 +25,10 @@ FUNCTIONS: list[Any] = [
     refresh_segments_job,
     birthday_rewards,
     expire_points,
+    run_import_job,
+    regenerate_personas_job,
+    refresh_due_personas,
+    reconcile_personas,
 ]
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
@@ -31,6 +37,10 @@ CRON_JOBS: list[Any] = [
     # Hourly, so each organization's birthdays are rewarded soon after its local midnight.
     cron(birthday_rewards, minute={7}, run_at_startup=False),
     cron(expire_points, minute={37}, run_at_startup=False),
+    # The monthly persona refresh: daily, each organization once its personas are 30 days old.
+    cron(refresh_due_personas, hour={4}, minute={23}, run_at_startup=False),
+    # Hourly: persona sets left RUNNING by a lost job are enqueued again, or failed when too old.
+    cron(reconcile_personas, minute={47}, run_at_startup=False),
 ]
 
 
@@ -47,8 +57,12 @@ def build_worker(
         ctx["settings"] = settings
         if manage_db:
             await init_db(settings.database_url)
+        # Imports a dead worker left behind are resumed from the database, now and every
+        # few seconds (a background loop, not an arq job: burst runs count only real jobs).
+        await start_import_supervisor(ctx, periodic=not burst)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        await stop_import_supervisor(ctx)
         if manage_db:
             await close_db()
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import unicodedata
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 
 class IdentifierProblem(StrEnum):
@@ -32,6 +33,35 @@ class InvalidIdentifier(ValueError):
 
 MAX_EMAIL_LENGTH = 254
 
+# The plain ASCII addresses nearly every real file holds: a dot-atom local part of letters,
+# digits, `_`, `+` and `-`; a domain of LDH labels with at least one dot, ending with a letter.
+_SIMPLE_EMAIL = re.compile(
+    r"([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@"
+    r"((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+)
+_SPECIAL_USE_SUFFIXES = tuple("." + d for d in SPECIAL_USE_DOMAIN_NAMES)
+
+
+def _simple_email(candidate: str) -> str | None:
+    """email-validator's result for an address of the plain subset, without calling it.
+
+    Returns None for anything outside the subset (the caller then asks email-validator), so
+    the result is the same as `validate_email(...).normalized.lower()` on every input: a
+    property test compares the two. This is ~15x cheaper, which matters for bulk imports.
+    """
+    match = _SIMPLE_EMAIL.fullmatch(candidate)
+    if match is None:
+        return None
+    local, domain = match.group(1), match.group(2).lower()
+    if len(local) > 64 or len(domain) > 253 or not domain[-1].isalpha():
+        return None
+    if "xn--" in domain or any(label[2:4] == "--" for label in domain.split(".")):
+        return None
+    if domain in SPECIAL_USE_DOMAIN_NAMES or domain.endswith(_SPECIAL_USE_SUFFIXES):
+        return None
+    return f"{local.lower()}@{domain}"
+
 
 @lru_cache(maxsize=65536)
 def normalize_email(raw: str) -> str:
@@ -39,6 +69,9 @@ def normalize_email(raw: str) -> str:
     candidate = raw.strip()
     if not candidate or len(candidate) > MAX_EMAIL_LENGTH:
         raise InvalidIdentifier(IdentifierProblem.INVALID_EMAIL, "Email address is not valid.")
+    simple = _simple_email(candidate)
+    if simple is not None:
+        return simple
     try:
         result = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError:
@@ -52,12 +85,49 @@ def looks_like_email(raw: str) -> bool:
     return "@" in raw
 
 
+_NANP_PUNCTUATION = str.maketrans("", "", "-(). ")
+_NANP_LEADING = frozenset("23456789")
+
+
+def _nanp_national_number(candidate: str, default_region: str) -> int | None:
+    """The national number `phonenumbers.parse` finds in a plain North American number, or
+    None when the input is anything else (the caller then asks `parse`).
+
+    Plain means: ASCII digits and `-(). ` only, an optional leading `+`, and ten digits whose
+    first is 2-9, written `+1 NXX...`, or (default region US) `1 NXX...` or `NXX...`. For these
+    `parse` takes country code 1 from the `+`, or strips the national prefix 1, or reads the
+    ten digits as national; validity is still decided by `phonenumbers.is_valid_number`. A
+    property test compares both paths. This skips the costly part of parsing for bulk imports.
+    """
+    plus = candidate.startswith("+")
+    digits = (candidate[1:] if plus else candidate).translate(_NANP_PUNCTUATION)
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if len(digits) == 11 and digits[0] == "1":
+        national = digits[1:]
+    elif len(digits) == 10 and not plus:
+        national = digits
+    else:
+        return None
+    if not plus and default_region != "US":
+        return None
+    if national[0] not in _NANP_LEADING:
+        return None
+    return int(national)
+
+
 @lru_cache(maxsize=65536)
 def normalize_phone(raw: str, default_region: str) -> str:
     """E.164, parsed with the organization's default region for national formats."""
     candidate = raw.strip()
     if not candidate or len(candidate) > 40:
         raise InvalidIdentifier(IdentifierProblem.INVALID_PHONE, "Phone number is not valid.")
+    national = _nanp_national_number(candidate, default_region)
+    if national is not None:
+        number = phonenumbers.PhoneNumber(country_code=1, national_number=national)
+        if not phonenumbers.is_valid_number(number):
+            raise InvalidIdentifier(IdentifierProblem.INVALID_PHONE, "Phone number is not valid.")
+        return f"+1{national}"
     try:
         parsed = phonenumbers.parse(candidate, default_region)
     except phonenumbers.NumberParseException:

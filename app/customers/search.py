@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from app.core.identifiers import (
@@ -26,6 +26,7 @@ from app.core.identifiers import (
 from app.core.ids import try_parse_id
 from app.models.customer import Customer, LifecycleStage, RfmSegment, SmsState
 from app.models.order import Order
+from app.models.persona import PersonaAssignment, PersonaSet
 
 MAX_SEARCH_LENGTH = 200
 
@@ -46,6 +47,8 @@ class CustomerFilter:
     # Any of these; None or empty: no condition.
     lifecycle_stages: list[LifecycleStage] | None = None
     rfm_segments: list[RfmSegment] | None = None
+    # Customers of this persona (identity) in the current persona set.
+    persona_id: uuid.UUID | None = None
 
 
 def apply_filter(query: QuerySet[Customer], where: CustomerFilter) -> QuerySet[Customer]:
@@ -76,7 +79,25 @@ def apply_filter(query: QuerySet[Customer], where: CustomerFilter) -> QuerySet[C
         conditions["lifecycle_stage__in"] = list(where.lifecycle_stages)
     if where.rfm_segments:
         conditions["rfm_segment__in"] = list(where.rfm_segments)
+    if where.persona_id is not None:
+        conditions["id__in"] = persona_members(where.persona_id)
     return query.filter(**conditions) if conditions else query
+
+
+def persona_members(persona_id: uuid.UUID) -> Subquery:
+    """Customer ids of a persona in the current set. The set is a scalar subquery found through
+    the persona (an identity belongs to one organization, and the outer query is scoped to it),
+    so the planner reads the (set, persona, customer) index in customer order."""
+    current = (
+        PersonaSet.filter(is_current=True, personas__identity_id=persona_id)
+        .limit(1)
+        .values("id")
+    )
+    return Subquery(
+        PersonaAssignment.filter(
+            persona_set_id=Subquery(current), persona_identity_id=persona_id
+        ).values("customer_id")
+    )
 
 
 def search_condition(term: str, default_region: str) -> Q:

@@ -23,6 +23,7 @@ from app.core.errors import DomainError, FieldError, ValidationFailed
 from app.core.pagination import Page, PageRequest
 from app.core.unset import UNSET
 from app.customers import lookup
+from app.customers.consent_rules import consent_transition
 from app.customers.errors import CustomerErrorCode as Code
 from app.customers.favorite_store import may_replace
 from app.customers.fields import CustomerInput, Normalized, normalize
@@ -30,7 +31,7 @@ from app.customers.finder import find_customer, organization_region
 from app.customers.search import CustomerFilter, apply_filter, apply_search
 from app.models.audit import AuditAction
 from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
-from app.models.customer import Customer, CustomerStatus, SmsState
+from app.models.customer import Customer, CustomerStatus
 from app.models.organization import SignupForm, Store
 from app.wallets.ledger import lock_customer
 from app.wallets.program import load_program
@@ -116,33 +117,17 @@ def _apply_consent(
     principal: Principal, customer: Customer, data: CustomerInput
 ) -> list[tuple[ConsentChannel, str]]:
     """Set consent columns; returns the changes to record as evidence."""
-    changes: list[tuple[ConsentChannel, str]] = []
-    if data.email_opt_in is not UNSET and data.email_opt_in != customer.email_opt_in:
-        if data.email_opt_in and not customer.email:
-            raise DomainError(
-                Code.CONSENT_NEEDS_CONTACT, "Email opt-in needs an email address.", "emailOptIn"
-            )
-        customer.email_opt_in = data.email_opt_in
-        changes.append(
-            (ConsentChannel.EMAIL, "SUBSCRIBED" if data.email_opt_in else "UNSUBSCRIBED")
-        )
-    if data.sms_opt_in is not UNSET:
-        if data.sms_opt_in:
-            if not customer.phone:
-                raise DomainError(
-                    Code.CONSENT_NEEDS_CONTACT, "SMS opt-in needs a phone number.", "smsOptIn"
-                )
-            # Double opt-in: nobody but the shopper's own YES makes it SUBSCRIBED.
-            if customer.sms_state not in (SmsState.SUBSCRIBED, SmsState.PENDING):
-                customer.sms_state = SmsState.PENDING
-                changes.append((ConsentChannel.SMS, SmsState.PENDING.value))
-        elif customer.sms_state in (SmsState.SUBSCRIBED, SmsState.PENDING):
-            customer.sms_state = SmsState.UNSUBSCRIBED
-            changes.append((ConsentChannel.SMS, SmsState.UNSUBSCRIBED.value))
-    if customer.email is None and customer.email_opt_in:
-        customer.email_opt_in = False
-        changes.append((ConsentChannel.EMAIL, "UNSUBSCRIBED"))
-    return changes
+    outcome = consent_transition(
+        email=customer.email,
+        phone=customer.phone,
+        email_opt_in=customer.email_opt_in,
+        sms_state=customer.sms_state,
+        want_email=data.email_opt_in,
+        want_sms=data.sms_opt_in,
+    )
+    customer.email_opt_in = outcome.email_opt_in
+    customer.sms_state = outcome.sms_state
+    return list(outcome.changes)
 
 
 async def _record_consent(

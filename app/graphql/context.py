@@ -15,8 +15,10 @@ from tortoise.functions import Count
 from app.auth.principal import Principal
 from app.config import Settings
 from app.core.errors import NotAuthenticated, PublicError
+from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
 from app.models.customer import Customer
 from app.models.organization import SignupForm, Store
+from app.models.persona import Persona, RoadmapItem
 from workers.lifecycle import enqueue_segment_refresh
 
 logger = logging.getLogger("app.graphql")
@@ -52,6 +54,8 @@ class Loaders:
     stores: DataLoader[uuid.UUID, Store | None]
     signup_forms: DataLoader[uuid.UUID, SignupForm | None]
     referral_counts: DataLoader[uuid.UUID, int]
+    customer_personas: DataLoader[uuid.UUID, Persona | None]
+    roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
 
     @classmethod
     def for_organization(cls, organization_id: uuid.UUID) -> Loaders:
@@ -59,6 +63,8 @@ class Loaders:
             stores=_by_id_loader(Store, organization_id),
             signup_forms=_by_id_loader(SignupForm, organization_id),
             referral_counts=_referral_count_loader(organization_id),
+            customer_personas=customer_persona_loader(organization_id),
+            roadmaps=roadmap_loader(organization_id),
         )
 
 

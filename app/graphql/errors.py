@@ -12,8 +12,10 @@ from graphql import GraphQLError
 from app.auth.errors import AccountErrorCode
 from app.core.errors import DomainError, FieldError, PublicError
 from app.customers.errors import CustomerErrorCode
+from app.imports.errors import ImportErrorCode
 from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
+from app.personas.errors import PersonaErrorCode
 from app.wallets.errors import WalletErrorCode
 
 logger = logging.getLogger("app.graphql")
@@ -23,6 +25,8 @@ AccountErrorCodeEnum = strawberry.enum(AccountErrorCode, name="AccountErrorCode"
 OrganizationErrorCodeEnum = strawberry.enum(OrganizationErrorCode, name="OrganizationErrorCode")
 WalletErrorCodeEnum = strawberry.enum(WalletErrorCode, name="WalletErrorCode")
 OrderErrorCodeEnum = strawberry.enum(OrderErrorCode, name="OrderErrorCode")
+ImportErrorCodeEnum = strawberry.enum(ImportErrorCode, name="ImportErrorCode")
+PersonaErrorCodeEnum = strawberry.enum(PersonaErrorCode, name="PersonaErrorCode")
 
 
 @strawberry.type(description="Why a customer mutation did not happen.")
@@ -60,7 +64,30 @@ class OrderError:
     code: OrderErrorCode
 
 
-ErrorT = TypeVar("ErrorT", CustomerError, AccountError, OrganizationError, WalletError, OrderError)
+@strawberry.type(description="Why an import mutation did not happen, or why a job failed.")
+class ImportError:
+    field: str | None
+    message: str
+    code: ImportErrorCode
+
+
+@strawberry.type(description="Why a persona or roadmap mutation did not happen.")
+class PersonaError:
+    field: str | None
+    message: str
+    code: PersonaErrorCode
+
+
+ErrorT = TypeVar(
+    "ErrorT",
+    CustomerError,
+    AccountError,
+    OrganizationError,
+    WalletError,
+    OrderError,
+    ImportError,
+    PersonaError,
+)
 CodeT = TypeVar("CodeT", bound=StrEnum)
 
 
@@ -91,10 +118,20 @@ def order_errors(exc: DomainError) -> list[OrderError]:
     return [_convert(OrderError, OrderErrorCode, e) for e in exc.errors]
 
 
+def import_errors(exc: DomainError) -> list[ImportError]:
+    return [_convert(ImportError, ImportErrorCode, e) for e in exc.errors]
+
+
+def persona_errors(exc: DomainError) -> list[PersonaError]:
+    return [_convert(PersonaError, PersonaErrorCode, e) for e in exc.errors]
+
+
 def is_public(error: GraphQLError) -> bool:
     """Syntax, validation and request-level refusals are shown; everything else is masked."""
     original = error.original_error
-    return original is None or isinstance(original, PublicError)
+    # A GraphQLError as the cause is graphql-core's own verdict on the request (a variable
+    # of the wrong type, say): the client's mistake, worded without data of ours.
+    return original is None or isinstance(original, PublicError | GraphQLError)
 
 
 def should_mask(error: GraphQLError) -> bool:

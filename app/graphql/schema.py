@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -27,24 +21,42 @@ from app.graphql.audit.queries import AuditQueries
 from app.graphql.customers.mutations import CustomerMutations
 from app.graphql.customers.queries import CustomerQueries
 from app.graphql.errors import should_mask
+from app.graphql.guards import RequestGuards, limit_rules
+from app.graphql.imports.mutations import ImportMutations
+from app.graphql.imports.queries import ImportQueries
 from app.graphql.orders.mutations import OrderMutations
 from app.graphql.orders.queries import OrderQueries
 from app.graphql.organizations.mutations import OrganizationMutations
 from app.graphql.organizations.queries import OrganizationQueries
+from app.graphql.personas.mutations import PersonaMutations
+from app.graphql.personas.queries import PersonaQueries
 from app.graphql.wallets.mutations import WalletMutations
 from app.graphql.wallets.queries import WalletQueries
 
 
 @strawberry.type
 class Query(
-    CustomerQueries, WalletQueries, OrderQueries, AccountQueries, OrganizationQueries, AuditQueries
+    CustomerQueries,
+    WalletQueries,
+    OrderQueries,
+    AccountQueries,
+    OrganizationQueries,
+    AuditQueries,
+    ImportQueries,
+    PersonaQueries,
 ):
     pass
 
 
 @strawberry.type
 class Mutation(
-    CustomerMutations, WalletMutations, OrderMutations, AccountMutations, OrganizationMutations
+    CustomerMutations,
+    WalletMutations,
+    OrderMutations,
+    AccountMutations,
+    OrganizationMutations,
+    ImportMutations,
+    PersonaMutations,
 ):
     pass
 
@@ -58,28 +70,11 @@ class LoyaltySchema(strawberry.Schema):
         return
 
 
-@lru_cache(maxsize=8)
-def _limit_rules(
-    max_depth: int, max_aliases: int, introspection: bool
-) -> tuple[type[ASTValidationRule], ...]:
-    """Built once: the validation cache keys on these classes, so they must not change."""
-    rules: list[type[ASTValidationRule]] = [
-        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
-    ]
-    if not introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
-    return tuple(rules)
-
-
 def build_schema(settings: Settings) -> LoyaltySchema:
-    rules = list(
-        _limit_rules(settings.max_query_depth, settings.max_aliases, settings.is_development)
-    )
+    rules = limit_rules(settings.max_query_depth, settings.max_aliases, settings.is_development)
     max_tokens = settings.max_tokens
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: AddValidationRules(rules),
+        lambda: RequestGuards(max_tokens, rules),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: MaskErrors(should_mask_error=should_mask),

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UNSET
 
 from app.auth.credentials import authenticate
 from app.config import Settings
 from app.core.errors import PublicError
 from app.graphql.context import Context
+from app.graphql.persisted import PersistedOperations
 from app.graphql.schema import build_schema
 
 
@@ -30,8 +36,36 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.is_development else None,
             allow_queries_via_get=False,
             subscription_protocols=(),
+            # `importStart` takes its file as a GraphQL multipart upload. Credentials travel in
+            # the Authorization header, never in cookies, so a cross-site form cannot use them.
+            # The body size is capped before parsing (app.body_limit).
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
+        # The POS wallet lookups are answered by compiled plans (app.graphql.persisted).
+        self.persisted = (
+            PersistedOperations.for_schema(self.schema) if settings.compiled_operations else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        persisted = self.persisted
+        if persisted is None or scope["type"] != "http" or not persisted.wants(scope):
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await persisted.respond(request, self)
+            if response is None:
+                response = await self.run(request)
+        except HTTPException as exc:
+            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+        await response(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        return data if self.persisted is None else self.persisted.with_persisted_text(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
@@ -49,3 +83,12 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
 
     async def get_root_value(self, request: Request | WebSocket) -> None:
         return None
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            # Multipart uploads are spooled to temporary files by Starlette; close them.
+            form = getattr(request, "_form", None)
+            if form is not None:
+                await form.close()

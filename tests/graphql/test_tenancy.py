@@ -14,7 +14,17 @@ from graphql import FieldNode, OperationDefinitionNode, parse
 from graphql import build_schema as schema_from_sdl
 
 from app.auth.permissions import ApiKeyScope
+from app.core.clock import utcnow
+from app.core.ids import new_id
 from app.graphql.schema import schema_sdl
+from app.models.persona import (
+    Persona,
+    PersonaAssignment,
+    PersonaSet,
+    PersonaSetStatus,
+    RoadmapItem,
+    RoadmapItemSource,
+)
 from app.models.staff import Role
 from tests.conftest import GraphQLClient, Tenant
 from tests.factories import (
@@ -25,6 +35,7 @@ from tests.factories import (
     create_customer,
     create_store,
 )
+from tests.imports.tenancy_probes import plant_import, probe_imports
 
 ORDER_RECORD = """
 mutation($input: OrderRecordInput!) {
@@ -103,6 +114,8 @@ class Victim:
     customer: dict[str, Any]
     archived: dict[str, Any]
     order_id: str
+    persona_id: str = ""
+    roadmap_item_id: str = ""
 
     @property
     def customer_ids(self) -> list[str]:
@@ -119,6 +132,8 @@ class Victim:
             self.store_id,
             self.signup_form_id,
             self.order_id,
+            self.persona_id,
+            self.roadmap_item_id,
         }
 
 
@@ -192,7 +207,40 @@ async def build_victim(gql: GraphQLClient, tenant: Tenant) -> Victim:
         customer=customer,
         archived=archived,
         order_id=order["orderRecord"]["order"]["id"],
+        **await plant_personas(tenant, customer["id"]),
     )
+
+
+async def plant_personas(tenant: Tenant, customer_id: str) -> dict[str, str]:
+    """A current persona set for A (one persona with a roadmap item and A's customer in it),
+    written directly: A has too little history to be eligible for a real one."""
+    org = tenant.organization_id
+    persona_set = await PersonaSet.create(
+        organization_id=org,
+        status=PersonaSetStatus.READY,
+        is_current=True,
+        generated_at=utcnow(),
+        customer_count=1,
+    )
+    identity = new_id()
+    await Persona.create(
+        organization_id=org,
+        persona_set_id=persona_set.id,
+        identity_id=identity,
+        name="A persona",
+        size=10,
+        share=1.0,
+    )
+    await PersonaAssignment.create(
+        persona_set_id=persona_set.id, customer_id=customer_id, persona_identity_id=identity
+    )
+    item = await RoadmapItem.create(
+        organization_id=org,
+        persona_identity_id=identity,
+        source=RoadmapItemSource.STAFF,
+        title="A's plan",
+    )
+    return {"persona_id": str(identity), "roadmap_item_id": str(item.id)}
 
 
 SNAPSHOT = """
@@ -208,14 +256,17 @@ query($customer: ID!, $order: ID!) {
       consent { emailOptIn smsState pushOptIn }
       orderCount totalSpent wallet { balance lifetimePoints }
       orders { nodes { id status } }
+      persona { id name }
     }
   }
+  personas { status personas { id name roadmap { id title done notes position } } }
   archivedCustomers(first: 100) { nodes { id contact archiveReason } }
   staffMembers { id email role isActive }
   apiKeys { id scopes revokedAt }
   stores { id code name }
   signupForms { id name }
   auditEvents(first: 100) { nodes { id action subjectId details } }
+  importJobs(first: 100) { nodes { id status cancelRequested counts { processed } } }
 }"""
 
 
@@ -494,10 +545,44 @@ async def probe_orders(b: Intruder, a: Victim) -> None:
         assert await b.payload_codes(document, {"id": a.order_id}) == ["NOT_FOUND"], mutation
 
 
+async def probe_personas(b: Intruder, a: Victim) -> None:
+    view = await b.data(
+        "{ personas { status personas { id name } regeneration { id } history { id } } }"
+    )
+    assert view["personas"]["status"] == "NOT_GENERATED"
+    assert view["personas"]["personas"] == []
+    assert view["personas"]["history"] == []
+    assert_no_trace_of(a, view)
+    members = await b.data(
+        "query($p: ID!) { customers(where: {personaId: $p}, includeArchived: true) {"
+        " nodes { id } } }",
+        {"p": a.persona_id},
+    )
+    assert members["customers"]["nodes"] == []
+
+    add = (
+        "mutation($p: ID!) { roadmapItemAdd(personaId: $p, input: {title: \"B's\"}) {"
+        " roadmapItem { id } errors { code } } }"
+    )
+    assert await b.payload_codes(add, {"p": a.persona_id}) == ["NOT_FOUND"]
+    for document in (
+        "mutation($i: ID!) { roadmapItemUpdate(id: $i, input: {done: true}) {"
+        " roadmapItem { id } errors { code } } }",
+        "mutation($i: ID!) { roadmapItemMove(id: $i, position: 0) {"
+        " roadmapItem { id } errors { code } } }",
+        "mutation($i: ID!) { roadmapItemDelete(id: $i) { deletedId errors { code } } }",
+    ):
+        assert await b.payload_codes(document, {"i": a.roadmap_item_id}) == ["NOT_FOUND"]
+    # B's own request is judged on B's data alone.
+    regenerate = "mutation { personasRegenerate { regeneration { id } errors { code } } }"
+    assert await b.payload_codes(regenerate, {}) == ["NOT_ELIGIBLE"]
+
+
 async def test_organization_b_reaches_nothing_of_organization_a(
     gql: GraphQLClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     a = await build_victim(gql, tenant)
+    a_import_id = await plant_import(gql, tenant.token)
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -507,6 +592,8 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_audit(b, a)
     await probe_wallets(b, a)
     await probe_orders(b, a)
+    await probe_imports(b, a_import_id)
+    await probe_personas(b, a)
     await probe_customer_mutations(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []

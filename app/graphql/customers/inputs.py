@@ -117,6 +117,10 @@ class CustomerWhereInput:
         description="Any of these RFM segments; omitted or empty: no condition. Customers "
         "without orders have no segment.",
     )
+    persona_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Customers of this persona (its stable id) in the current personas.",
+    )
 
     def to_filter(self) -> CustomerFilter:
         return CustomerFilter(
@@ -137,4 +141,5 @@ class CustomerWhereInput:
             has_phone=self.has_phone,
             lifecycle_stages=self.lifecycle_stages,
             rfm_segments=self.rfm_segments,
+            persona_id=parse_id(self.persona_id, "personaId") if self.persona_id else None,
         )

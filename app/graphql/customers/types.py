@@ -18,6 +18,7 @@ from app.graphql.enums import (
     SmsState,
 )
 from app.graphql.organizations.types import SignupFormType, StoreType
+from app.graphql.personas.customer_fields import CustomerPersonaFields
 from app.graphql.wallets.customer_fields import CustomerWalletFields
 from app.models.customer import Customer
 
@@ -69,7 +70,7 @@ class RfmScores:
 
 
 @strawberry.type(name="Customer")
-class CustomerType(CustomerWalletFields):
+class CustomerType(CustomerWalletFields, CustomerPersonaFields):
     id: strawberry.ID
     status: CustomerStatus
     email: str | None

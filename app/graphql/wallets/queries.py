@@ -12,6 +12,32 @@ from app.wallets import service as wallets
 Info = strawberry.Info[Context, None]
 
 
+async def find_wallet(
+    context: Context,
+    *,
+    customer_id: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    external_reference: str | None = None,
+) -> WalletType | None:
+    """The `wallet` field: the resolver below and the compiled POS path
+    (app.graphql.persisted) both call this, so the two cannot drift apart."""
+    principal = context.principal
+    try:
+        holder = await wallets.wallet_holder(
+            principal,
+            customer_id=parse_id(customer_id, "customerId") if customer_id else None,
+            phone=phone,
+            email=email,
+            external_reference=external_reference,
+        )
+    except DomainError as exc:
+        raise InvalidArgument(exc.message) from None
+    if holder is None:
+        return None
+    return WalletType.of(await wallets.wallet_of(principal, holder))
+
+
 @strawberry.type
 class WalletQueries:
     @strawberry.field(
@@ -26,20 +52,13 @@ class WalletQueries:
         email: str | None = None,
         external_reference: str | None = None,
     ) -> WalletType | None:
-        principal = info.context.principal
-        try:
-            holder = await wallets.wallet_holder(
-                principal,
-                customer_id=parse_id(customer_id, "customerId") if customer_id else None,
-                phone=phone,
-                email=email,
-                external_reference=external_reference,
-            )
-        except DomainError as exc:
-            raise InvalidArgument(exc.message) from None
-        if holder is None:
-            return None
-        return WalletType.of(await wallets.wallet_of(principal, holder))
+        return await find_wallet(
+            info.context,
+            customer_id=customer_id,
+            phone=phone,
+            email=email,
+            external_reference=external_reference,
+        )
 
     @strawberry.field(description="Earning rule, expiry, tiers, rewards and lifecycle thresholds.")
     async def loyalty_program(self, info: Info) -> LoyaltyProgramType:

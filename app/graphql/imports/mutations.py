@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from redis.exceptions import RedisError
+
+from app.core.errors import DomainError
+from app.core.ids import parse_id
+from app.graphql.context import Context
+from app.graphql.errors import ImportError, import_errors
+from app.graphql.imports.inputs import ImportStartInput
+from app.graphql.imports.types import ImportJobType
+from app.imports import service
+from app.imports.errors import ImportErrorCode
+from app.imports.reconcile import enqueue_import
+from app.models.imports import ImportJob, ImportStatus
+
+logger = logging.getLogger("app.graphql")
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class ImportJobPayload:
+    import_job: ImportJobType | None
+    errors: list[ImportError]
+
+
+async def _enqueue(info: Info, job: ImportJob) -> None:
+    """After the commit, as every enqueue; if Redis is down a worker's reconcile picks it up."""
+    resources = getattr(info.context.request.app.state, "resources", None)
+    redis = getattr(resources, "redis", None)
+    if redis is None:
+        return
+    try:
+        await enqueue_import(redis, job.id)
+    except (RedisError, OSError):
+        logger.warning("could not enqueue an import; a worker will reconcile it")
+
+
+@strawberry.type
+class ImportMutations:
+    @strawberry.mutation(
+        description="Upload a CSV (multipart) and start importing it. A file that cannot be "
+        "imported at all gives a FAILED job with `errorCode`; a wrong request gives `errors`."
+    )
+    async def import_start(self, info: Info, input: ImportStartInput) -> ImportJobPayload:
+        principal = info.context.principal
+        upload: Any = input.file
+        source = getattr(upload, "file", None)
+        if source is None:
+            return ImportJobPayload(
+                import_job=None,
+                errors=import_errors(
+                    DomainError(
+                        ImportErrorCode.INVALID, "Send the file as a multipart upload.", "file"
+                    )
+                ),
+            )
+        try:
+            job = await service.start_import(
+                principal,
+                info.context.settings,
+                kind=input.kind,
+                source=source,
+                file_name=getattr(upload, "filename", None),
+                options=input.to_options(),
+                dry_run=input.dry_run,
+            )
+        except DomainError as exc:
+            return ImportJobPayload(import_job=None, errors=import_errors(exc))
+        if job.status is ImportStatus.QUEUED:
+            await _enqueue(info, job)
+        return ImportJobPayload(import_job=ImportJobType.from_model(job), errors=[])
+
+    @strawberry.mutation(
+        description="Cancel an import: a queued one at once, a running one after its current "
+        "batch. Rows already imported stay imported."
+    )
+    async def import_cancel(self, info: Info, id: strawberry.ID) -> ImportJobPayload:
+        try:
+            job = await service.cancel_job(
+                info.context.principal, info.context.settings, parse_id(id)
+            )
+        except DomainError as exc:
+            return ImportJobPayload(import_job=None, errors=import_errors(exc))
+        return ImportJobPayload(import_job=ImportJobType.from_model(job), errors=[])

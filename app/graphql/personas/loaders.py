@@ -1,0 +1,30 @@
+"""Batch loads for persona fields: one query per request per kind, however many customers."""
+
+from __future__ import annotations
+
+import uuid
+
+from strawberry.dataloader import DataLoader
+
+from app.models.persona import Persona, RoadmapItem
+from app.personas import service
+
+
+def customer_persona_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, Persona | None]:
+    """Customer id -> its persona in the current set."""
+
+    async def load(keys: list[uuid.UUID]) -> list[Persona | None]:
+        found = await service.personas_of_customers(organization_id, keys)
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def roadmap_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, list[RoadmapItem]]:
+    """Persona (identity) id -> its roadmap items, in order."""
+
+    async def load(keys: list[uuid.UUID]) -> list[list[RoadmapItem]]:
+        found = await service.roadmaps(organization_id, keys)
+        return [found.get(k, []) for k in keys]
+
+    return DataLoader(load_fn=load)

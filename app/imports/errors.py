@@ -1,0 +1,61 @@
+"""Error codes of bulk imports: refusals of the request or the job, and problems of one row.
+
+Messages name the column and the problem and never echo a cell's value: files hold personal data.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ImportErrorCode(StrEnum):
+    """Why an import request was refused, or why a whole job failed."""
+
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    NOT_CANCELLABLE = "NOT_CANCELLABLE"
+    INVALID_OPTION = "INVALID_OPTION"
+    UNKNOWN_COLUMN = "UNKNOWN_COLUMN"
+    UNKNOWN_FIELD = "UNKNOWN_FIELD"
+    DUPLICATE_FIELD = "DUPLICATE_FIELD"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    # Job-level: the file as a whole cannot be imported.
+    EMPTY_FILE = "EMPTY_FILE"
+    NO_ROWS = "NO_ROWS"
+    NOT_CSV = "NOT_CSV"
+    UNSUPPORTED_ENCODING = "UNSUPPORTED_ENCODING"
+    NO_IDENTIFIER_COLUMN = "NO_IDENTIFIER_COLUMN"
+    MISSING_COLUMN = "MISSING_COLUMN"
+    NO_HEADER = "NO_HEADER"
+    MALFORMED_CSV = "MALFORMED_CSV"
+    FILE_MISSING = "FILE_MISSING"
+    WORKER_LOST = "WORKER_LOST"
+    INTERNAL = "INTERNAL"
+
+
+class RowErrorCode(StrEnum):
+    """Why one row of a file was not taken."""
+
+    RAGGED_ROW = "RAGGED_ROW"
+    MALFORMED_ROW = "MALFORMED_ROW"
+    FIELD_TOO_LONG = "FIELD_TOO_LONG"
+    MISSING_IDENTIFIER = "MISSING_IDENTIFIER"
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_PHONE = "INVALID_PHONE"
+    INVALID_DATE = "INVALID_DATE"
+    INVALID_BIRTHDAY = "INVALID_BIRTHDAY"
+    INVALID_COUNTRY = "INVALID_COUNTRY"
+    INVALID_BOOLEAN = "INVALID_BOOLEAN"
+    INVALID_TRAITS = "INVALID_TRAITS"
+    INVALID_TOTAL = "INVALID_TOTAL"
+    INVALID_ID = "INVALID_ID"
+    DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"
+    DUPLICATE_EMAIL = "DUPLICATE_EMAIL"
+    DUPLICATE_PHONE = "DUPLICATE_PHONE"
+    DUPLICATE_EXTERNAL_REFERENCE = "DUPLICATE_EXTERNAL_REFERENCE"
+    STORE_NOT_FOUND = "STORE_NOT_FOUND"
+    CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
+    RECEIPT_CONFLICT = "RECEIPT_CONFLICT"
+    CONSENT_NEEDS_CONTACT = "CONSENT_NEEDS_CONTACT"

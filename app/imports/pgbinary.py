@@ -1,0 +1,245 @@
+"""Rows encoded in PostgreSQL's binary COPY format, by the processes that validate them.
+
+Encoding a million 41-column rows is seconds of CPU; done where rows are validated (every
+core), it leaves the process that talks to the database only bytes to concatenate. The column
+types come from the Tortoise fields and are checked against the live table before use: a column
+of a type this module does not know makes the import fall back to the driver's own encoding.
+
+Format (PostgreSQL docs, "COPY ... BINARY"): a header, then per row an int16 field count and
+per field an int32 length (-1 for NULL) and the value in the type's binary send format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from tortoise.fields import (
+    BigIntField,
+    BooleanField,
+    CharField,
+    DateField,
+    DatetimeField,
+    DecimalField,
+    IntField,
+    JSONField,
+    SmallIntField,
+    TextField,
+    UUIDField,
+)
+from tortoise.models import Model
+
+HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+TRAILER = struct.pack("!h", -1)
+_PG_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_PG_EPOCH_DAY = dt.date(2000, 1, 1).toordinal()
+_NULL = struct.pack("!i", -1)
+_I16 = struct.Struct("!h")
+_I32 = struct.Struct("!i")
+_I64 = struct.Struct("!q")
+
+# Type code -> the `data_type` PostgreSQL reports for the column in information_schema.
+PG_TYPES = {
+    "uuid": "uuid",
+    "text": ("character varying", "text"),
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "bool": "boolean",
+    "timestamptz": "timestamp with time zone",
+    "date": "date",
+    "numeric": "numeric",
+    "jsonb": "jsonb",
+}
+
+
+def type_codes(model: type[Model]) -> tuple[str, ...] | None:
+    """The type code of each column of `model_columns(model)`, or None when one is unknown."""
+    meta = model._meta
+    codes: list[str] = []
+    for name in meta.fields_db_projection:
+        field = meta.fields_map[name]
+        code: str | None = None
+        if isinstance(field, UUIDField):  # foreign keys' `*_id` fields are UUIDFields too
+            code = "uuid"
+        elif isinstance(field, CharField | TextField):  # enum fields are CharFields
+            code = "text"
+        elif isinstance(field, SmallIntField):
+            code = "int2"
+        elif isinstance(field, BigIntField):
+            code = "int8"
+        elif isinstance(field, IntField):
+            code = "int4"
+        elif isinstance(field, BooleanField):
+            code = "bool"
+        elif isinstance(field, DatetimeField):
+            code = "timestamptz"
+        elif isinstance(field, DateField):
+            code = "date"
+        elif isinstance(field, DecimalField):
+            code = "numeric"
+        elif isinstance(field, JSONField):
+            code = "jsonb"
+        if code is None:
+            return None
+        codes.append(code)
+    return tuple(codes)
+
+
+def matches_table(codes: Sequence[str], columns: Sequence[str], live: dict[str, str]) -> bool:
+    """True when every column has the type the codes say (`live`: column -> data_type)."""
+    for code, column in zip(codes, columns, strict=True):
+        expected = PG_TYPES[code]
+        actual = live.get(column)
+        if actual is None:
+            return False
+        if isinstance(expected, tuple):
+            if actual not in expected:
+                return False
+        elif actual != expected:
+            return False
+    return True
+
+
+def _text(value: Any) -> bytes:
+    if type(value) is str:
+        return value.encode()
+    if isinstance(value, Enum):
+        value = value.value
+    return str(value).encode()
+
+
+def _uuid(value: Any) -> bytes:
+    return (value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).bytes
+
+
+def _timestamptz(value: Any) -> bytes:
+    delta = value - _PG_EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return _I64.pack(micros)
+
+
+def _date(value: Any) -> bytes:
+    return _I32.pack(value.toordinal() - _PG_EPOCH_DAY)
+
+
+def _numeric(value: Any) -> bytes:
+    """NUMERIC send format: ndigits, weight, sign, dscale, then base-10000 digits."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    dscale = max(0, -exponent)
+    text = "".join(map(str, digits))
+    if exponent > 0:
+        text += "0" * exponent
+        exponent = 0
+    elif len(text) < -exponent:
+        text = "0" * (-exponent - len(text)) + text
+    integer = text[: len(text) + exponent] if exponent < 0 else text
+    fraction = text[len(text) + exponent :] if exponent < 0 else ""
+    integer = integer.lstrip("0")
+    integer = "0" * (-len(integer) % 4) + integer
+    fraction = fraction + "0" * (-len(fraction) % 4)
+    groups = [int(integer[i : i + 4]) for i in range(0, len(integer), 4)]
+    weight = len(groups) - 1
+    groups += [int(fraction[i : i + 4]) for i in range(0, len(fraction), 4)]
+    while groups and groups[0] == 0:
+        groups.pop(0)
+        weight -= 1
+    while groups and groups[-1] == 0:
+        groups.pop()
+    if not groups:
+        weight = 0
+    header = struct.pack("!hhHH", len(groups), weight, 0x4000 if sign else 0, dscale)
+    return header + b"".join(struct.pack("!H", g) for g in groups)
+
+
+ENCODERS: dict[str, Callable[[Any], bytes]] = {
+    "uuid": _uuid,
+    "text": _text,
+    "int2": lambda v: _I16.pack(int(v)),
+    "int4": lambda v: _I32.pack(int(v)),
+    "int8": lambda v: _I64.pack(int(v)),
+    "bool": lambda v: b"\x01" if v else b"\x00",
+    "timestamptz": _timestamptz,
+    "date": _date,
+    "numeric": _numeric,
+    "jsonb": lambda v: b"\x01" + (v if isinstance(v, str) else str(v)).encode(),
+}
+
+
+class RowEncoder:
+    """Encodes tuples in a fixed column order; picklable (holds only the type codes)."""
+
+    def __init__(self, codes: Sequence[str]) -> None:
+        self.codes = tuple(codes)
+        self._encoders = [ENCODERS[c] for c in self.codes]
+        self._count = _I16.pack(len(self.codes))
+
+    def __getstate__(self) -> tuple[str, ...]:
+        return self.codes
+
+    def __setstate__(self, codes: tuple[str, ...]) -> None:
+        self.__init__(codes)  # type: ignore[misc]
+
+    def encode(self, row: Sequence[Any]) -> bytes:
+        parts = [self._count]
+        for encode, value in zip(self._encoders, row, strict=True):
+            if value is None:
+                parts.append(_NULL)
+            else:
+                payload = encode(value)
+                parts.append(_I32.pack(len(payload)))
+                parts.append(payload)
+        return b"".join(parts)
+
+
+def stream(rows: Sequence[bytes]) -> bytes:
+    """A complete COPY BINARY payload from encoded rows."""
+    return HEADER + b"".join(rows) + TRAILER
+
+
+class RowTemplate:
+    """Rows of one job where most columns hold the same value (defaults, the organization,
+    the job's timestamp): those are encoded once, only `variable` columns per row."""
+
+    def __init__(
+        self,
+        codes: Sequence[str],
+        columns: Sequence[str],
+        constants: dict[str, Any],
+        variable: Sequence[str],
+    ) -> None:
+        self._state = (tuple(codes), tuple(columns), dict(constants), tuple(variable))
+        self.positions = [list(columns).index(c) + 1 for c in variable]
+        self._encoders = [ENCODERS[codes[p - 1]] for p in self.positions]
+        self._parts: list[bytes] = [_I16.pack(len(columns))]
+        for code, column in zip(codes, columns, strict=True):
+            value = constants.get(column)
+            if value is None:
+                self._parts.append(_NULL)
+            else:
+                payload = ENCODERS[code](value)
+                self._parts.append(_I32.pack(len(payload)) + payload)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self._state
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
+
+    def encode(self, values: Sequence[Any]) -> bytes:
+        """A row from the values of the variable columns, in their order."""
+        parts = self._parts.copy()
+        for position, encode, value in zip(self.positions, self._encoders, values, strict=True):
+            if value is None:
+                parts[position] = _NULL
+            else:
+                payload = encode(value)
+                parts[position] = _I32.pack(len(payload)) + payload
+        return b"".join(parts)

@@ -1,0 +1,680 @@
+"""Running one import job: claim it, scan the file, then commit it batch by batch.
+
+Kill-safe by construction:
+- Each batch's rows, its row errors and the job's `checkpoint_row` and counts are committed in
+  one transaction, after locking the job row and checking that this run still owns the job
+  (same attempt, same checkpoint, no cancel asked). A run killed at any point leaves the job at
+  its last committed batch; the next run starts after it, so no row is written or counted twice.
+- The run that claims a job bumps `attempts`; an older run of the same job (a worker thought dead
+  that was only slow) sees it at its next batch and stops. A job keeps a heartbeat in
+  `updated_at` (every batch, every second in long phases): a RUNNING job without one for
+  `import_stale_seconds` is resumed by the reconcile loop of any worker.
+- The within-file duplicate index is rebuilt on resume from the rows already committed, so a
+  resumed job decides every later row as an uninterrupted one would.
+
+Memory stays bounded: the file is streamed, a few batches are in flight at once, and the
+duplicate index costs 12 bytes per identifier.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from tortoise import connections
+from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
+from tortoise.expressions import F
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from app.config import Settings
+from app.core.clock import utcnow
+from app.core.errors import DomainError
+from app.imports.csvfile import FileMalformed, Layout, Record, records, scan
+from app.imports.customers import (
+    BatchOutcome,
+    CustomerDecider,
+    CustomerWriter,
+    load_existing,
+)
+from app.imports.errors import ImportErrorCode as Code
+from app.imports.mapping import ColumnPlan
+from app.imports.options import ImportOptions, default_date_order
+from app.imports.orders import (
+    ConcurrentWrite,
+    OrderDecider,
+    OrderWriter,
+    load_customers,
+    load_receipts,
+    row_keys,
+)
+from app.imports.pgbinary import matches_table, type_codes
+from app.imports.pool import Validator
+from app.imports.records import RecordLayout, with_templates
+from app.imports.rows import (
+    CustomerRow,
+    InvalidRow,
+    OrderRow,
+    RowError,
+    RowResult,
+    ValidatorConfig,
+    store_key,
+    validate_batch,
+)
+from app.imports.seen import BatchClaims, Key, SeenKeys
+from app.imports.sql import BatchSql, model_columns, model_defaults
+from app.imports.status import FINAL
+from app.imports.storage import ImportStorage
+from app.imports.suppression import Suppression
+from app.models.audit import ActorKind
+from app.models.consent import ConsentEvent
+from app.models.customer import Customer
+from app.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
+from app.models.organization import Store
+from app.organizations.profile import load_profile
+
+logger = logging.getLogger("app.imports")
+
+MAX_ATTEMPTS = 5
+BATCH_RETRIES = 5
+# Rows per batch: start here, then sized so a batch commits in about half a second.
+DEFAULT_BATCH = {"postgres": 10_000, "sqlite": 2000}
+MAX_AUTO_BATCH = {"postgres": 10_000, "sqlite": 5000}
+MIN_AUTO_BATCH = 200
+ANALYZE_MIN_ROWS = 20_000
+# What the batch lookups filter on, per kind of import.
+ANALYZE_COLUMNS = {
+    ImportKind.CUSTOMERS: ("customer", ("organization_id", "email", "phone", "external_reference")),
+    ImportKind.ORDERS: ("customer_order", ("organization_id", "receipt_number")),
+}
+TARGET_BATCH_SECONDS = 0.5
+HEARTBEAT_SECONDS = 1.0
+# Below this many rows a job validates in its own process: starting the pool costs a second.
+PARALLEL_MIN_ROWS = 20_000
+
+
+# What the reading side hands the writing side: a batch and its validation, the end (None),
+# or why reading failed.
+_Produced = tuple[list[Record], "asyncio.Future[list[RowResult]]"] | BaseException | None
+
+
+class TransientFailure(Exception):
+    """The database kept refusing a batch (locks, a busy SQLite): try the job again later."""
+
+
+class _Stop(Exception):
+    """This run no longer owns the job (cancelled, taken over, or finished elsewhere)."""
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(
+        exc,
+        IntegrityError
+        | ConcurrentWrite
+        | asyncpg.IntegrityConstraintViolationError
+        | asyncpg.TransactionRollbackError,
+    ):
+        return True
+    text = str(exc)
+    return isinstance(exc, OperationalError | TransactionManagementError) and (
+        "database is locked" in text or "deadlock" in text or "could not serialize" in text
+    )
+
+
+def dialect() -> str:
+    return str(connections.get("default").capabilities.dialect)
+
+
+async def binary_codes(model: type[Model]) -> tuple[str, ...] | None:
+    """The binary COPY type codes of the model's columns, when the database is PostgreSQL
+    and the live table has the column types the model says; None otherwise."""
+    if dialect() != "postgres":
+        return None
+    codes = type_codes(model)
+    if codes is None:
+        return None
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = $1",
+        [model._meta.db_table],
+    )
+    live = {str(r["column_name"]): str(r["data_type"]) for r in rows}
+    columns = model_columns(model)
+    if set(live) != set(columns) or not matches_table(codes, columns, live):
+        logger.warning("import: %s does not match its model; using the driver's encoding", model)
+        return None
+    return codes
+
+
+async def claim(job_id: uuid.UUID, stale_seconds: float) -> ImportJob | None:
+    """Take a QUEUED job, or a RUNNING one whose runner went silent; None otherwise."""
+    now = utcnow()
+    async with in_transaction() as conn:
+        job = await ImportJob.filter(id=job_id).select_for_update().using_db(conn).first()
+        if job is None:
+            return None
+        silent = job.updated_at < now - dt.timedelta(seconds=stale_seconds)
+        if not (
+            job.status is ImportStatus.QUEUED or (job.status is ImportStatus.RUNNING and silent)
+        ):
+            return None
+        job.status = ImportStatus.RUNNING
+        job.attempts += 1
+        job.started_at = job.started_at or now
+        await job.save(
+            update_fields=["status", "attempts", "started_at", "updated_at"], using_db=conn
+        )
+    return job
+
+
+async def release(job_id: uuid.UUID, attempt: int) -> None:
+    """Give a job back to the queue (a shutdown or a retry), so the next run starts at once."""
+    await ImportJob.filter(id=job_id, attempts=attempt, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.QUEUED, updated_at=utcnow()
+    )
+
+
+async def finish(
+    job_id: uuid.UUID,
+    attempt: int,
+    status: ImportStatus,
+    storage: ImportStorage,
+    code: Code | None = None,
+    message: str | None = None,
+) -> bool:
+    now = utcnow()
+    changes: dict[str, Any] = {"status": status, "finished_at": now, "updated_at": now}
+    if code is not None:
+        changes["error_code"] = code.value
+        changes["error_message"] = (message or "")[:500]
+    done = await ImportJob.filter(id=job_id, attempts=attempt, status=ImportStatus.RUNNING).update(
+        **changes
+    )
+    if done:
+        job = await ImportJob.get(id=job_id)
+        storage.delete(job.file_path)
+    return bool(done)
+
+
+@contextlib.asynccontextmanager
+async def heartbeat(
+    job_id: uuid.UUID, attempt: int, progress: Callable[[], dict[str, Any]] | None = None
+) -> AsyncIterator[None]:
+    """Keep `updated_at` fresh (and `progress()`'s fields, e.g. rows counted so far) through a
+    long phase that commits no batch."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            extra = progress() if progress is not None else {}
+            await ImportJob.filter(id=job_id, attempts=attempt).update(updated_at=utcnow(), **extra)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@dataclass
+class Counts:
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    suppressed: int = 0
+
+
+AfterFinish = Callable[[ImportJob], Awaitable[None]]
+
+
+class JobRunner:
+    def __init__(self, job: ImportJob, settings: Settings) -> None:
+        self.job = job
+        self.attempt = job.attempts
+        self.settings = settings
+        self.storage = ImportStorage(settings.imports_root)
+        self.options = ImportOptions.from_json(job.options)
+        self.kind = job.kind
+        self.organization_id: uuid.UUID = job.organization_id  # type: ignore[assignment]
+        self.dialect = dialect()
+        self.suppression = Suppression()
+        self.seen = SeenKeys()
+        self.checkpoint = job.checkpoint_row
+        self.batch_size = self.options.batch_size or DEFAULT_BATCH.get(self.dialect, 2000)
+        self._rows_at_analyze = 0
+        self._created_since_analyze = 0
+        # Seconds spent per phase, logged when the job ends (operations, no personal data).
+        self.timings: dict[str, float] = collections.defaultdict(float)
+
+    async def _refresh_statistics(self, force: bool = False) -> None:
+        """Keep PostgreSQL's statistics of the tables the import grows in step with them.
+
+        The batch lookups are planned from `pg_class` estimates: a table loaded since its last
+        ANALYZE looks tiny, and a lookup of thousands of identifiers is then planned as a scan
+        of the whole organization, per batch. Autovacuum catches up in minutes, an import
+        grows a table in seconds: analyze (the lookup columns only) at the start, whenever the
+        import has doubled the table since, and at the end.
+        """
+        if self.dialect != "postgres":
+            return
+        if not force and self._created_since_analyze < max(ANALYZE_MIN_ROWS, self._rows_at_analyze):
+            return
+        table, columns = ANALYZE_COLUMNS[self.kind]
+        conn = connections.get("default")
+        await conn.execute_script(f'ANALYZE "{table}" ({", ".join(columns)})')
+        rows = await conn.execute_query_dict(
+            "SELECT reltuples FROM pg_class WHERE relname = $1", [table]
+        )
+        self._rows_at_analyze = max(0, int(rows[0]["reltuples"])) if rows else 0
+        self._created_since_analyze = 0
+
+    async def fail(self, code: Code, message: str) -> str:
+        await finish(self.job.id, self.attempt, ImportStatus.FAILED, self.storage, code, message)
+        return ImportStatus.FAILED.value
+
+    async def run(self) -> str:
+        job = self.job
+        if job.cancel_requested:
+            await finish(job.id, self.attempt, ImportStatus.CANCELLED, self.storage)
+            return ImportStatus.CANCELLED.value
+        if self.attempt > MAX_ATTEMPTS:
+            return await self.fail(
+                Code.WORKER_LOST,
+                f"The import stopped unexpectedly {MAX_ATTEMPTS} times; rows committed so far"
+                " stay imported.",
+            )
+        path = self.storage.path(job.file_path)
+        if not path.exists():
+            return await self.fail(Code.FILE_MISSING, "The uploaded file is no longer stored.")
+        state = dict(job.options.get("state") or {})
+        layout_json = state.get("layout") or {}
+        plan = ColumnPlan.from_json(self.kind, state.get("columns") or [])
+        layout = Layout(
+            layout_json["encoding"],
+            layout_json["delimiter"],
+            plan.headers,
+            int(layout_json["header_records"]),
+        )
+        if "scan" not in state:
+            counted = [0]
+            started = time.monotonic()
+            try:
+                async with heartbeat(job.id, self.attempt, lambda: {"total_rows": counted[0]}):
+                    result = await asyncio.to_thread(
+                        scan, path, layout, lambda rows: counted.__setitem__(0, rows)
+                    )
+                self.timings["scan"] += time.monotonic() - started
+            except DomainError as exc:
+                return await self.fail(Code(exc.code.value), exc.message)
+            except FileMalformed as exc:
+                return await self.fail(
+                    Code.MALFORMED_CSV,
+                    f"Row {exc.index + layout.header_records}: a quote is never closed, so the"
+                    " rest of the file cannot be read. Nothing was imported.",
+                )
+            state["scan"] = {"encoding": result.encoding, "records": result.records}
+            state["layout"] = {**layout_json, "encoding": result.encoding}
+            job.options = {**job.options, "state": state}
+            job.total_rows = result.rows
+            await ImportJob.filter(id=job.id, attempts=self.attempt).update(
+                options=job.options, total_rows=result.rows, updated_at=utcnow()
+            )
+        layout = Layout(
+            state["layout"]["encoding"], layout.delimiter, layout.header, layout.header_records
+        )
+        profile = await load_profile(self.organization_id)
+        stores = await Store.filter(organization_id=self.organization_id).values_list("id", "code")
+        store_map: dict[str, uuid.UUID] = {}
+        for store_id, code in stores:
+            store_map[store_key(str(code))] = store_id
+            store_map[store_key(str(store_id))] = store_id
+        now = utcnow()
+        records_layout = RecordLayout(
+            organization_id=self.organization_id,
+            job_id=job.id,
+            now=now,
+            customer_columns=model_columns(Customer),
+            customer_defaults=model_defaults(Customer, now),
+            consent_columns=model_columns(ConsentEvent),
+            consent_defaults=model_defaults(ConsentEvent, now),
+        )
+        records_layout = with_templates(
+            records_layout, await binary_codes(Customer), await binary_codes(ConsentEvent)
+        )
+        config = ValidatorConfig(
+            key=f"{job.id}:{self.attempt}",
+            kind=self.kind,
+            plan=plan,
+            region=profile.default_region,
+            timezone=profile.timezone,
+            date_order=self.options.date_order or default_date_order(profile.default_region),
+            stores=store_map,
+            now=now,
+            row_offset=layout.header_records,
+            records=records_layout if self.kind is ImportKind.CUSTOMERS else None,
+        )
+        workers = self.settings.import_workers if job.total_rows >= PARALLEL_MIN_ROWS else 1
+        validator = Validator(config, workers)
+        if self.kind is ImportKind.CUSTOMERS:
+            self.records_layout = records_layout
+            self.customer_writer = CustomerWriter(records_layout)
+        else:
+            self.order_writer = OrderWriter(
+                self.organization_id,
+                now,
+                profile.program,
+                self.options.award_points,
+                ActorKind.STAFF if job.created_by_id else ActorKind.SYSTEM,
+                job.created_by_id,
+            )
+        self.plan = plan
+        if not job.dry_run:
+            await self._refresh_statistics(force=True)
+        try:
+            if self.checkpoint > 0:
+                async with heartbeat(job.id, self.attempt):
+                    await self._rebuild_seen(path, layout, validator)
+            await self._import(path, layout, validator)
+        except _Stop as stop:
+            return str(stop)
+        fresh = await ImportJob.get(id=job.id)
+        if fresh.created_count >= ANALYZE_MIN_ROWS and not job.dry_run:
+            await self._refresh_statistics(force=True)
+        status = (
+            ImportStatus.SUCCEEDED
+            if fresh.invalid_count == 0 and fresh.suppressed_count == 0
+            else ImportStatus.PARTIAL
+        )
+        await finish(job.id, self.attempt, status, self.storage)
+        logger.info(
+            "import %s %s: %d rows; %s",
+            job.id,
+            status.value,
+            fresh.processed_rows,
+            ", ".join(f"{k} {v:.1f}s" for k, v in sorted(self.timings.items())),
+        )
+        return status.value
+
+    # The duplicate index of a resumed job ------------------------------------------------
+
+    async def _rebuild_seen(self, path: Path, layout: Layout, validator: Validator) -> None:
+        last_row = self.checkpoint + layout.header_records
+        numbers = await ImportRowError.filter(
+            job_id=self.job.id, row_number__lte=last_row
+        ).values_list("row_number", flat=True)
+        rejected = {int(str(n)) for n in numbers}
+        reader = records(path, layout)
+        while True:
+            batch = await asyncio.to_thread(_take, reader, self.batch_size, self.checkpoint)
+            if not batch:
+                return
+            results = await validator.run(batch)
+            candidates = [k for r in results for k in self._keys(r)]
+            claims = BatchClaims(self.seen, candidates)
+            for result in results:
+                if isinstance(result, CustomerRow | OrderRow) and result.row not in rejected:
+                    claims.claim(self._keys(result), result.row)
+            claims.commit()
+
+    def _keys(self, result: RowResult) -> list[Key]:
+        if isinstance(result, CustomerRow):
+            return list(result.keys)
+        if isinstance(result, OrderRow):
+            return [("receipt", result.receipt_number)]
+        return []
+
+    # The batches -------------------------------------------------------------------------
+
+    async def _import(self, path: Path, layout: Layout, validator: Validator) -> None:
+        """Commit batches in file order while a producer reads the next ones and has them
+        validated, so reading and validation overlap the database's work."""
+        depth = validator.workers + 1 if validator.parallel else 2
+        queue: asyncio.Queue[_Produced] = asyncio.Queue(maxsize=depth)
+        producer = asyncio.create_task(self._produce(path, layout, validator, queue))
+        try:
+            while True:
+                waited = time.monotonic()
+                item = await queue.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                batch, future = item
+                try:
+                    results = await future
+                except Exception:
+                    results = await validator.run(batch)
+                started = time.monotonic()
+                self.timings["waiting for rows"] += started - waited
+                await self._commit(batch, results)
+                elapsed = time.monotonic() - started
+                self.timings["deciding and writing"] += elapsed
+                self._resize(len(batch), elapsed)
+                if not self.job.dry_run:
+                    analyzed = time.monotonic()
+                    await self._refresh_statistics()
+                    self.timings["analyze"] += time.monotonic() - analyzed
+                if self.options.throttle_ms:
+                    await asyncio.sleep(self.options.throttle_ms / 1000)
+        finally:
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer
+
+    async def _produce(
+        self, path: Path, layout: Layout, validator: Validator, queue: asyncio.Queue[_Produced]
+    ) -> None:
+        """Read batches and start their validation; None at the end, or the failure."""
+        try:
+            reader = records(path, layout, after=self.checkpoint)
+            while True:
+                batch = await asyncio.to_thread(_take, reader, self.batch_size, None)
+                if not batch:
+                    await queue.put(None)
+                    return
+                if validator.parallel:
+                    future = validator.submit(batch)
+                else:
+                    future = asyncio.ensure_future(
+                        asyncio.to_thread(_validate_inline, validator, batch)
+                    )
+                await queue.put((batch, future))
+        except Exception as exc:
+            await queue.put(exc)
+
+    def _resize(self, size: int, seconds: float) -> None:
+        if self.options.batch_size:
+            return
+        if seconds > 2 * TARGET_BATCH_SECONDS:
+            self.batch_size = max(MIN_AUTO_BATCH, size // 2)
+        elif seconds < TARGET_BATCH_SECONDS / 2:
+            self.batch_size = min(MAX_AUTO_BATCH.get(self.dialect, 5000), size * 2)
+
+    async def _commit(self, batch: list[Record], results: list[RowResult]) -> None:
+        delay = 0.05
+        for attempt in range(BATCH_RETRIES):
+            try:
+                await self._commit_once(batch, results)
+                return
+            except _Stop:
+                raise
+            except Exception as exc:
+                if not _transient(exc) or attempt == BATCH_RETRIES - 1:
+                    if _transient(exc):
+                        raise TransientFailure() from exc
+                    raise
+                logger.info("import batch retried after a transient database error")
+                await asyncio.sleep(delay)
+                delay *= 4
+
+    async def _commit_once(self, batch: list[Record], results: list[RowResult]) -> None:
+        job_id = self.job.id
+        dry_run = self.job.dry_run
+        last_index = batch[-1].index
+        counts = Counts()
+        cancelled = False
+        async with in_transaction() as conn:
+            current = await ImportJob.filter(id=job_id).select_for_update().using_db(conn).first()
+            if current is None or current.status in FINAL:
+                raise _Stop("gone")
+            if current.attempts != self.attempt or current.checkpoint_row != self.checkpoint:
+                raise _Stop("taken over")
+            if current.cancel_requested:
+                cancelled = True
+                now = utcnow()
+                await (
+                    ImportJob.filter(id=job_id)
+                    .using_db(conn)
+                    .update(status=ImportStatus.CANCELLED, finished_at=now, updated_at=now)
+                )
+        if cancelled:
+            self.storage.delete(self.job.file_path)
+            raise _Stop(ImportStatus.CANCELLED.value)
+        async with in_transaction() as conn:
+            current = await ImportJob.filter(id=job_id).select_for_update().using_db(conn).first()
+            if (
+                current is None
+                or current.status in FINAL
+                or current.attempts != self.attempt
+                or current.checkpoint_row != self.checkpoint
+                or current.cancel_requested
+            ):
+                raise _Stop("taken over")
+            sql = BatchSql(conn)
+            if sql.postgres:
+                # A batch lost in a database crash before its WAL reached the disk is lost
+                # with its checkpoint and counts, and simply done again: no need to wait.
+                await sql.execute("SET LOCAL synchronous_commit TO off", [])
+            candidates = [k for r in results for k in self._keys(r)]
+            claims = BatchClaims(self.seen, candidates)
+            await self.suppression.prepare(candidates)
+            outcome = await self._decide(sql, results, claims, dry_run)
+            errors: list[RowError] = list(outcome.errors)
+            for result in results:
+                if result is None:
+                    continue
+                counts.processed += 1
+                if isinstance(result, InvalidRow):
+                    counts.invalid += 1
+                    errors.extend(result.errors)
+            errors.sort(key=lambda e: e.row)
+            await sql.insert(
+                "import_row_error",
+                ("job_id", "row_number", "column", "code", "message"),
+                [
+                    (job_id, e.row, (e.column or "")[:100] or None, e.code.value, e.message[:300])
+                    for e in errors
+                ],
+            )
+            await (
+                ImportJob.filter(id=job_id)
+                .using_db(conn)
+                .update(
+                    checkpoint_row=last_index,
+                    processed_rows=F("processed_rows") + counts.processed,
+                    created_count=F("created_count") + outcome.created,
+                    updated_count=F("updated_count") + outcome.updated,
+                    unchanged_count=F("unchanged_count") + outcome.unchanged,
+                    invalid_count=F("invalid_count") + (counts.invalid + outcome.invalid),
+                    suppressed_count=F("suppressed_count") + outcome.suppressed,
+                    updated_at=utcnow(),
+                )
+            )
+        claims.commit()
+        self.checkpoint = last_index
+        self._created_since_analyze += outcome.created
+
+    async def _decide(
+        self, sql: BatchSql, results: list[RowResult], claims: BatchClaims, dry_run: bool
+    ) -> BatchOutcome:
+        if self.kind is ImportKind.CUSTOMERS:
+            rows = [r for r in results if isinstance(r, CustomerRow)]
+            keys = [k for r in rows for k in r.keys]
+            existing = await load_existing(sql, self.organization_id, keys, lock=not dry_run)
+            decider = CustomerDecider(
+                self.options, self.plan, self.records_layout, existing, claims, self.suppression
+            )
+            for row in rows:
+                decider.decide(row)
+            if not dry_run:
+                await self.customer_writer.write(sql, decider.result)
+            return decider.result
+        orders = [r for r in results if isinstance(r, OrderRow)]
+        customers = await load_customers(
+            sql, self.organization_id, [k for r in orders for k in row_keys(r)]
+        )
+        receipts = await load_receipts(
+            sql, self.organization_id, sorted({r.receipt_number for r in orders})
+        )
+        order_decider = OrderDecider(self.plan, customers, receipts, claims, self.suppression)
+        for order in orders:
+            order_decider.decide(order)
+        if not dry_run:
+            await self.order_writer.write(sql, order_decider.result)
+        return order_decider.result
+
+
+def _take(reader: Iterator[Record], size: int, until: int | None) -> list[Record]:
+    """The next batch of records (up to record `until` when given)."""
+    batch: list[Record] = []
+    for record in reader:
+        batch.append(record)
+        if len(batch) >= size or (until is not None and record.index >= until):
+            break
+    if until is not None:
+        batch = [r for r in batch if r.index <= until]
+    return batch
+
+
+def _validate_inline(validator: Validator, batch: list[Record]) -> list[RowResult]:
+    return validate_batch(validator.config, batch)
+
+
+async def run_import(
+    job_id: uuid.UUID, settings: Settings, after_finish: AfterFinish | None = None
+) -> str:
+    """Run (or resume) one job to its end. Safe to call twice, concurrently or in a row."""
+    job = await claim(job_id, settings.import_stale_seconds)
+    if job is None:
+        return "skipped"
+    runner = JobRunner(job, settings)
+    try:
+        outcome = await runner.run()
+    except asyncio.CancelledError:
+        await asyncio.shield(release(job.id, runner.attempt))
+        raise
+    except TransientFailure:
+        await release(job.id, runner.attempt)
+        raise
+    except Exception as exc:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+        # The message of a database error can hold a value of the file: log its type only.
+        logger.error("import %s failed: %s at %s", job.id, type(exc).__name__, where)
+        await runner.fail(
+            Code.INTERNAL,
+            "The import stopped on an unexpected error; rows committed so far stay imported.",
+        )
+        return ImportStatus.FAILED.value
+    if after_finish is not None and outcome in (
+        ImportStatus.SUCCEEDED.value,
+        ImportStatus.PARTIAL.value,
+    ):
+        await after_finish(await ImportJob.get(id=job.id))
+    return outcome

@@ -1,0 +1,10 @@
+"""Job statuses as the import code reads them."""
+
+from __future__ import annotations
+
+from app.models.imports import ImportStatus
+
+FINAL = frozenset(
+    {ImportStatus.SUCCEEDED, ImportStatus.PARTIAL, ImportStatus.FAILED, ImportStatus.CANCELLED}
+)
+ACTIVE = frozenset({ImportStatus.QUEUED, ImportStatus.RUNNING})

@@ -1,0 +1,1 @@
+"""Personas: anonymous, explained portraits of an organization's customer base."""

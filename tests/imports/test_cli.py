@@ -1,0 +1,124 @@
+"""`loyalty import`: from a shell, on the embedded defaults (SQLite, no Redis, no worker)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import json_of, run_loyalty
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    home = tmp_path_factory.mktemp("import-cli")
+    result = run_loyalty(
+        home, "bootstrap", "--org-name", "Corner Shop", "--owner-email", "me@corner-shop.com"
+    )
+    assert result.returncode == 0, result.stderr
+    return home, json_of(result.stdout)["organizationId"]
+
+
+def write(home: Path, name: str, text: str) -> Path:
+    path = home / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_with_wait_shows_progress_and_runs_without_a_worker(
+    home: tuple[Path, str],
+) -> None:
+    directory, org = home
+    rows = "".join(f"c-{i},u{i}@example.com,(202) 555-{i:04d}\n" for i in range(250))
+    path = write(directory, "customers.csv", "Customer ID,Email,Phone\n" + rows + "x,bad,\n")
+    result = run_loyalty(
+        directory, "import", "customers", str(path), "--org", org, "--wait", "--batch-size", "50"
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json_of(result.stdout)
+    assert summary["status"] == "PARTIAL"
+    assert summary["counts"] == {
+        "total": 251,
+        "processed": 251,
+        "created": 250,
+        "updated": 0,
+        "unchanged": 0,
+        "invalid": 1,
+        "suppressed": 0,
+    }
+    # A progress bar on stderr (plain lines when stderr is not a terminal).
+    assert "[" in result.stderr
+    assert "251/251 rows" in result.stderr
+    with sqlite3.connect(directory / "data" / "loyalty.sqlite3") as db:
+        count = db.execute("SELECT count(*) FROM customer WHERE organization_id = ?", (org,))
+        assert count.fetchone() == (250,)
+
+    report = run_loyalty(directory, "import", "errors", summary["importJobId"], "--org", org)
+    assert report.returncode == 0, report.stderr
+    assert list(csv.reader(io.StringIO(report.stdout))) == [
+        ["row", "column", "code", "message"],
+        ["252", "Email", "INVALID_EMAIL", "Email address is not valid."],
+    ]
+
+
+def test_dry_run_and_options(home: tuple[Path, str]) -> None:
+    directory, org = home
+    path = write(directory, "dry.csv", "Mail;Shoe\nnew@example.com;42\n")
+    result = run_loyalty(
+        directory,
+        "import",
+        "customers",
+        str(path),
+        "--org",
+        org,
+        "--dry-run",
+        "--wait",
+        "--map",
+        "Mail=email",
+        "--traits",
+        "--policy",
+        "create-only",
+        "--sms-double-opt-in",
+        "immediately",
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json_of(result.stdout)
+    assert (summary["status"], summary["dryRun"], summary["counts"]["created"]) == (
+        "SUCCEEDED",
+        True,
+        1,
+    )
+    with sqlite3.connect(directory / "data" / "loyalty.sqlite3") as db:
+        found = db.execute("SELECT count(*) FROM customer WHERE email = 'new@example.com'")
+        assert found.fetchone() == (0,)
+
+
+def test_a_file_that_cannot_be_imported_fails_with_its_reason(home: tuple[Path, str]) -> None:
+    directory, org = home
+    path = write(directory, "empty.csv", "")
+    result = run_loyalty(directory, "import", "customers", str(path), "--org", org)
+    assert result.returncode == 1
+    summary = json_of(result.stdout)
+    assert (summary["status"], summary["errorCode"]) == ("FAILED", "EMPTY_FILE")
+
+
+def test_without_wait_the_job_stays_queued_for_a_worker(home: tuple[Path, str]) -> None:
+    directory, org = home
+    path = write(directory, "later.csv", "Email\nlater@example.com\n")
+    result = run_loyalty(directory, "import", "customers", str(path), "--org", org)
+    assert result.returncode == 0, result.stderr
+    assert json_of(result.stdout)["status"] == "QUEUED"
+    assert "worker will run the job" in result.stderr
+
+
+def test_bad_arguments(home: tuple[Path, str]) -> None:
+    directory, org = home
+    path = write(directory, "x.csv", "Email\na@example.com\n")
+    unknown = run_loyalty(directory, "import", "orders", str(path), "--org", org, "--map", "x")
+    assert unknown.returncode == 1
+    assert json_of(unknown.stderr)["error"] == "INVALID_ARGUMENT"
+    missing = run_loyalty(directory, "import", "customers", "nope.csv", "--org", org)
+    assert json_of(missing.stderr) == {"error": "NOT_FOUND", "message": "No such file."}
