@@ -345,7 +345,8 @@ async def run_raw(database_url: str, csv_path: Path) -> float:
                 " left(nullif(phone, ''), 20), customer_id, coalesce(first_name, ''),"
                 " coalesce(last_name, ''), lower(coalesce(first_name, '')),"
                 " lower(coalesce(last_name, '')), city, zip, country,"
-                " jsonb_build_object('Tier', tier), true, coalesce(email_ok = 'yes', false), 'NOT_SUBSCRIBED',"
+                " jsonb_build_object('Tier', tier), true,"
+                " coalesce(email_ok = 'yes', false), 'NOT_SUBSCRIBED',"
                 " false, 0, 0, 0, 0, 'MEMBER', now(), now() FROM raw_stage"
                 " ON CONFLICT DO NOTHING",
                 org,

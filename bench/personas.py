@@ -15,7 +15,8 @@ Not a test and never run on CI. It
      their items and ledger (`app.personas.features.feature_statement`: one row per customer,
      same columns, streamed with the same binary COPY decoder) given the vocabulary up front,
      then log1p + StandardScaler + scikit-learn MiniBatchKMeans (k = 5, the planted number)
-     fit and predict. No vocabulary discovery, no k selection, no explanation, nothing written.
+     fit and predict, single-threaded like the regeneration's clustering. No vocabulary
+     discovery, no k selection, no explanation, nothing written.
    - regeneration: `request_regeneration` + `run_generation` as the worker runs them: the
      eligibility checks, vocabulary, the same aggregate, design matrix, k chosen by silhouette
      on a sample within 3..8, Lloyd refinement over everyone, explanation, identity matching,
@@ -150,6 +151,7 @@ async def phase_baseline(url: str, org_id: str) -> dict[str, Any]:
     import numpy as np
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
     from tortoise.transactions import in_transaction
 
     from app.db import close_db, init_db
@@ -173,7 +175,12 @@ async def phase_baseline(url: str, org_id: str) -> dict[str, Any]:
             model = MiniBatchKMeans(n_clusters=BASELINE_K, random_state=1, n_init=3)
             return model.fit(x).predict(x)
 
-        labels = await asyncio.to_thread(fit)
+        def single_threaded() -> Any:
+            # The regeneration clusters single-threaded too (see app.personas.model.cluster).
+            with threadpool_limits(limits=1):
+                return fit()
+
+        labels = await asyncio.to_thread(single_threaded)
         seconds = time.perf_counter() - started
         return {
             "seconds": round(seconds, 2),

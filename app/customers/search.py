@@ -89,9 +89,7 @@ def persona_members(persona_id: uuid.UUID) -> Subquery:
     the persona (an identity belongs to one organization, and the outer query is scoped to it),
     so the planner reads the (set, persona, customer) index in customer order."""
     current = (
-        PersonaSet.filter(is_current=True, personas__identity_id=persona_id)
-        .limit(1)
-        .values("id")
+        PersonaSet.filter(is_current=True, personas__identity_id=persona_id).limit(1).values("id")
     )
     return Subquery(
         PersonaAssignment.filter(

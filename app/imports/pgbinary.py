@@ -173,32 +173,6 @@ ENCODERS: dict[str, Callable[[Any], bytes]] = {
 }
 
 
-class RowEncoder:
-    """Encodes tuples in a fixed column order; picklable (holds only the type codes)."""
-
-    def __init__(self, codes: Sequence[str]) -> None:
-        self.codes = tuple(codes)
-        self._encoders = [ENCODERS[c] for c in self.codes]
-        self._count = _I16.pack(len(self.codes))
-
-    def __getstate__(self) -> tuple[str, ...]:
-        return self.codes
-
-    def __setstate__(self, codes: tuple[str, ...]) -> None:
-        self.__init__(codes)  # type: ignore[misc]
-
-    def encode(self, row: Sequence[Any]) -> bytes:
-        parts = [self._count]
-        for encode, value in zip(self._encoders, row, strict=True):
-            if value is None:
-                parts.append(_NULL)
-            else:
-                payload = encode(value)
-                parts.append(_I32.pack(len(payload)))
-                parts.append(payload)
-        return b"".join(parts)
-
-
 def stream(rows: Sequence[bytes]) -> bytes:
     """A complete COPY BINARY payload from encoded rows."""
     return HEADER + b"".join(rows) + TRAILER

@@ -91,6 +91,8 @@ class RecordLayout:
     # PostgreSQL: rows are handed over in binary COPY format (see pgbinary); SQLite: tuples.
     customer_template: RowTemplate | None = None
     consent_template: RowTemplate | None = None
+    # SQLite stores UUIDs as text: rows carry them as text already.
+    text_uuids: bool = False
 
 
 # Columns that vary from row to row; the others hold the job's constants.
@@ -188,7 +190,13 @@ def customer_record(
     record["organization_id"] = layout.organization_id
     record["status"] = status.value
     record["updated_at"] = layout.now
+    if layout.text_uuids:
+        return tuple(_text_uuid(record[c]) for c in layout.customer_columns)
     return tuple(record[c] for c in layout.customer_columns)
+
+
+def _text_uuid(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
 def consent_records(
@@ -212,5 +220,8 @@ def consent_records(
             source=ConsentSource.IMPORT.value,
             text=f"import:{layout.job_id}",
         )
-        out.append(tuple(record[c] for c in layout.consent_columns))
+        if layout.text_uuids:
+            out.append(tuple(_text_uuid(record[c]) for c in layout.consent_columns))
+        else:
+            out.append(tuple(record[c] for c in layout.consent_columns))
     return out

@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -102,9 +102,6 @@ class BatchSql:
         self.raw: Any = conn._connection
         self._staged: set[str] = set()
 
-    def param(self, position: int) -> str:
-        return f"${position}" if self.postgres else f"?{position}"
-
     def out(self, value: Any) -> Any:
         """A value as the driver takes it: SQLite stores UUIDs as text."""
         if not self.postgres and isinstance(value, uuid.UUID):
@@ -134,16 +131,6 @@ class BatchSql:
             return [tuple(r) for r in records]
         rows = await self.raw.execute_fetchall(sql, [self.out(p) for p in params])
         return [tuple(r) for r in rows]
-
-    def any_of(self, position: int, values: Iterable[Any], cast: str = "text") -> tuple[str, Any]:
-        """`= ANY($n)` on PostgreSQL, `IN (SELECT value FROM json_each(?n))` on SQLite."""
-        items = list(values)
-        if self.postgres:
-            return f"= ANY({self.param(position)}::{cast}[])", items
-        return (
-            f"IN (SELECT value FROM json_each({self.param(position)}))",  # noqa: S608
-            dump_json([str(v) if isinstance(v, uuid.UUID) else v for v in items]),
-        )
 
     async def execute(self, sql: str, params: Sequence[Any]) -> None:
         if self.postgres:

@@ -561,7 +561,7 @@ async def probe_personas(b: Intruder, a: Victim) -> None:
     assert members["customers"]["nodes"] == []
 
     add = (
-        "mutation($p: ID!) { roadmapItemAdd(personaId: $p, input: {title: \"B's\"}) {"
+        'mutation($p: ID!) { roadmapItemAdd(personaId: $p, input: {title: "B\'s"}) {'
         " roadmapItem { id } errors { code } } }"
     )
     assert await b.payload_codes(add, {"p": a.persona_id}) == ["NOT_FOUND"]
