@@ -1,6 +1,7 @@
 """POS wallet lookups by phone over HTTP: the service as deployed against a raw baseline.
 
     .venv/bin/python bench/wallet_lookup.py [--customers 1000000] [--duration 10] [--rounds 3]
+        [--api-env LOYALTY_COMPILED_OPERATIONS=0]   # e.g. the general GraphQL path, to compare
 
 Not a test and never run on CI. It
 1. creates (or reuses) the database `loyalty_bench`, migrates it, bootstraps the organization
