@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -164,27 +165,56 @@ def generate(path: Path, rows: int, seed: int = 7) -> dict[str, int]:
     return stats
 
 
+def _busy_seconds() -> float:
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
+
 class RssSampler:
-    """Peak resident memory of a process alone and with its children, sampled in a thread."""
+    """Peak resident memory of a process alone and with its children, sampled in a thread.
+
+    The sum of RSS counts pages the validation processes share with each other (the code
+    and data they inherit from one forkserver) once per process; the sum of PSS divides
+    each shared page among the processes sharing it, so it adds up to what the machine
+    really gives them. Both are reported.
+    """
 
     def __init__(self, pid: int) -> None:
         self.process = psutil.Process(pid)
+        # CPU seconds per process of the worker's tree (the last reading of each), and of the
+        # whole machine over the same time: the rest is mostly PostgreSQL.
+        self.cpu: dict[int, float] = {}
+        self._machine_start = _busy_seconds()
+        self.machine_cpu = 0.0
         self.peak_main = 0
         self.peak_total = 0
+        self.peak_total_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        tick = 0
         while not self._stop.is_set():
             try:
                 main = self.process.memory_info().rss
-                children = sum(c.memory_info().rss for c in self.process.children(recursive=True))
+                children = self.process.children(recursive=True)
+                rss = sum(c.memory_info().rss for c in children)
+                if tick % 4 == 0:  # PSS reads every page table: sampled less often
+                    pss = self.process.memory_full_info().pss
+                    pss += sum(c.memory_full_info().pss for c in children)
+                    self.peak_total_pss = max(self.peak_total_pss, pss)
             except psutil.Error:
                 break
             self.peak_main = max(self.peak_main, main)
-            self.peak_total = max(self.peak_total, main + children)
+            self.peak_total = max(self.peak_total, main + rss)
+            for process in (self.process, *children):
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    self.cpu[process.pid] = times.user + times.system
+            tick += 1
             time.sleep(0.05)
+        self.machine_cpu = _busy_seconds() - self._machine_start
 
     def stop(self) -> None:
         self._stop.set()
@@ -198,6 +228,10 @@ class Result:
     job_seconds: float
     peak_main_mb: float
     peak_total_mb: float
+    peak_total_pss_mb: float
+    cpu_main: float
+    cpu_validation: float
+    cpu_other: float
     counts: dict[str, int]
     status: str
 
@@ -261,7 +295,8 @@ def run_ours(database_url: str, redis_url: str, data_dir: Path, csv_path: Path) 
         "REDIS_URL": redis_url,
         "LOYALTY_DATA_DIR": str(data_dir),
         "LOYALTY_SECRET_KEY": settings.secret_key,
-        "LOYALTY_LOG_LEVEL": "WARNING",
+        # BENCH_WORKER_LOG_LEVEL=INFO shows the job's time per phase.
+        "LOYALTY_LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG_LEVEL", "WARNING"),
     }
     worker = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "loyalty"), "worker", "--burst"], env=env, cwd=ROOT
@@ -290,6 +325,10 @@ def run_ours(database_url: str, redis_url: str, data_dir: Path, csv_path: Path) 
         job_seconds=job_seconds,
         peak_main_mb=sampler.peak_main / 2**20,
         peak_total_mb=sampler.peak_total / 2**20,
+        peak_total_pss_mb=sampler.peak_total_pss / 2**20,
+        cpu_main=sampler.cpu.get(worker.pid, 0.0),
+        cpu_validation=sum(v for k, v in sampler.cpu.items() if k != worker.pid),
+        cpu_other=sampler.machine_cpu - sum(sampler.cpu.values()),
         counts={
             "created": job.created_count,
             "updated": job.updated_count,
@@ -402,6 +441,12 @@ def main() -> None:
                 "ratio": round(ours_rate / raw_rate, 2),
                 "worker_peak_rss_mb": round(ours.peak_main_mb),
                 "worker_peak_rss_with_validation_processes_mb": round(ours.peak_total_mb),
+                "worker_peak_pss_with_validation_processes_mb": round(ours.peak_total_pss_mb),
+                "cpu_seconds": {
+                    "worker": round(ours.cpu_main, 1),
+                    "validation_processes": round(ours.cpu_validation, 1),
+                    "rest_of_machine_mostly_postgres": round(ours.cpu_other, 1),
+                },
                 "status": ours.status,
                 "counts": ours.counts,
             }
@@ -427,7 +472,9 @@ def main() -> None:
             f"\nPostgreSQL: {args.rows:,} rows in {pg['wall_seconds']} s = "
             f"{pg['rows_per_second']:,} rows/s; raw {pg['raw_rows_per_second']:,} rows/s; "
             f"ratio {pg['ratio']}; worker peak RSS {pg['worker_peak_rss_mb']} MB "
-            f"({pg['worker_peak_rss_with_validation_processes_mb']} MB with validation processes)"
+            f"({pg['worker_peak_rss_with_validation_processes_mb']} MB RSS,"
+            f" {pg['worker_peak_pss_with_validation_processes_mb']} MB PSS with validation"
+            " processes)"
         )
     lite = report.get("sqlite")
     if lite:

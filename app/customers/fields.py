@@ -27,6 +27,8 @@ from app.models.customer import FavoriteStoreSource
 MAX_NAME = 100
 MAX_EXTERNAL_REFERENCE = 128
 MAX_TRAITS_BYTES = 64 * 1024
+# One encoder, reused: `json.dumps` with options builds a new one on every call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 OLDEST_BIRTH_YEAR = 1900
 
 
@@ -83,7 +85,7 @@ def check_traits(traits: Any, out: Normalized) -> dict[str, Any] | None:
         out.error(Code.INVALID_TRAITS, "Traits must be a JSON object.", "traits")
         return None
     try:
-        size = len(json.dumps(traits, separators=(",", ":")).encode())
+        size = len(_COMPACT_JSON.encode(traits).encode())
     except (TypeError, ValueError):
         out.error(Code.INVALID_TRAITS, "Traits must be plain JSON.", "traits")
         return None

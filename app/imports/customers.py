@@ -310,11 +310,14 @@ class CustomerWriter:
             await sql.null_columns(
                 "customer", column, [s.id for s in states if column in s.changed_identifiers]
             )
-        rows = list(decisions.inserts)
-        rows.extend(
-            customer_record(self.layout, state.id, state.status, state.values) for state in states
-        )
         await sql.upsert_by_id(
-            "customer", self.layout.customer_columns, (*WRITABLE, "updated_at"), rows
+            "customer",
+            self.layout.customer_columns,
+            (*WRITABLE, "updated_at"),
+            [customer_record(self.layout, s.id, s.status, s.values) for s in states],
         )
+        # New customers have fresh ids, so they go straight in (COPY on PostgreSQL) without
+        # the staging table and conflict handling updates need. One that takes an identifier
+        # a concurrent request just gave someone breaks a unique index: the batch is retried.
+        await sql.insert("customer", self.layout.customer_columns, decisions.inserts)
         await sql.insert("consent_event", self.layout.consent_columns, decisions.consent)

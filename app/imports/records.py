@@ -170,15 +170,10 @@ def customer_record(
 ) -> Row:
     """A full `customer` row in `layout.customer_columns` order, as the drivers take it."""
     if layout.customer_template is not None:
-        variable: list[Any] = [customer_id, status.value]
-        for column in WRITABLE:
-            value = values[column]
-            if column == "traits":
-                value = dump_json(value)
-            elif isinstance(value, FavoriteStoreSource | SmsState):
-                value = value.value
-            variable.append(value)
-        return layout.customer_template.encode(variable)
+        # The template encodes enums by value and traits as JSON.
+        return layout.customer_template.encode(
+            [customer_id, status.value, *map(values.__getitem__, WRITABLE)]
+        )
     record = dict(layout.customer_defaults)
     for column, value in values.items():
         if column == "traits":

@@ -96,8 +96,9 @@ class CustomerRow(NamedTuple):
     update: bytes
 
     def change(self) -> CustomerChange:
-        change: CustomerChange = pickle.loads(self.update)  # noqa: S301 - our own bytes
-        return change
+        # A plain tuple pickles in a third of a dataclass's time (this runs for every row).
+        values, email_opt_in, sms_opt_in, store_id = pickle.loads(self.update)  # noqa: S301
+        return CustomerChange(values, email_opt_in, sms_opt_in, store_id)
 
     def key(self, column: str) -> str | None:
         for name, value in self.keys:
@@ -420,7 +421,7 @@ def validate_customer(config: ValidatorConfig, record: Record) -> RowResult:
             customer_id = new_id()
             create = customer_record(layout, customer_id, CustomerStatus.ACTIVE, created)
             create_consent = tuple(consent_records(layout, customer_id, changes))
-    change = CustomerChange(values, email_opt_in, sms_opt_in, store_id)
+    change = (values, email_opt_in, sms_opt_in, store_id)
     return CustomerRow(
         record.index,
         row.row,

@@ -23,6 +23,7 @@ import collections
 import contextlib
 import datetime as dt
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -48,6 +49,8 @@ from app.imports.customers import (
     load_existing,
 )
 from app.imports.errors import ImportErrorCode as Code
+from app.imports.known import KnownIdentifiers
+from app.imports.known import snapshot as known_identifiers
 from app.imports.mapping import ColumnPlan
 from app.imports.options import ImportOptions, default_date_order
 from app.imports.orders import (
@@ -116,14 +119,15 @@ class _Stop(Exception):
     """This run no longer owns the job (cancelled, taken over, or finished elsewhere)."""
 
 
+def _unique_clash(exc: BaseException) -> bool:
+    """A constraint refused a write: another writer got there between our read and write."""
+    return isinstance(
+        exc, IntegrityError | asyncpg.IntegrityConstraintViolationError | sqlite3.IntegrityError
+    )
+
+
 def _transient(exc: BaseException) -> bool:
-    if isinstance(
-        exc,
-        IntegrityError
-        | ConcurrentWrite
-        | asyncpg.IntegrityConstraintViolationError
-        | asyncpg.TransactionRollbackError,
-    ):
+    if _unique_clash(exc) or isinstance(exc, ConcurrentWrite | asyncpg.TransactionRollbackError):
         return True
     text = str(exc)
     return isinstance(exc, OperationalError | TransactionManagementError) and (
@@ -260,6 +264,10 @@ class JobRunner:
         # Seconds spent per phase, logged when the job ends (operations, no personal data).
         self.timings: dict[str, float] = collections.defaultdict(float)
         self._turns: asyncio.Lock | None = None
+        # Customers: the organization's identifiers at the start (see known.py), and whether
+        # a unique index caught a change made since, so every identifier is looked up.
+        self.known: KnownIdentifiers | None = None
+        self.full_lookups = False
 
     async def _refresh_statistics(self, force: bool = False) -> None:
         """Keep PostgreSQL's statistics of the tables the import grows in step with them.
@@ -374,6 +382,7 @@ class JobRunner:
         if self.kind is ImportKind.CUSTOMERS:
             self.records_layout = records_layout
             self.customer_writer = CustomerWriter(records_layout)
+            self.known = await known_identifiers(self.organization_id, job.total_rows)
         else:
             self.order_writer = OrderWriter(
                 self.organization_id,
@@ -444,7 +453,9 @@ class JobRunner:
     async def _import(self, path: Path, layout: Layout, validator: Validator) -> None:
         """Commit batches in file order while a producer reads the next ones and has them
         validated, so reading and validation overlap the database's work."""
-        depth = validator.workers + 1 if validator.parallel else 2
+        # Every validation process takes a share of each batch, so one batch validating while
+        # another commits keeps them all busy; more would only hold more rows in memory.
+        depth = 2
         # SQLite writes in aiosqlite's thread, which gives up the GIL at every row it steps and
         # then waits to get it back: a CPU-bound Python thread running meanwhile (reading the
         # file, validating inline) slows the write ten-fold. On SQLite those take turns.
@@ -525,6 +536,8 @@ class JobRunner:
             except _Stop:
                 raise
             except Exception as exc:
+                if _unique_clash(exc):
+                    self.full_lookups = True
                 if not _transient(exc) or attempt == BATCH_RETRIES - 1:
                     if _transient(exc):
                         raise TransientFailure() from exc
@@ -566,7 +579,7 @@ class JobRunner:
                 or current.cancel_requested
             ):
                 raise _Stop("taken over")
-            sql = BatchSql(conn)
+            sql = BatchSql(conn, self.timings)
             if sql.postgres:
                 # A batch lost in a database crash before its WAL reached the disk is lost
                 # with its checkpoint and counts, and simply done again: no need to wait.
@@ -616,6 +629,8 @@ class JobRunner:
         if self.kind is ImportKind.CUSTOMERS:
             rows = [r for r in results if isinstance(r, CustomerRow)]
             keys = [k for r in rows for k in r.keys]
+            if self.known is not None and not self.full_lookups:
+                keys = self.known.may_exist(keys)
             existing = await load_existing(sql, self.organization_id, keys, lock=not dry_run)
             decider = CustomerDecider(
                 self.options, self.plan, self.records_layout, existing, claims, self.suppression

@@ -12,11 +12,14 @@ value is a bound parameter or a COPY record.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
 import io
 import json
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -95,12 +98,22 @@ def as_decimal(value: Any) -> Decimal:
 class BatchSql:
     """One transaction's view of the database for a batch of rows."""
 
-    def __init__(self, conn: BaseDBAsyncClient) -> None:
+    def __init__(self, conn: BaseDBAsyncClient, timings: dict[str, float] | None = None) -> None:
         self.conn = conn
+        # Seconds per kind of statement, summed over the job (logged when it ends).
+        self.timings = timings if timings is not None else collections.defaultdict(float)
         self.postgres = conn.capabilities.dialect == "postgres"
         # The driver connection of the transaction: asyncpg for COPY, aiosqlite for fetches.
         self.raw: Any = conn._connection
         self._staged: set[str] = set()
+
+    @contextlib.contextmanager
+    def timed(self, what: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[what] += time.monotonic() - started
 
     def out(self, value: Any) -> Any:
         """A value as the driver takes it: SQLite stores UUIDs as text."""
@@ -115,6 +128,10 @@ class BatchSql:
         return tuple(str(v) if isinstance(v, uuid.UUID) else v for v in row)
 
     async def _copy(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        with self.timed(f"copy {table}"):
+            await self._copy_rows(table, columns, rows)
+
+    async def _copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if isinstance(rows[0], bytes):
             payload = stream([r for r in rows if isinstance(r, bytes)])
             if len(payload) - len(HEADER) - len(TRAILER) != sum(len(r) for r in rows):
@@ -126,11 +143,12 @@ class BatchSql:
             await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
 
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        if self.postgres:
-            records = await self.raw.fetch(sql, *params)
-            return [tuple(r) for r in records]
-        rows = await self.raw.execute_fetchall(sql, [self.out(p) for p in params])
-        return [tuple(r) for r in rows]
+        with self.timed("lookups"):
+            if self.postgres:
+                records = await self.raw.fetch(sql, *params)
+                return [tuple(r) for r in records]
+            rows = await self.raw.execute_fetchall(sql, [self.out(p) for p in params])
+            return [tuple(r) for r in rows]
 
     async def execute(self, sql: str, params: Sequence[Any]) -> None:
         if self.postgres:
@@ -148,11 +166,12 @@ class BatchSql:
             return
         names = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
-        cursor = await self.raw.executemany(
-            f'INSERT INTO "{table}" ({names}) VALUES ({marks})',  # noqa: S608 - model columns
-            [self.out_row(r) for r in rows],
-        )
-        await cursor.close()
+        with self.timed(f"insert {table}"):
+            cursor = await self.raw.executemany(
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks})',  # noqa: S608 - model columns
+                [self.out_row(r) for r in rows],
+            )
+            await cursor.close()
 
     async def upsert_by_id(
         self, table: str, columns: Sequence[str], update: Sequence[str], rows: Sequence[Row]
@@ -175,18 +194,20 @@ class BatchSql:
                 )
                 self._staged.add(stage)
             await self._copy(stage, columns, rows)
-            await self.raw.execute(
-                f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{stage}"'  # noqa: S608
-                f" ON CONFLICT (id) DO UPDATE SET {assignments}"
-            )
+            with self.timed(f"upsert {table}"):
+                await self.raw.execute(
+                    f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{stage}"'  # noqa: S608
+                    f" ON CONFLICT (id) DO UPDATE SET {assignments}"
+                )
             return
         marks = ", ".join("?" for _ in columns)
-        cursor = await self.raw.executemany(
-            f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - model columns
-            f" ON CONFLICT (id) DO UPDATE SET {assignments}",
-            [self.out_row(r) for r in rows],
-        )
-        await cursor.close()
+        with self.timed(f"upsert {table}"):
+            cursor = await self.raw.executemany(
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - model columns
+                f" ON CONFLICT (id) DO UPDATE SET {assignments}",
+                [self.out_row(r) for r in rows],
+            )
+            await cursor.close()
 
     async def null_columns(self, table: str, column: str, ids: list[uuid.UUID]) -> None:
         """Release a unique column of some rows before the batch reassigns the values."""

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 from app.personas.model import Scale
 
@@ -107,6 +106,8 @@ def match(
     score = np.where(allowed, similarity, -1.0)
     result: list[Match | None] = [None] * groups
     if groups and previous:
+        from scipy.optimize import linear_sum_assignment  # imported on use: see model.py
+
         rows, cols = linear_sum_assignment(score, maximize=True)
         for g, p in zip(rows.tolist(), cols.tolist(), strict=True):
             value = float(similarity[g, p])

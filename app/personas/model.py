@@ -39,17 +39,19 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import silhouette_score
-from threadpoolctl import threadpool_limits
 
 from app.personas.features import Col, CustomerFeatures
 from app.personas.rules import K_MAX, K_MIN
+
+if TYPE_CHECKING:
+    from sklearn.cluster import KMeans
+
+# scikit-learn and scipy are imported where they are used: they are half of a worker's memory
+# (~100 MB), and most jobs a worker runs (imports, wallets) never cluster anything.
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -303,6 +305,9 @@ def _kmeans(sample: F32, k: int, config: ModelConfig, warm: F64 | None = None) -
     """k-means++ with `n_init` starts; with `warm` (k previous centroids), also one run started
     from them, kept unless its inertia is more than WARM_START_SLACK worse: the same structure
     then lands on the same groups however the sample happens to be ordered."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
     model = KMeans(n_clusters=k, n_init=config.n_init, random_state=config.seed)
     with warnings.catch_warnings():
         # Only possible with many duplicate points; the caller caps k by distinct points.
@@ -320,6 +325,8 @@ def choose_k(
     sample: F32, config: ModelConfig, n: int, warm: F64 | None = None
 ) -> tuple[int, dict[int, float], F64]:
     """The number of groups and the sample centroids; silhouette per candidate k."""
+    from sklearn.metrics import silhouette_score
+
     distinct = len(np.unique(sample, axis=0)) if len(sample) else 0
     k_high = min(config.k_max, n // max(config.min_size, 1), distinct)
     if k_high <= 1:
@@ -351,6 +358,8 @@ def cluster(features: CustomerFeatures, config: ModelConfig) -> Clustering:
     Single-threaded BLAS and OpenMP: the work is a small sample plus a few matrix passes, and on
     a shared machine (a worker next to PostgreSQL) their spin-waiting threads made it 3x slower.
     """
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1):
         return _cluster(features, config)
 

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core.identifiers import (
     IdentifierProblem,
@@ -59,3 +63,11 @@ def test_keyed_hash_depends_on_key_and_purpose() -> None:
     assert a != keyed_hash("k2", "blocklist", "+12025550143")
     assert a != keyed_hash("k1", "other", "+12025550143")
     assert "+1202" not in a
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_name_key_of_ascii_matches_the_unicode_rule(raw: str) -> None:
+    decomposed = unicodedata.normalize("NFKD", raw.strip())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    assert name_key(raw) == " ".join(stripped.casefold().split())
