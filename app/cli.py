@@ -8,9 +8,11 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from app.config import ConfigurationError, Settings, load_settings
+
+T = TypeVar("T")
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -29,6 +31,30 @@ async def _with_db(settings: Settings, body: Callable[[], Awaitable[Any]]) -> An
         return await body()
     finally:
         await close_db()
+
+
+class Refused(Exception):
+    """A command's input was refused; the reason was printed on stderr (exit code 1)."""
+
+
+def print_error(code: str, message: str) -> None:
+    print(json.dumps({"error": code, "message": message}), file=sys.stderr)
+
+
+def run_with_db(settings: Settings, body: Callable[[], Awaitable[T]]) -> T:
+    """Run `body` with the database open. A refusal of the domain or of the API's rules is
+    printed on stderr as `{"error": CODE, "message": ...}` and raised as `Refused`."""
+    from app.core.errors import DomainError, PublicError
+
+    try:
+        result: T = asyncio.run(_with_db(settings, body))
+    except DomainError as exc:
+        print_error(exc.code.value, exc.message)
+        raise Refused from None
+    except PublicError as exc:
+        print_error(exc.code.value, str(exc))
+        raise Refused from None
+    return result
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -92,7 +118,6 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
-    from app.core.errors import DomainError
     from app.organizations.service import bootstrap
 
     async def body() -> Any:
@@ -105,11 +130,7 @@ def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
             token_ttl_seconds=settings.token_ttl_seconds,
         )
 
-    try:
-        result = asyncio.run(_with_db(settings, body))
-    except DomainError as exc:
-        print(json.dumps({"error": exc.code.value, "message": exc.message}), file=sys.stderr)
-        return 1
+    result = run_with_db(settings, body)
     out: dict[str, Any] = {
         "organizationId": str(result.organization.id),
         "ownerId": str(result.owner.id),
@@ -125,7 +146,7 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> int:
     from app.auth.errors import AccountErrorCode
     from app.auth.principal import Principal
     from app.auth.service import create_api_key, parse_scopes
-    from app.core.errors import DomainError, PublicError
+    from app.core.errors import DomainError
     from app.core.ids import parse_id
     from app.models.organization import Organization
 
@@ -136,14 +157,7 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> int:
         scopes = parse_scopes(args.scopes.split(","))
         return await create_api_key(Principal.system(org_id), args.name, scopes)
 
-    try:
-        issued = asyncio.run(_with_db(settings, body))
-    except DomainError as exc:
-        print(json.dumps({"error": exc.code.value, "message": exc.message}), file=sys.stderr)
-        return 1
-    except PublicError as exc:
-        print(json.dumps({"error": exc.code.value, "message": str(exc)}), file=sys.stderr)
-        return 1
+    issued = run_with_db(settings, body)
     print(
         json.dumps(
             {
@@ -160,7 +174,7 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     """Synthetic customers, orders and wallets for an organization; JSON summary on stdout."""
     from app.auth.errors import AccountErrorCode
-    from app.core.errors import DomainError, PublicError
+    from app.core.errors import DomainError
     from app.core.ids import parse_id
     from app.models.organization import Organization
     from app.seed.writer import seed_organization
@@ -181,14 +195,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
             segments=args.segments,
         )
 
-    try:
-        summary = asyncio.run(_with_db(settings, body))
-    except DomainError as exc:
-        print(json.dumps({"error": exc.code.value, "message": exc.message}), file=sys.stderr)
-        return 1
-    except PublicError as exc:
-        print(json.dumps({"error": exc.code.value, "message": str(exc)}), file=sys.stderr)
-        return 1
+    summary = run_with_db(settings, body)
     print(json.dumps(summary.as_json(), indent=2))
     return 0
 
@@ -311,4 +318,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"configuration error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
         _configure_logging(settings)
-    raise SystemExit(args.func(settings, args))
+    try:
+        code = args.func(settings, args)
+    except Refused:
+        code = 1
+    raise SystemExit(code)

@@ -227,8 +227,8 @@ def _summary(job: ImportJob) -> dict[str, Any]:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from app.auth.principal import Principal
-    from app.cli import _with_db
-    from app.core.errors import DomainError, PublicError
+    from app.cli import run_with_db
+    from app.core.errors import DomainError
     from app.core.ids import parse_id
     from app.imports import service
     from app.imports.errors import ImportErrorCode
@@ -269,14 +269,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                 job = await _wait(job.id, settings, queued)
         return _summary(job), note
 
-    try:
-        summary, note = asyncio.run(_with_db(settings, body))
-    except DomainError as exc:
-        print(json.dumps({"error": exc.code.value, "message": exc.message}), file=sys.stderr)
-        return 1
-    except PublicError as exc:
-        print(json.dumps({"error": exc.code.value, "message": str(exc)}), file=sys.stderr)
-        return 1
+    summary, note = run_with_db(settings, body)
     if note:
         print(note, file=sys.stderr)
     print(json.dumps(summary, indent=2))
@@ -285,8 +278,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import_errors(settings: Settings, args: argparse.Namespace) -> int:
     from app.auth.principal import Principal
-    from app.cli import _with_db
-    from app.core.errors import PublicError
+    from app.cli import print_error, run_with_db
     from app.core.ids import parse_id
     from app.imports import service
 
@@ -299,13 +291,8 @@ def cmd_import_errors(settings: Settings, args: argparse.Namespace) -> int:
             sys.stdout.write(chunk)
         return True
 
-    try:
-        found = asyncio.run(_with_db(settings, body))
-    except PublicError as exc:
-        print(json.dumps({"error": exc.code.value, "message": str(exc)}), file=sys.stderr)
-        return 1
-    if not found:
-        print(json.dumps({"error": "NOT_FOUND", "message": "No such import."}), file=sys.stderr)
+    if not run_with_db(settings, body):
+        print_error("NOT_FOUND", "No such import.")
         return 1
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()
