@@ -61,6 +61,15 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             response = PlainTextResponse(exc.reason, status_code=exc.status_code)
         await response(scope, receive, send)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        # strawberry reads fields of whatever JSON arrives: a body that is a bare string, number
+        # or null crashed it into a 500. Anything but an object (or a batch, which strawberry
+        # refuses itself) is the client's mistake.
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
+
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:

@@ -102,6 +102,20 @@ class TestGetRequests:
         assert await store_count(tenant.organization_id) == 1
 
 
+class TestMalformedBodies:
+    @pytest.mark.parametrize("body", ['"{ viewer { kind } }"', "42", "null", "true", "[1]", "{"])
+    async def test_a_body_that_is_not_a_json_object_is_a_400(
+        self, http: httpx.AsyncClient, tenant: Tenant, body: str
+    ) -> None:
+        response = await http.post(
+            "/graphql",
+            content=body,
+            headers={"authorization": f"Bearer {tenant.token}", "content-type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert "data" not in response.text
+
+
 class TestUnexpectedErrors:
     async def test_are_masked_and_logged_without_details(
         self, gql: GraphQLClient, tenant: Tenant, caplog: pytest.LogCaptureFixture
