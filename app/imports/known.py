@@ -8,9 +8,12 @@ identifiers once, keeps a 64-bit hash of each (8 bytes apiece, in a sorted numpy
 each batch asks the database only about the identifiers whose hash is there.
 
 Identifiers given to customers after the snapshot (by the API, or another job) are not in it.
-They cannot be missed: each is held under a unique index, so the batch that would create a
-second holder fails on it, is rolled back and retried, and from then on the job looks up
-every identifier (`JobRunner` sets `full_lookups`). A hash collision only costs a lookup.
+They cannot be missed: a row with any identifier in the snapshot is looked up with all of its
+identifiers, and a row with none becomes a new customer, whose identifiers are held under unique
+indexes: the batch that would create a second holder fails on one, is rolled back and retried,
+and from then on the job looks up every identifier (`JobRunner` sets `full_lookups`). A dry run
+writes nothing, so nothing would catch that: it takes no snapshot. A hash collision only costs
+a lookup.
 """
 
 from __future__ import annotations
@@ -36,16 +39,32 @@ class KnownIdentifiers:
     def __len__(self) -> int:
         return len(self._hashes)
 
-    def may_exist(self, keys: list[Key]) -> list[Key]:
-        """The keys that may belong to a customer (all that did at the snapshot, and a few
-        hash collisions)."""
+    def may_exist(self, keys: list[Key]) -> list[bool]:
+        """Per key: whether it may belong to a customer (true for all that did at the
+        snapshot, and for a few hash collisions)."""
         if not keys or not len(self._hashes):
-            return []
+            return [False] * len(keys)
         wanted = np.fromiter((key_hash(k) for k in keys), dtype=np.int64, count=len(keys))
         positions = np.searchsorted(self._hashes, wanted)
         positions[positions >= len(self._hashes)] = 0
-        hits = self._hashes[positions] == wanted
-        return [key for key, hit in zip(keys, hits.tolist(), strict=True) if hit]
+        hits: list[bool] = (self._hashes[positions] == wanted).tolist()
+        return hits
+
+    def to_look_up(self, rows: list[tuple[Key, ...]]) -> list[Key]:
+        """The identifiers of the rows to look up: every identifier of a row any of whose
+        identifiers may exist. A row that matches a customer is then checked against all of
+        its identifiers, even one given to someone since the snapshot, whether or not the row
+        ends up written (CREATE_ONLY, a dry run). A row none of whose identifiers may exist
+        becomes a new customer, and the unique indexes check that on insert."""
+        hits = self.may_exist([key for keys in rows for key in keys])
+        out: list[Key] = []
+        start = 0
+        for keys in rows:
+            end = start + len(keys)
+            if any(hits[start:end]):
+                out.extend(keys)
+            start = end
+        return out
 
 
 async def snapshot(organization_id: uuid.UUID, file_rows: int) -> KnownIdentifiers | None:

@@ -49,6 +49,8 @@ WRITABLE = (
     "sms_state",
 )
 IDENTIFIERS = ("external_reference", "email", "phone")
+# Where traits sit among a customer row's variable columns (CUSTOMER_VARIABLE).
+_TRAITS_AT = 2 + WRITABLE.index("traits")
 NEW_VALUES: dict[str, Any] = {
     "external_reference": None,
     "email": None,
@@ -170,10 +172,11 @@ def customer_record(
 ) -> Row:
     """A full `customer` row in `layout.customer_columns` order, as the drivers take it."""
     if layout.customer_template is not None:
-        # The template encodes enums by value and traits as JSON.
-        return layout.customer_template.encode(
-            [customer_id, status.value, *map(values.__getitem__, WRITABLE)]
-        )
+        # The template encodes enums by their value; traits are always encoded here (a value
+        # read from the database may be a JSON string, which the template would take as text).
+        variable = [customer_id, status.value, *map(values.__getitem__, WRITABLE)]
+        variable[_TRAITS_AT] = dump_json(variable[_TRAITS_AT])
+        return layout.customer_template.encode(variable)
     record = dict(layout.customer_defaults)
     for column, value in values.items():
         if column == "traits":

@@ -382,7 +382,8 @@ class JobRunner:
         if self.kind is ImportKind.CUSTOMERS:
             self.records_layout = records_layout
             self.customer_writer = CustomerWriter(records_layout)
-            self.known = await known_identifiers(self.organization_id, job.total_rows)
+            if not job.dry_run:
+                self.known = await known_identifiers(self.organization_id, job.total_rows)
         else:
             self.order_writer = OrderWriter(
                 self.organization_id,
@@ -628,9 +629,10 @@ class JobRunner:
     ) -> BatchOutcome:
         if self.kind is ImportKind.CUSTOMERS:
             rows = [r for r in results if isinstance(r, CustomerRow)]
-            keys = [k for r in rows for k in r.keys]
             if self.known is not None and not self.full_lookups:
-                keys = self.known.may_exist(keys)
+                keys = self.known.to_look_up([r.keys for r in rows])
+            else:
+                keys = [k for r in rows for k in r.keys]
             existing = await load_existing(sql, self.organization_id, keys, lock=not dry_run)
             decider = CustomerDecider(
                 self.options, self.plan, self.records_layout, existing, claims, self.suppression
