@@ -349,14 +349,21 @@ def _first_error(record: Record, config: ValidatorConfig) -> RowError | None:
     return None
 
 
-def validate_customer(config: ValidatorConfig, record: Record) -> RowResult:
+def _open(config: ValidatorConfig, record: Record) -> _Row | InvalidRow | None:
+    """The record's cells by field; None for a blank record, or why it cannot be read."""
     if record.cells is not None and is_blank(record.cells):
         return None
     problem = _first_error(record, config)
     if problem is not None:
         return InvalidRow(record.index, [problem])
     assert record.cells is not None
-    row = _Row(config, record, record.cells)
+    return _Row(config, record, record.cells)
+
+
+def validate_customer(config: ValidatorConfig, record: Record) -> RowResult:
+    row = _open(config, record)
+    if not isinstance(row, _Row):
+        return row
     cells = row.cells
     data = CustomerInput(
         email=cells.get("email", UNSET),
@@ -434,13 +441,9 @@ def validate_customer(config: ValidatorConfig, record: Record) -> RowResult:
 
 
 def validate_order(config: ValidatorConfig, record: Record) -> RowResult:
-    if record.cells is not None and is_blank(record.cells):
-        return None
-    problem = _first_error(record, config)
-    if problem is not None:
-        return InvalidRow(record.index, [problem])
-    assert record.cells is not None
-    row = _Row(config, record, record.cells)
+    row = _open(config, record)
+    if not isinstance(row, _Row):
+        return row
     cells = row.cells
     keys = normalize(
         CustomerInput(

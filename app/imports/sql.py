@@ -173,6 +173,18 @@ class BatchSql:
             )
             await cursor.close()
 
+    async def _staged_copy(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> str:
+        """COPY rows into the transaction's staging table shaped like `table`; its name."""
+        stage = f"import_stage_{table}"
+        if stage not in self._staged:
+            await self.raw.execute(
+                f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table}" INCLUDING DEFAULTS)'
+                " ON COMMIT DELETE ROWS"
+            )
+            self._staged.add(stage)
+        await self._copy(stage, columns, rows)
+        return stage
+
     async def upsert_by_id(
         self, table: str, columns: Sequence[str], update: Sequence[str], rows: Sequence[Row]
     ) -> None:
@@ -186,14 +198,7 @@ class BatchSql:
         names = ", ".join(f'"{c}"' for c in columns)
         assignments = ", ".join(f'"{c}" = excluded."{c}"' for c in update)
         if self.postgres:
-            stage = f"import_stage_{table}"
-            if stage not in self._staged:
-                await self.raw.execute(
-                    f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table}" INCLUDING DEFAULTS)'
-                    " ON COMMIT DELETE ROWS"
-                )
-                self._staged.add(stage)
-            await self._copy(stage, columns, rows)
+            stage = await self._staged_copy(table, columns, rows)
             with self.timed(f"upsert {table}"):
                 await self.raw.execute(
                     f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{stage}"'  # noqa: S608
@@ -234,14 +239,7 @@ class BatchSql:
         names = ", ".join(f'"{c}"' for c in columns)
         target = ", ".join(f'"{c}"' for c in unique)
         if self.postgres:
-            stage = f"import_stage_{table}"
-            if stage not in self._staged:
-                await self.raw.execute(
-                    f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table}" INCLUDING DEFAULTS)'
-                    " ON COMMIT DELETE ROWS"
-                )
-                self._staged.add(stage)
-            await self._copy(stage, columns, rows)
+            stage = await self._staged_copy(table, columns, rows)
             status = await self.raw.execute(
                 f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{stage}"'  # noqa: S608
                 f" ON CONFLICT ({target}) DO NOTHING"
