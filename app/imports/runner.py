@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import datetime as dt
 import logging
 import sqlite3
@@ -681,10 +682,14 @@ async def run_import(
     if job is None:
         return "skipped"
     runner = JobRunner(job, settings)
+    # Tortoise's transaction exit gives the connection back to the pool before it restores the
+    # task's connection: a cancel landing in between leaves the task pointing at a released
+    # connection. The release below runs in the context from before any transaction.
+    outside = contextvars.copy_context()
     try:
         outcome = await runner.run()
     except asyncio.CancelledError:
-        await asyncio.shield(release(job.id, runner.attempt))
+        await asyncio.shield(asyncio.create_task(release(job.id, runner.attempt), context=outside))
         raise
     except TransientFailure:
         await release(job.id, runner.attempt)
