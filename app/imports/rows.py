@@ -278,25 +278,22 @@ class _Row:
         self.config = config
         self.row = record.index + config.row_offset
         self.errors: list[RowError] = []
-        self.cells: dict[str, str] = {}
-        headers = config.plan.headers
-        for index, name in config.plan.fields:
+        self.cells = self._take(cells, config.plan.fields)
+        self.traits = self._take(cells, config.plan.traits)
+
+    def _take(self, cells: list[str], targets: tuple[tuple[int, str], ...]) -> dict[str, str]:
+        """The non-empty cells of the given columns by target; a cell too long is an error."""
+        out: dict[str, str] = {}
+        headers = self.config.plan.headers
+        for index, target in targets:
             cell = cells[index].strip()
             if not cell:
                 continue
             if len(cell) > MAX_CELL_CHARS:
                 self.error(headers[index], RowCode.FIELD_TOO_LONG, "The cell is too long.")
                 continue
-            self.cells[name] = cell
-        self.traits: dict[str, str] = {}
-        for index, key in config.plan.traits:
-            cell = cells[index].strip()
-            if not cell:
-                continue
-            if len(cell) > MAX_CELL_CHARS:
-                self.error(headers[index], RowCode.FIELD_TOO_LONG, "The cell is too long.")
-                continue
-            self.traits[key] = cell
+            out[target] = cell
+        return out
 
     def column(self, name: str | None) -> str | None:
         return None if name is None else self.config.plan.column_of(name)
