@@ -13,6 +13,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from app.config import Settings
+from app.core import jobs
 from app.db import close_db, init_db
 from workers.imports import run_import_job, start_import_supervisor, stop_import_supervisor
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
@@ -55,6 +56,9 @@ def build_worker(
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
+        # Jobs that services ask for while a job runs go to this worker's Redis: job tasks are
+        # started from this task and inherit the binding (app.core.jobs).
+        jobs.bind_queue(ctx["redis"])
         if manage_db:
             await init_db(settings.database_url)
         # Imports a dead worker left behind are resumed from the database, now and every
