@@ -43,24 +43,32 @@ async def test_a_job_requested_in_a_transaction_is_sent_after_the_commit(
 async def test_a_rolled_back_transaction_drops_its_jobs(arq_redis: ArqRedis) -> None:
     job = _job()
     slug = f"acme-{uuid.uuid4().hex[:8]}"
-    with jobs.queue_bound(arq_redis), pytest.raises(Boom):
+
+    async def fail_after_writing() -> None:
         async with atomic() as conn:
             await Organization.create(name=slug, using_db=conn)
             await jobs.request_job(job)
             raise Boom
+
+    with jobs.queue_bound(arq_redis), pytest.raises(Boom):
+        await fail_after_writing()
     assert await _status(arq_redis, job) is JobStatus.not_found
     assert not await Organization.exists(name=slug)
 
 
 async def test_an_inner_commit_waits_for_the_outer_transaction(arq_redis: ArqRedis) -> None:
     kept, dropped = _job(), _job()
+
+    async def fail_after_an_inner_commit() -> None:
+        async with atomic():
+            async with atomic():
+                await jobs.request_job(dropped)
+            assert await _status(arq_redis, dropped) is JobStatus.not_found
+            raise Boom
+
     with jobs.queue_bound(arq_redis):
         with pytest.raises(Boom):
-            async with atomic():
-                async with atomic():
-                    await jobs.request_job(dropped)
-                assert await _status(arq_redis, dropped) is JobStatus.not_found
-                raise Boom
+            await fail_after_an_inner_commit()
         async with atomic():
             async with atomic():
                 await jobs.request_job(kept)
