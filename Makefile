@@ -16,10 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/loyalty run
 
-## The whole suite on SQLite, then on PostgreSQL (skipped off CI when no server answers).
+## The whole suite on SQLite and on PostgreSQL, side by side (PostgreSQL skipped off CI when no
+## server answers); each run's output is printed whole when it ends.
 test: $(STAMP)
-	$(BIN)/python -m pytest --db sqlite
-	$(BIN)/python -m pytest --db postgres
+	PYTHON=$(BIN)/python scripts/test
 
 test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest --db sqlite
