@@ -197,8 +197,12 @@ _traits = st.dictionaries(
 )
 
 
+# A survivor, the merged records and staff choices.
+Case = tuple[MergeCustomer, list[MergeCustomer], dict[str, uuid.UUID]]
+
+
 @st.composite
-def merge_case(draw: st.DrawFn) -> tuple[MergeCustomer, list[MergeCustomer], dict[str, uuid.UUID]]:
+def merge_case(draw: st.DrawFn) -> Case:
     count = draw(st.integers(min_value=2, max_value=10))
     records = [
         MergeCustomer(
@@ -228,17 +232,13 @@ def merge_case(draw: st.DrawFn) -> tuple[MergeCustomer, list[MergeCustomer], dic
 class TestProperties:
     @settings(max_examples=100, deadline=None)
     @given(merge_case())
-    def test_the_plan_is_deterministic(
-        self, case: tuple[MergeCustomer, list[MergeCustomer], dict[str, uuid.UUID]]
-    ) -> None:
+    def test_the_plan_is_deterministic(self, case: Case) -> None:
         survivor, merged, choices = case
         assert plan_merge(survivor, merged, choices) == plan_merge(survivor, merged, dict(choices))
 
     @settings(max_examples=100, deadline=None)
     @given(merge_case())
-    def test_no_survivor_value_is_lost_without_a_choice(
-        self, case: tuple[MergeCustomer, list[MergeCustomer], dict[str, uuid.UUID]]
-    ) -> None:
+    def test_no_survivor_value_is_lost_without_a_choice(self, case: Case) -> None:
         survivor, merged, choices = case
         result = plan_merge(survivor, merged, choices).customer
         for name in ("email", "phone", "first_name", "city", "birthday"):
@@ -251,9 +251,7 @@ class TestProperties:
 
     @settings(max_examples=100, deadline=None)
     @given(merge_case())
-    def test_every_provenance_names_a_record_holding_the_value(
-        self, case: tuple[MergeCustomer, list[MergeCustomer], dict[str, uuid.UUID]]
-    ) -> None:
+    def test_every_provenance_names_a_record_holding_the_value(self, case: Case) -> None:
         survivor, merged, choices = case
         plan = plan_merge(survivor, merged, choices)
         by_id = {record.id: record for record in (survivor, *merged)}
@@ -269,9 +267,7 @@ class TestProperties:
 
     @settings(max_examples=100, deadline=None)
     @given(merge_case())
-    def test_an_opt_out_anywhere_wins(
-        self, case: tuple[MergeCustomer, list[MergeCustomer], dict[str, uuid.UUID]]
-    ) -> None:
+    def test_an_opt_out_anywhere_wins(self, case: Case) -> None:
         survivor, merged, choices = case
         result = plan_merge(survivor, merged, choices).customer
         for channel in CONSENT:
@@ -282,9 +278,7 @@ class TestProperties:
 
     @settings(max_examples=100, deadline=None)
     @given(merge_case())
-    def test_favorite_store_never_goes_to_a_weaker_source(
-        self, case: tuple[MergeCustomer, list[MergeCustomer], dict[str, uuid.UUID]]
-    ) -> None:
+    def test_favorite_store_never_goes_to_a_weaker_source(self, case: Case) -> None:
         survivor, merged, choices = case
         stores = [r.favorite_store for r in (survivor, *merged) if r.favorite_store is not None]
         result = plan_merge(survivor, merged, choices).customer.favorite_store
@@ -297,9 +291,7 @@ class TestProperties:
 
     @settings(max_examples=100, deadline=None)
     @given(merge_case())
-    def test_every_identifier_stays_live_or_becomes_an_alias(
-        self, case: tuple[MergeCustomer, list[MergeCustomer], dict[str, uuid.UUID]]
-    ) -> None:
+    def test_every_identifier_stays_live_or_becomes_an_alias(self, case: Case) -> None:
         survivor, merged, choices = case
         plan = plan_merge(survivor, merged, choices)
         aliases = {(alias.kind, alias.value) for alias in plan.aliases}
