@@ -8,8 +8,8 @@ from decimal import Decimal
 from tortoise import connections
 
 from app.auth.principal import Principal
-from app.lifecycle.rules import segment_for, stage_for
 from app.lifecycle.repository import _segment_case, _Sql
+from app.lifecycle.rules import segment_for, stage_for
 from app.lifecycle.service import (
     RecomputeCounts,
     recompute_segments,
@@ -261,9 +261,7 @@ class TestRefreshCustomerStage:
         customer = await add_customer(org, 1, days_ago=3, totals=("10.00", "12.00"))
         assert (await reload(customer)).lifecycle_stage is Stage.MEMBER
 
-        stage = await refresh_customer_stage(
-            Principal.system(org), customer, now=NOW
-        )
+        stage = await refresh_customer_stage(Principal.system(org), customer, now=NOW)
 
         assert stage is Stage.ACTIVE
         assert customer.lifecycle_stage is Stage.ACTIVE
@@ -274,9 +272,6 @@ class TestRefreshCustomerStage:
         customer = await add_customer(org, 1, days_ago=45, totals=("10.00",))
 
         assert (
-            await refresh_customer_stage(
-                Principal.system(org), customer, now=NOW
-            )
-            is Stage.AT_RISK
+            await refresh_customer_stage(Principal.system(org), customer, now=NOW) is Stage.AT_RISK
         )
         assert (await reload(customer)).lifecycle_stage is Stage.AT_RISK

@@ -97,4 +97,3 @@ class TestRefreshSegmentsJob:
         org = await organization_with_customers("Acme")
         assert await refresh_segments({}, str(org.id)) == {"changed": 2, "scored": 2}
         assert await refresh_segments({}, str(org.id)) == {"changed": 0, "scored": 2}
-
