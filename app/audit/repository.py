@@ -7,6 +7,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from app.core import keyset
 from app.models.audit import ActorKind, AuditAction, AuditEvent
 
 
@@ -43,6 +44,4 @@ async def newest_first(
     query = AuditEvent.filter(organization_id=organization_id)
     if subject_id is not None:
         query = query.filter(subject_id=subject_id)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    return await query.order_by("-id").limit(limit)
+    return await keyset.newest_first(query, limit, before)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 
+from app.core.keyset import newest_first
 from app.models.order import Order, OrderItem, OrderStatus
 
 
@@ -78,21 +79,15 @@ async def completed_span(
     return (first.placed_at if first else None), (bounds[0]["last"] if bounds else None)
 
 
-async def page_of_customer(
-    organization_id: uuid.UUID, customer_id: uuid.UUID, limit: int, before: uuid.UUID | None
-) -> list[Order]:
-    """A customer's orders with their items, newest first, ids below `before`."""
-    query = Order.filter(organization_id=organization_id, customer_id=customer_id)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    return await query.order_by("-id").limit(limit).prefetch_related("items")
-
-
 async def newest_of_customer(
-    organization_id: uuid.UUID, customer_id: uuid.UUID, limit: int, before: uuid.UUID | None
+    organization_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    limit: int,
+    before: uuid.UUID | None,
+    *,
+    with_items: bool = False,
 ) -> list[Order]:
-    """Like `page_of_customer` without the items (the activity timeline shows none)."""
+    """A customer's orders (with their items fetched if asked), newest first."""
     query = Order.filter(organization_id=organization_id, customer_id=customer_id)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    return await query.order_by("-id").limit(limit)
+    page = newest_first(query, limit, before)
+    return await (page.prefetch_related("items") if with_items else page)

@@ -302,7 +302,7 @@ async def list_orders(
 ) -> Page[Order]:
     """A customer's orders with their items fetched, newest first."""
     principal.require(Operation.CUSTOMER_READ)
-    rows = await repository.page_of_customer(
-        principal.organization_id, customer_id, page.first + 1, page.after
+    rows = await repository.newest_of_customer(
+        principal.organization_id, customer_id, page.first + 1, page.after, with_items=True
     )
     return Page.from_overfetch(rows, page)

@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Sum
 
+from app.core.keyset import newest_first
 from app.customers import lookup
 from app.models.customer import Customer
 from app.models.wallet import LedgerEntry, LedgerKind
@@ -90,6 +91,4 @@ async def newest_of_customer(
     organization_id: uuid.UUID, customer_id: uuid.UUID, limit: int, before: uuid.UUID | None
 ) -> list[LedgerEntry]:
     query = LedgerEntry.filter(organization_id=organization_id, customer_id=customer_id)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    return await query.order_by("-id").limit(limit)
+    return await newest_first(query, limit, before)
