@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from app.core.clock import utcnow
-from app.models.staff import StaffSession
-
-# Expired sessions are kept a while so "signed out because expired" can still be told apart.
-SESSION_RETENTION = timedelta(days=7)
+from app.auth.service import purge_expired_sessions as purge_sessions_of
+from app.organizations.service import system_principals
 
 
 async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
-    """Delete sessions that expired more than a week ago. Safe to run twice."""
-    return await StaffSession.filter(expires_at__lt=utcnow() - SESSION_RETENTION).delete()
+    """Delete sessions that expired more than a week ago, organization by organization."""
+    purged = 0
+    for principal in await system_principals():
+        purged += await purge_sessions_of(principal)
+    return purged

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.organizations.service import system_principals
 from app.wallets.rewards import award_birthdays
 from app.wallets.service import expire_due_points
 
 
 async def expire_points(ctx: dict[str, Any]) -> int:
-    return await expire_due_points()
+    expired = 0
+    for principal in await system_principals():
+        expired += await expire_due_points(principal)
+    return expired
 
 
 async def birthday_rewards(ctx: dict[str, Any]) -> int:
-    return await award_birthdays()
+    awarded = 0
+    for principal in await system_principals():
+        awarded += await award_birthdays(principal)
+    return awarded

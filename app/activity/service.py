@@ -9,12 +9,15 @@ from __future__ import annotations
 import uuid
 from typing import TypeAlias
 
+from app.audit import repository as audit
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.core.pagination import Page, PageRequest
 from app.models.audit import AuditEvent
 from app.models.order import Order
 from app.models.wallet import LedgerEntry
+from app.orders import repository as orders
+from app.wallets import repository as ledger
 
 ActivityRecord: TypeAlias = Order | LedgerEntry | AuditEvent
 
@@ -25,17 +28,10 @@ async def customer_activity(
     principal.require(Operation.CUSTOMER_READ)
     org = principal.organization_id
     limit = page.first + 1
-    orders = Order.filter(organization_id=org, customer_id=customer_id)
-    entries = LedgerEntry.filter(organization_id=org, customer_id=customer_id)
-    events = AuditEvent.filter(organization_id=org, subject_id=customer_id)
-    if page.after is not None:
-        orders = orders.filter(id__lt=page.after)
-        entries = entries.filter(id__lt=page.after)
-        events = events.filter(id__lt=page.after)
     rows: list[ActivityRecord] = [
-        *await orders.order_by("-id").limit(limit),
-        *await entries.order_by("-id").limit(limit),
-        *await events.order_by("-id").limit(limit),
+        *await orders.newest_of_customer(org, customer_id, limit, page.after),
+        *await ledger.newest_of_customer(org, customer_id, limit, page.after),
+        *await audit.newest_first(org, limit, subject_id=customer_id, before=page.after),
     ]
     rows.sort(key=lambda r: r.id, reverse=True)
     return Page.from_overfetch(rows[:limit], page)

@@ -7,6 +7,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from app.audit import repository
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.core.pagination import Page, PageRequest
@@ -22,15 +23,15 @@ async def record(
     *,
     using_db: BaseDBAsyncClient | None = None,
 ) -> AuditEvent:
-    return await AuditEvent.create(
-        organization_id=principal.organization_id,
-        action=action,
-        actor_kind=principal.actor_kind,
-        actor_id=principal.subject_id,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        details=details or {},
-        using_db=using_db,
+    return await repository.append(
+        principal.organization_id,
+        action,
+        principal.actor_kind,
+        principal.subject_id,
+        subject_type,
+        subject_id,
+        details or {},
+        using_db,
     )
 
 
@@ -39,10 +40,7 @@ async def list_events(
 ) -> Page[AuditEvent]:
     """Newest first, the way an auditor reads."""
     principal.require(Operation.AUDIT_READ)
-    query = AuditEvent.filter(organization_id=principal.organization_id)
-    if subject_id is not None:
-        query = query.filter(subject_id=subject_id)
-    if page.after is not None:
-        query = query.filter(id__lt=page.after)
-    rows = await query.order_by("-id").limit(page.first + 1)
+    rows = await repository.newest_first(
+        principal.organization_id, page.first + 1, subject_id=subject_id, before=page.after
+    )
     return Page.from_overfetch(rows, page)

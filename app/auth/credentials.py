@@ -7,12 +7,11 @@ is effective at once, one made in another process within `ttl` seconds.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from app.auth.permissions import known_scopes
 from app.auth.principal import Principal, PrincipalKind
-from app.core.clock import utcnow
+from app.core.clock import monotonic, utcnow
 from app.core.errors import InvalidCredentials
 from app.core.secrets import API_KEY_PREFIX, STAFF_TOKEN_PREFIX, secret_digest
 from app.models.api_key import ApiKey
@@ -35,7 +34,7 @@ class CredentialCache:
         entry = self._entries.get(digest)
         if entry is None:
             return None
-        if entry.expires_at < time.monotonic():
+        if entry.expires_at < monotonic():
             self._entries.pop(digest, None)
             return None
         return entry.principal
@@ -45,7 +44,7 @@ class CredentialCache:
             return
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
-        self._entries[digest] = _Entry(principal, time.monotonic() + ttl)
+        self._entries[digest] = _Entry(principal, monotonic() + ttl)
 
     def forget(self, digest: str) -> None:
         self._entries.pop(digest, None)

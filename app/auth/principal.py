@@ -46,6 +46,15 @@ class Principal:
         if not self.can(operation):
             raise Forbidden(f"This credential may not perform `{operation.value}`.")
 
+    def require_any(self, *operations: Operation) -> None:
+        if not any(self.can(op) for op in operations):
+            raise Forbidden(f"This credential may not perform `{operations[0].value}`.")
+
+    def require_system(self) -> None:
+        """For tasks only the system runs (schedules, recomputes): no role or scope grants them."""
+        if self.kind is not PrincipalKind.SYSTEM:
+            raise Forbidden("Only the system may perform this task.")
+
     @property
     def actor_kind(self) -> ActorKind:
         return {

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tortoise.transactions import in_transaction
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.audit import service as audit
+from app.auth import repository
 from app.auth.credentials import cache as credential_cache
 from app.auth.errors import AccountErrorCode
 from app.auth.permissions import ApiKeyScope, Operation, known_scopes
@@ -25,9 +26,13 @@ from app.core.secrets import (
     secret_digest,
     verify_password,
 )
+from app.core.transactions import atomic
 from app.models.api_key import ApiKey
 from app.models.audit import AuditAction
-from app.models.staff import Role, Staff, StaffSession
+from app.models.staff import Role, Staff
+
+# Expired sessions are kept a while so "signed out because expired" can still be told apart.
+SESSION_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,8 @@ def _check_password(password: str) -> None:
 
 async def issue_token(staff: Staff, ttl_seconds: int) -> IssuedToken:
     token = new_staff_token()
-    await StaffSession.create(
-        staff=staff,
-        token_hash=secret_digest(token),
-        expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+    await repository.create_session(
+        staff, secret_digest(token), utcnow() + timedelta(seconds=ttl_seconds)
     )
     return IssuedToken(token=token, staff=staff, expires_in=ttl_seconds)
 
@@ -74,18 +77,18 @@ async def login(email: str, password: str, ttl_seconds: int) -> IssuedToken:
         normalized = normalize_email(email)
     except InvalidIdentifier:
         normalized = None
-    staff = await Staff.get_or_none(email=normalized, is_active=True) if normalized else None
+    staff = await repository.active_staff_by_email(normalized) if normalized else None
     # Verify even when the staff is unknown, so timing does not reveal which emails exist.
     if not verify_password(staff.password_hash if staff else None, password) or staff is None:
         raise DomainError(AccountErrorCode.INVALID_CREDENTIALS, "Email or password is not correct.")
     staff.last_login_at = utcnow()
-    await staff.save(update_fields=["last_login_at"])
+    await repository.save_staff(staff, ["last_login_at"])
     return await issue_token(staff, ttl_seconds)
 
 
 async def logout(token: str) -> None:
     digest = secret_digest(token)
-    await StaffSession.filter(token_hash=digest, revoked_at=None).update(revoked_at=utcnow())
+    await repository.revoke_session(digest, utcnow())
     credential_cache.forget(digest)
 
 
@@ -99,18 +102,13 @@ async def create_staff(
         )
     normalized = _staff_email(email)
     _check_password(password)
-    if await Staff.exists(email=normalized):
+    if await repository.staff_email_taken(normalized):
         raise DomainError(
             AccountErrorCode.DUPLICATE_EMAIL, "A staff account with this email exists.", "email"
         )
-    async with in_transaction() as conn:
-        staff = await Staff.create(
-            organization_id=principal.organization_id,
-            email=normalized,
-            name=name.strip(),
-            role=role,
-            password_hash=hash_password(password),
-            using_db=conn,
+    async with atomic() as conn:
+        staff = await repository.create_staff(
+            principal.organization_id, normalized, name.strip(), role, hash_password(password), conn
         )
         await audit.record(
             principal,
@@ -124,7 +122,7 @@ async def create_staff(
 
 
 async def _staff_of(principal: Principal, staff_id: uuid.UUID) -> Staff:
-    staff = await Staff.get_or_none(id=staff_id, organization_id=principal.organization_id)
+    staff = await repository.staff_of(principal.organization_id, staff_id)
     if staff is None:
         raise DomainError(AccountErrorCode.NOT_FOUND, "No such staff member.", "id")
     return staff
@@ -134,9 +132,7 @@ async def _ensure_another_owner(principal: Principal, staff: Staff) -> None:
     # Only taking away an *active* owner can leave the organization without one.
     if staff.role is not Role.OWNER or not staff.is_active:
         return
-    owners = await Staff.filter(
-        organization_id=principal.organization_id, role=Role.OWNER, is_active=True
-    ).count()
+    owners = await repository.count_active_owners(principal.organization_id)
     if owners <= 1:
         raise DomainError(
             AccountErrorCode.LAST_OWNER, "An organization keeps at least one active owner."
@@ -156,9 +152,9 @@ async def change_role(principal: Principal, staff_id: uuid.UUID, role: Role) -> 
     if role is not Role.OWNER:
         await _ensure_another_owner(principal, staff)
     previous = staff.role
-    async with in_transaction() as conn:
+    async with atomic() as conn:
         staff.role = role
-        await staff.save(update_fields=["role", "updated_at"], using_db=conn)
+        await repository.save_staff(staff, ["role", "updated_at"], conn)
         await audit.record(
             principal,
             AuditAction.STAFF_ROLE_CHANGED,
@@ -181,14 +177,10 @@ async def deactivate_staff(principal: Principal, staff_id: uuid.UUID) -> Staff:
     if not staff.is_active:
         return staff
     await _ensure_another_owner(principal, staff)
-    async with in_transaction() as conn:
+    async with atomic() as conn:
         staff.is_active = False
-        await staff.save(update_fields=["is_active", "updated_at"], using_db=conn)
-        await (
-            StaffSession.filter(staff_id=staff.id, revoked_at=None)
-            .using_db(conn)
-            .update(revoked_at=utcnow())
-        )
+        await repository.save_staff(staff, ["is_active", "updated_at"], conn)
+        await repository.revoke_sessions_of(staff.id, utcnow(), conn)
         await audit.record(
             principal, AuditAction.STAFF_DEACTIVATED, "staff", staff.id, using_db=conn
         )
@@ -198,7 +190,36 @@ async def deactivate_staff(principal: Principal, staff_id: uuid.UUID) -> Staff:
 
 async def list_staff(principal: Principal) -> list[Staff]:
     principal.require(Operation.STAFF_MANAGE)
-    return await Staff.filter(organization_id=principal.organization_id).order_by("id")
+    return await repository.list_staff(principal.organization_id)
+
+
+async def viewer_staff(principal: Principal) -> Staff | None:
+    """The signed-in staff member's own account; None for API keys and the system."""
+    if principal.role is None or principal.subject_id is None:
+        return None
+    return await repository.staff_of(principal.organization_id, principal.subject_id)
+
+
+async def create_owner(
+    principal: Principal, email: str, password_hash: str, conn: BaseDBAsyncClient
+) -> Staff:
+    """The first owner of a new organization, in the transaction that creates it."""
+    principal.require_system()
+    if await repository.staff_email_taken(email):
+        raise DomainError(
+            AccountErrorCode.DUPLICATE_EMAIL, "A staff account with this email exists.", "email"
+        )
+    return await repository.create_staff(
+        principal.organization_id, email, "", Role.OWNER, password_hash, conn
+    )
+
+
+async def purge_expired_sessions(principal: Principal) -> int:
+    """Delete the organization's sessions that expired more than a week ago. Safe to run twice."""
+    principal.require_system()
+    return await repository.delete_sessions_expired_before(
+        principal.organization_id, utcnow() - SESSION_RETENTION
+    )
 
 
 def parse_scopes(raw: Iterable[str]) -> list[ApiKeyScope]:
@@ -226,14 +247,14 @@ async def create_api_key(
     if not scopes:
         raise DomainError(AccountErrorCode.INVALID_SCOPE, "Give at least one scope.", "scopes")
     secret = new_api_key()
-    async with in_transaction() as conn:
-        key = await ApiKey.create(
-            organization_id=principal.organization_id,
-            name=name.strip(),
-            prefix=secret[:10],
-            key_hash=secret_digest(secret),
-            scopes=[s.value for s in scopes],
-            using_db=conn,
+    async with atomic() as conn:
+        key = await repository.create_api_key(
+            principal.organization_id,
+            name.strip(),
+            secret[:10],
+            secret_digest(secret),
+            [s.value for s in scopes],
+            conn,
         )
         await audit.record(
             principal,
@@ -248,13 +269,13 @@ async def create_api_key(
 
 async def revoke_api_key(principal: Principal, key_id: uuid.UUID) -> ApiKey:
     principal.require(Operation.API_KEY_MANAGE)
-    key = await ApiKey.get_or_none(id=key_id, organization_id=principal.organization_id)
+    key = await repository.api_key_of(principal.organization_id, key_id)
     if key is None:
         raise DomainError(AccountErrorCode.NOT_FOUND, "No such API key.", "id")
     if key.revoked_at is None:
-        async with in_transaction() as conn:
+        async with atomic() as conn:
             key.revoked_at = utcnow()
-            await key.save(update_fields=["revoked_at"], using_db=conn)
+            await repository.save_api_key(key, ["revoked_at"], conn)
             await audit.record(
                 principal, AuditAction.API_KEY_REVOKED, "api_key", key.id, using_db=conn
             )
@@ -264,4 +285,4 @@ async def revoke_api_key(principal: Principal, key_id: uuid.UUID) -> ApiKey:
 
 async def list_api_keys(principal: Principal) -> list[ApiKey]:
     principal.require(Operation.API_KEY_MANAGE)
-    return await ApiKey.filter(organization_id=principal.organization_id).order_by("id")
+    return await repository.list_api_keys(principal.organization_id)

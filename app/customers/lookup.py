@@ -30,9 +30,14 @@ def visible_statuses(include_archived: bool) -> tuple[CustomerStatus, ...]:
     return LIVE_STATUSES if include_archived else (CustomerStatus.ACTIVE,)
 
 
+def rows_of(organization_id: uuid.UUID) -> QuerySet[Customer]:
+    """Every customer row of one organization, whatever its status."""
+    return Customer.filter(organization_id=organization_id)
+
+
 def scoped(principal: Principal) -> QuerySet[Customer]:
     """Every customer row of the caller's organization, whatever its status."""
-    return Customer.filter(organization_id=principal.organization_id)
+    return rows_of(principal.organization_id)
 
 
 def visible(principal: Principal, include_archived: bool = False) -> QuerySet[Customer]:

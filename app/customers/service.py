@@ -13,7 +13,6 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.audit import service as audit
 from app.auth.permissions import Operation
@@ -21,8 +20,9 @@ from app.auth.principal import Principal, PrincipalKind
 from app.core.clock import utcnow
 from app.core.errors import DomainError, FieldError, ValidationFailed
 from app.core.pagination import Page, PageRequest
+from app.core.transactions import atomic
 from app.core.unset import UNSET
-from app.customers import lookup
+from app.customers import lookup, repository
 from app.customers.consent_rules import consent_transition
 from app.customers.errors import CustomerErrorCode as Code
 from app.customers.favorite_store import may_replace
@@ -30,14 +30,14 @@ from app.customers.fields import CustomerInput, Normalized, normalize
 from app.customers.finder import find_customer, organization_region
 from app.customers.search import CustomerFilter, apply_filter, apply_search
 from app.models.audit import AuditAction
-from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
+from app.models.consent import ConsentChannel, ConsentSource
 from app.models.customer import Customer, CustomerStatus
-from app.models.organization import SignupForm, Store
-from app.wallets.ledger import lock_customer
-from app.wallets.program import load_program
+from app.organizations import repository as organizations
+from app.organizations.profile import load_program
 from app.wallets.rewards import post_referral_bonuses
 
 MAX_ARCHIVE_REASON = 500
+_ARCHIVE_FIELDS = ("status", "archived_at", "archive_reason", "updated_at")
 
 _UNIQUE_FIELDS: tuple[tuple[str, str, Code], ...] = (
     ("email", "email", Code.DUPLICATE_EMAIL),
@@ -65,13 +65,13 @@ async def _normalized(principal: Principal, data: CustomerInput) -> Normalized:
     out = normalize(data, await organization_region(principal), utcnow().date())
     org_id = principal.organization_id
     form_id = out.values.get("signup_form_id")
-    if form_id is not None and not await SignupForm.exists(id=form_id, organization_id=org_id):
+    if form_id is not None and not await organizations.signup_form_exists(org_id, form_id=form_id):
         out.error(Code.SIGNUP_FORM_NOT_FOUND, "No such signup form.", "signupFormId")
     choice = data.favorite_store
     if (
         choice is not UNSET
         and choice is not None
-        and not await Store.exists(id=choice.store_id, organization_id=org_id)
+        and not await organizations.store_exists(org_id, store_id=choice.store_id)
     ):
         out.error(Code.STORE_NOT_FOUND, "No such store.", "favoriteStore")
     return out
@@ -85,10 +85,7 @@ async def _check_unique(
         value = values.get(column)
         if value is None:
             continue
-        query = lookup.scoped(principal).filter(**{column: value})
-        if exclude_id is not None:
-            query = query.exclude(id=exclude_id)
-        if await query.exists():
+        if await repository.identifier_taken(principal.organization_id, column, value, exclude_id):
             errors.append(
                 FieldError(code, f"Another customer already has this {field_name}.", field_name)
             )
@@ -136,15 +133,9 @@ async def _record_consent(
     changes: list[tuple[ConsentChannel, str]],
     conn: BaseDBAsyncClient,
 ) -> None:
-    for channel, state in changes:
-        await ConsentEvent.create(
-            organization_id=principal.organization_id,
-            customer_id=customer.id,
-            channel=channel,
-            state=state,
-            source=_consent_source(principal),
-            using_db=conn,
-        )
+    await repository.record_consent(
+        principal.organization_id, customer.id, changes, _consent_source(principal), conn
+    )
 
 
 AfterSave = Callable[[Customer, BaseDBAsyncClient], Awaitable[None]]
@@ -167,8 +158,8 @@ async def _save(
     _apply_favorite_store(customer, data)
     changes = _apply_consent(principal, customer, data)
     try:
-        async with in_transaction() as conn:
-            await customer.save(using_db=conn, force_create=creating)
+        async with atomic() as conn:
+            await repository.save(customer, conn, creating=creating)
             await _record_consent(principal, customer, changes, conn)
             if after_save is not None:
                 await after_save(customer, conn)
@@ -196,7 +187,7 @@ async def create_customer(principal: Principal, data: CustomerInput) -> Customer
         program = await load_program(principal.organization_id)
 
         async def after_save(created: Customer, conn: BaseDBAsyncClient) -> None:
-            locked = await lock_customer(principal, referrer.id, conn)
+            locked = await repository.lock(principal.organization_id, referrer.id, conn)
             if locked is not None:
                 await post_referral_bonuses(principal, program, locked, created, conn)
 
@@ -275,14 +266,11 @@ async def archive_customer(principal: Principal, customer_id: uuid.UUID, reason:
     customer = await _editable(principal, customer_id)
     if customer.status is CustomerStatus.ARCHIVED:
         raise DomainError(Code.ALREADY_ARCHIVED, "The customer is already archived.", "id")
-    async with in_transaction() as conn:
+    async with atomic() as conn:
         customer.status = CustomerStatus.ARCHIVED
         customer.archived_at = utcnow()
         customer.archive_reason = text
-        await customer.save(
-            update_fields=["status", "archived_at", "archive_reason", "updated_at"],
-            using_db=conn,
-        )
+        await repository.save_fields(customer, _ARCHIVE_FIELDS, conn)
         await audit.record(
             principal,
             AuditAction.CUSTOMER_ARCHIVED,
@@ -299,14 +287,11 @@ async def unarchive_customer(principal: Principal, customer_id: uuid.UUID) -> Cu
     customer = await _editable(principal, customer_id)
     if customer.status is not CustomerStatus.ARCHIVED:
         raise DomainError(Code.NOT_ARCHIVED, "The customer is not archived.", "id")
-    async with in_transaction() as conn:
+    async with atomic() as conn:
         customer.status = CustomerStatus.ACTIVE
         customer.archived_at = None
         customer.archive_reason = None
-        await customer.save(
-            update_fields=["status", "archived_at", "archive_reason", "updated_at"],
-            using_db=conn,
-        )
+        await repository.save_fields(customer, _ARCHIVE_FIELDS, conn)
         await audit.record(
             principal, AuditAction.CUSTOMER_UNARCHIVED, "customer", customer.id, using_db=conn
         )
@@ -361,3 +346,10 @@ async def list_archived(principal: Principal, page: PageRequest) -> Page[Custome
         query = query.filter(id__gt=page.after)
     rows = await query.order_by("id").limit(page.first + 1)
     return Page.from_overfetch(rows, page)
+
+
+async def referral_counts(principal: Principal, referrer_ids: list[uuid.UUID]) -> list[int]:
+    """How many customers each of `referrer_ids` referred (the GraphQL loader's batch)."""
+    principal.require(Operation.CUSTOMER_READ)
+    counts = await repository.referral_counts(principal.organization_id, referrer_ids)
+    return [counts.get(k, 0) for k in referrer_ids]

@@ -2,49 +2,48 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, TypeVar
 
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
-from tortoise.functions import Count
 
 from app.auth.principal import Principal
 from app.config import Settings
 from app.core.errors import NotAuthenticated, PublicError
+from app.customers import service as customers
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
-from app.models.customer import Customer
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
-from workers.lifecycle import enqueue_segment_refresh
-
-logger = logging.getLogger("app.graphql")
+from app.organizations import service as organizations
 
 
-def _by_id_loader(model: Any, organization_id: uuid.UUID) -> DataLoader[uuid.UUID, Any]:
-    """Batch loads of organization-owned rows: one query per request per kind."""
+class _Identified(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
 
-    async def load(keys: list[uuid.UUID]) -> list[Any]:
-        rows = await model.filter(id__in=keys, organization_id=organization_id)
-        found = {row.id: row for row in rows}
+
+Row = TypeVar("Row", bound=_Identified)
+
+
+def _by_id_loader(
+    principal: Principal,
+    fetch: Callable[[Principal, list[uuid.UUID]], Awaitable[Sequence[Row]]],
+) -> DataLoader[uuid.UUID, Row | None]:
+    """Batch loads of organization-owned rows through their service: one query per request."""
+
+    async def load(keys: list[uuid.UUID]) -> list[Row | None]:
+        found = {row.id: row for row in await fetch(principal, keys)}
         return [found.get(k) for k in keys]
 
     return DataLoader(load_fn=load)
 
 
-def _referral_count_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, int]:
+def _referral_count_loader(principal: Principal) -> DataLoader[uuid.UUID, int]:
     async def load(keys: list[uuid.UUID]) -> list[int]:
-        rows = (
-            await Customer.filter(organization_id=organization_id, referred_by_id__in=keys)
-            .annotate(n=Count("id"))
-            .group_by("referred_by_id")
-            .values("referred_by_id", "n")
-        )
-        counts = {row["referred_by_id"]: int(row["n"]) for row in rows}
-        return [counts.get(k, 0) for k in keys]
+        return await customers.referral_counts(principal, keys)
 
     return DataLoader(load_fn=load)
 
@@ -58,11 +57,12 @@ class Loaders:
     roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
 
     @classmethod
-    def for_organization(cls, organization_id: uuid.UUID) -> Loaders:
+    def for_principal(cls, principal: Principal) -> Loaders:
+        organization_id = principal.organization_id
         return cls(
-            stores=_by_id_loader(Store, organization_id),
-            signup_forms=_by_id_loader(SignupForm, organization_id),
-            referral_counts=_referral_count_loader(organization_id),
+            stores=_by_id_loader(principal, organizations.stores_by_ids),
+            signup_forms=_by_id_loader(principal, organizations.signup_forms_by_ids),
+            referral_counts=_referral_count_loader(principal),
             customer_personas=customer_persona_loader(organization_id),
             roadmaps=roadmap_loader(organization_id),
         )
@@ -85,22 +85,8 @@ class Context:
             raise self.auth_error or NotAuthenticated("Sign in or send an API key.")
         return self.authenticated
 
-    async def after_order(self, organization_id: uuid.UUID) -> None:
-        """Orders change lifecycle stages and RFM scores: ask for a (debounced) recompute.
-
-        After the commit, as every enqueue; if Redis is down the nightly refresh catches up.
-        """
-        resources = getattr(self.request.app.state, "resources", None)
-        redis = getattr(resources, "redis", None)
-        if redis is None:
-            return
-        try:
-            await enqueue_segment_refresh(redis, organization_id)
-        except (RedisError, OSError):
-            logger.warning("could not enqueue the segment refresh; the nightly job will run it")
-
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders.for_organization(self.principal.organization_id)
+            self._loaders = Loaders.for_principal(self.principal)
         return self._loaders

@@ -1,50 +1,24 @@
-"""Recomputing lifecycle stages and RFM segments in the database, set-based.
+"""Lifecycle stages and RFM segments: recompute an organization, refresh one customer.
 
-`recompute_segments` rewrites the stage and RFM columns of every customer of one organization
-with one UPDATE statement, whatever the number of customers:
-
-    UPDATE customer SET lifecycle_stage = s.stage, rfm_recency = s.r, ...
-    FROM (SELECT id, <stage CASE>,
-                 NTILE(5) OVER (PARTITION BY scored ORDER BY last_order_at, id) AS r, ...
-          FROM customer WHERE organization_id = $1) AS s
-    WHERE customer.id = s.id AND (any of the five columns differs)
-
-The stage CASE is `rules.stage_for` in SQL; the segment CASE is generated from
-`rules.SEGMENT_TABLE`. Scores are computed within the partition of scored customers (live, with
-an order) and set to NULL for the others. One statement means one snapshot (stage and scores
-agree) and at most one new row version per customer; rows whose values do not change are not
-written, so a nightly run over a stable customer base is mostly one scan and three sorts.
-
-PostgreSQL and SQLite (3.33+ for UPDATE ... FROM, 3.25+ for window functions) run the same
-statement; the differences are the placeholders ($n / ?n, both numbered so a value can be used
-twice), the null-safe "differs" operator, and two sort keys SQLite stores as text (timestamps
-compared through julianday(), money cast to a number).
-
-Every value (organization, thresholds, statuses, stage and segment names, table keys) is a bound
-parameter; only code constants are part of the SQL text.
-
-`refresh_customer_stage` is the single-customer stage update for the order service, inline in
-its transaction. RFM scores are relative to the whole organization, so an order changes them
-only through a recompute (see `workers.lifecycle.enqueue_segment_refresh`).
+The SQL lives in `app.lifecycle.repository`; this module decides who may run it and with
+which program. RFM scores are relative to the whole organization, so an order changes them
+only through a recompute (the debounced job of `app.lifecycle.jobs.segment_refresh`, which the
+order service asks for).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from tortoise.transactions import in_transaction
-
+from app.auth.permissions import Operation
+from app.auth.principal import Principal
 from app.core.clock import utcnow
-from app.customers.lookup import LIVE_STATUSES
-from app.lifecycle.rules import segment_keys, stage_for
+from app.lifecycle import repository
+from app.lifecycle.rules import stage_for
 from app.models.customer import Customer, LifecycleStage
-from app.models.organization import Organization
-from app.wallets.program import LoyaltyProgram, load_program, program_of
-
-CONNECTION = "default"
+from app.organizations.profile import load_program, load_program_fresh
+from app.wallets.program import LoyaltyProgram
 
 
 @dataclass(frozen=True)
@@ -58,149 +32,25 @@ class RecomputeCounts:
         return {"changed": self.changed, "scored": self.scored}
 
 
-class _Sql:
-    """Dialect fragments and numbered placeholders for one statement."""
-
-    def __init__(self, dialect: str) -> None:
-        self.postgres = dialect == "postgres"
-        self.values: list[Any] = []
-
-    def param(self, value: Any) -> str:
-        if isinstance(value, uuid.UUID) and not self.postgres:
-            value = str(value)  # SQLite stores UUIDs as their text form.
-        elif isinstance(value, dt.datetime) and not self.postgres:
-            value = value.isoformat(" ")
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else f"?{len(self.values)}"
-
-    def params(self, values: tuple[Any, ...]) -> str:
-        return ", ".join(self.param(v) for v in values)
-
-    def timestamp(self, expression: str) -> str:
-        # SQLite keeps timestamps as ISO text with an offset; julianday() compares instants.
-        return expression if self.postgres else f"julianday({expression})"
-
-    def money(self, expression: str) -> str:
-        # SQLite keeps decimals as text, which would sort "100.00" before "9.50".
-        return expression if self.postgres else f"CAST({expression} AS NUMERIC)"
-
-    @property
-    def differs(self) -> str:
-        return "IS DISTINCT FROM" if self.postgres else "IS NOT"
-
-
-def _stage_case(sql: _Sql, now: dt.datetime, program: LoyaltyProgram) -> str:
-    """The SQL of `rules.stage_for` over the columns of `customer` (same order of checks)."""
-    lost_before = now - dt.timedelta(days=program.lost_after_days)
-    at_risk_before = now - dt.timedelta(days=program.at_risk_after_days)
-    last = sql.timestamp("last_order_at")
-    return (
-        "CASE"
-        f" WHEN order_count <= 0 OR last_order_at IS NULL THEN {sql.param(LifecycleStage.MEMBER)}"
-        f" WHEN {last} < {sql.timestamp(sql.param(lost_before))}"
-        f" THEN {sql.param(LifecycleStage.LOST)}"
-        f" WHEN {last} < {sql.timestamp(sql.param(at_risk_before))}"
-        f" THEN {sql.param(LifecycleStage.AT_RISK)}"
-        f" WHEN order_count = 1 THEN {sql.param(LifecycleStage.ONE_TIME_BUYER)}"
-        f" ELSE {sql.param(LifecycleStage.ACTIVE)} END"
-    )
-
-
-def _segment_case(sql: _Sql, recency: str, frequency: str, monetary: str) -> str:
-    """CASE over R * 10 + FM, one WHEN per cell of `rules.SEGMENT_TABLE`."""
-    names: dict[str, str] = {}
-    whens = []
-    for key, segment in sorted(segment_keys().items()):
-        if segment.value not in names:
-            names[segment.value] = sql.param(segment.value)
-        whens.append(f"WHEN {sql.param(key)} THEN {names[segment.value]}")
-    fm = f"({frequency} + {monetary} + 1) / 2"
-    return f"CASE {recency} * 10 + {fm} {' '.join(whens)} END"
-
-
-def _scored(sql: _Sql, organization_id: uuid.UUID | None = None) -> str:
-    """Who gets RFM scores: live customers (of the organization) with at least one order."""
-    org = ""
-    if organization_id is not None:
-        org = f"organization_id = {sql.param(organization_id)} AND "
-    return (
-        f"{org}status IN ({sql.params(tuple(s.value for s in LIVE_STATUSES))})"
-        " AND order_count > 0 AND last_order_at IS NOT NULL"
-    )
-
-
-def recompute_statement(
-    dialect: str, organization_id: uuid.UUID, now: dt.datetime, program: LoyaltyProgram
-) -> tuple[str, list[Any]]:
-    sql = _Sql(dialect)
-    org = sql.param(organization_id)
-    stage = _stage_case(sql, now, program)
-    scored = _scored(sql)
-
-    def ntile(key: str) -> str:
-        return (
-            f"CASE WHEN scored = 1 THEN NTILE(5) OVER"
-            f" (PARTITION BY scored ORDER BY {key} ASC, id ASC) END"
-        )
-
-    segment = _segment_case(sql, "r", "f", "m")
-    targets = (
-        ("lifecycle_stage", "stage"),
-        ("rfm_recency", "r"),
-        ("rfm_frequency", "f"),
-        ("rfm_monetary", "m"),
-        ("rfm_segment", "segment"),
-    )
-    assignments = ", ".join(f"{column} = s.{value}" for column, value in targets)
-    changed = " OR ".join(f"customer.{column} {sql.differs} s.{value}" for column, value in targets)
-    query = (
-        f"UPDATE customer SET {assignments}"  # noqa: S608 - placeholders and constants only
-        f" FROM (SELECT id, stage, r, f, m, {segment} AS segment FROM ("
-        f"SELECT id, {stage} AS stage,"
-        f" {ntile(sql.timestamp('last_order_at'))} AS r,"
-        f" {ntile('order_count')} AS f,"
-        f" {ntile(sql.money('total_spent'))} AS m"
-        f" FROM (SELECT id, order_count, last_order_at, total_spent,"
-        f" CASE WHEN {scored} THEN 1 ELSE 0 END AS scored"
-        f" FROM customer WHERE organization_id = {org}) AS c) AS ranked) AS s"
-        # The organization again, so the join reads one organization's rows, not the table.
-        f" WHERE customer.id = s.id AND customer.organization_id = {org} AND ({changed})"
-    )
-    return query, sql.values
-
-
-def scored_count_statement(dialect: str, organization_id: uuid.UUID) -> tuple[str, list[Any]]:
-    sql = _Sql(dialect)
-    query = f"SELECT COUNT(*) AS n FROM customer WHERE {_scored(sql, organization_id)}"  # noqa: S608
-    return query, sql.values
-
-
-# Sorting a large organization's customers three times wants more than the default 4 MB.
-_PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
-
-
 async def recompute_segments(
-    organization_id: uuid.UUID, now: dt.datetime | None = None
+    principal: Principal, now: dt.datetime | None = None
 ) -> RecomputeCounts:
-    """Recompute lifecycle stage and RFM of every customer of one organization.
+    """Recompute lifecycle stage and RFM of every customer of the principal's organization.
 
+    A system task (the refresh job, the seed): no staff member or key runs it directly.
     Idempotent: running it twice at the same `now` changes nothing the second time.
     """
-    at = now or utcnow()
+    principal.require_system()
     # Read afresh, not through the cache: a changed threshold applies from this run on.
-    program = program_of(await Organization.get(id=organization_id))
-    async with in_transaction(CONNECTION) as conn:
-        dialect = conn.capabilities.dialect
-        if dialect == "postgres":
-            await conn.execute_script(_PG_WORK_MEM)
-        query, values = recompute_statement(dialect, organization_id, at, program)
-        changed, _ = await conn.execute_query(query, values)
-        query, values = scored_count_statement(dialect, organization_id)
-        rows = await conn.execute_query_dict(query, values)
-    return RecomputeCounts(changed=int(changed), scored=int(rows[0]["n"]))
+    program = await load_program_fresh(principal.organization_id)
+    changed, scored = await repository.recompute(
+        principal.organization_id, now or utcnow(), program
+    )
+    return RecomputeCounts(changed=changed, scored=scored)
 
 
 async def refresh_customer_stage(
+    principal: Principal,
     customer: Customer,
     *,
     now: dt.datetime | None = None,
@@ -208,12 +58,13 @@ async def refresh_customer_stage(
 ) -> LifecycleStage:
     """Bring one customer's lifecycle stage up to date from its order statistics.
 
-    For the order service, inline in its transaction, after it has written `order_count` and
-    `last_order_at` on this instance. Writes only when the stage changes; returns the stage.
+    After a caller has written `order_count` and `last_order_at` on this instance. Writes only
+    when the stage changes; returns the stage.
     """
-    rules = program or await load_program(customer.organization_id)  # type: ignore[arg-type]
+    principal.require(Operation.ORDER_WRITE)
+    rules = program or await load_program(principal.organization_id)
     stage = stage_for(customer.order_count, customer.last_order_at, now or utcnow(), rules)
     if stage != customer.lifecycle_stage:
-        await Customer.filter(id=customer.id).update(lifecycle_stage=stage)
+        await repository.set_stage(principal.organization_id, customer.id, stage)
         customer.lifecycle_stage = stage
     return stage

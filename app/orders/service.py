@@ -13,23 +13,28 @@ from decimal import Decimal, InvalidOperation
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Max
-from tortoise.transactions import in_transaction
 
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import DomainError, FieldError, ValidationFailed
+from app.core.jobs import request_job
 from app.core.pagination import Page, PageRequest
+from app.core.transactions import atomic
 from app.customers import lookup
+from app.customers import repository as customers
+from app.lifecycle.jobs import segment_refresh
 from app.lifecycle.rules import stage_for
 from app.models.customer import Customer
 from app.models.order import Order, OrderItem, OrderStatus
-from app.models.organization import Store
-from app.models.wallet import LedgerEntry, LedgerKind
+from app.models.wallet import LedgerKind
+from app.orders import repository
 from app.orders.errors import OrderErrorCode as Code
+from app.organizations import repository as organizations
+from app.organizations.profile import load_program
+from app.wallets import repository as ledger_entries
 from app.wallets.ledger import Movement, lock_customer, post
-from app.wallets.program import LoyaltyProgram, load_program
+from app.wallets.program import LoyaltyProgram
 from app.wallets.service import WalletView
 
 MAX_RECEIPT = 64
@@ -61,6 +66,7 @@ class OrderInput:
 @dataclass(frozen=True)
 class OrderResult:
     order: Order
+    items: list[OrderItem]
     wallet: WalletView | None
     points: int
     replayed: bool
@@ -97,9 +103,7 @@ def _validate(data: OrderInput, now: dt.datetime) -> tuple[str, Decimal, dt.date
 
 
 async def _existing(principal: Principal, receipt: str) -> Order | None:
-    return await Order.get_or_none(
-        organization_id=principal.organization_id, receipt_number=receipt
-    )
+    return await repository.by_receipt(principal.organization_id, receipt)
 
 
 async def _same_or_conflict(
@@ -111,7 +115,9 @@ async def _same_or_conflict(
             "This receipt number was recorded with another customer or total.",
             "receiptNumber",
         )
-    return OrderResult(order, None, order.points_earned, replayed=True)
+    return OrderResult(
+        order, await repository.items_of(order.id), None, order.points_earned, replayed=True
+    )
 
 
 async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
@@ -123,29 +129,29 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
     existing = await _existing(principal, receipt)
     if existing is not None:
         return await _same_or_conflict(principal, existing, holder.id, total)
-    if data.store_id is not None and not await Store.exists(
-        id=data.store_id, organization_id=principal.organization_id
+    if data.store_id is not None and not await organizations.store_exists(
+        principal.organization_id, store_id=data.store_id
     ):
         raise DomainError(Code.STORE_NOT_FOUND, "No such store.", "storeId")
     program = await load_program(principal.organization_id)
     try:
-        async with in_transaction() as conn:
+        async with atomic() as conn:
             customer = await lock_customer(principal, holder.id, conn)
             if customer is None:
                 raise DomainError(Code.CUSTOMER_NOT_FOUND, "No such customer.", "customerId")
             points = program.points_for(total) if customer.loyalty_enrolled else 0
-            order = await Order.create(
-                organization_id=principal.organization_id,
-                customer_id=customer.id,
-                store_id=data.store_id,
-                receipt_number=receipt,
-                total=total,
-                placed_at=placed_at,
-                points_earned=points,
-                using_db=conn,
+            order = await repository.create(
+                principal.organization_id,
+                customer.id,
+                data.store_id,
+                receipt,
+                total,
+                placed_at,
+                points,
+                conn,
             )
             if data.items:
-                await OrderItem.bulk_create(
+                await repository.add_items(
                     [
                         OrderItem(
                             order_id=order.id,
@@ -157,7 +163,7 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
                         )
                         for i in data.items
                     ],
-                    using_db=conn,
+                    conn,
                 )
             if points > 0:
                 expires = (
@@ -179,13 +185,21 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
                     conn,
                 )
             await _add_to_stats(customer, total, placed_at, program, conn)
+            # RFM scores are relative to the whole organization: a debounced recompute.
+            await request_job(segment_refresh(principal.organization_id))
     except IntegrityError:
         # The same receipt was recorded concurrently; that one stands.
         existing = await _existing(principal, receipt)
         if existing is None:
             raise
         return await _same_or_conflict(principal, existing, holder.id, total)
-    return OrderResult(order, WalletView.of(customer, program), points, replayed=False)
+    return OrderResult(
+        order,
+        await repository.items_of(order.id),
+        WalletView.of(customer, program),
+        points,
+        replayed=False,
+    )
 
 
 async def _add_to_stats(
@@ -207,33 +221,21 @@ async def _add_to_stats(
 async def _remove_from_stats(
     customer: Customer, order: Order, program: LoyaltyProgram, conn: BaseDBAsyncClient
 ) -> None:
-    remaining = Order.filter(customer_id=customer.id, status=OrderStatus.COMPLETED).using_db(conn)
-    bounds = await remaining.annotate(last=Max("placed_at")).values("last")
-    first = await remaining.order_by("placed_at").first()
+    first, last = await repository.completed_span(customer.id, conn)
     customer.order_count = max(customer.order_count - 1, 0)
     customer.total_spent = max(Decimal(customer.total_spent) - order.total, Decimal(0))
-    customer.last_order_at = bounds[0]["last"] if bounds else None
-    customer.first_order_at = first.placed_at if first else None
+    customer.last_order_at = last
+    customer.first_order_at = first
     await _save_stats(customer, program, conn)
 
 
 async def _save_stats(customer: Customer, program: LoyaltyProgram, conn: BaseDBAsyncClient) -> None:
     # The lifecycle stage follows the order statistics at once; RFM scores need the whole
-    # organization and are recomputed by the worker (workers/lifecycle.py).
+    # organization and are recomputed by the refresh job the order asks for.
     customer.lifecycle_stage = stage_for(
         customer.order_count, customer.last_order_at, utcnow(), program
     )
-    await (
-        Customer.filter(id=customer.id)
-        .using_db(conn)
-        .update(
-            order_count=customer.order_count,
-            total_spent=customer.total_spent,
-            first_order_at=customer.first_order_at,
-            last_order_at=customer.last_order_at,
-            lifecycle_stage=customer.lifecycle_stage,
-        )
-    )
+    await customers.save_order_stats(customer, conn)
 
 
 async def reverse_order(
@@ -245,23 +247,22 @@ async def reverse_order(
     wallet holds, up to what the order earned.
     """
     principal.require(Operation.ORDER_WRITE)
-    order = await Order.get_or_none(id=order_id, organization_id=principal.organization_id)
+    order = await repository.get(principal.organization_id, order_id)
     if order is None:
         raise DomainError(Code.NOT_FOUND, "No such order.", "id")
     target = OrderStatus.VOIDED if void else OrderStatus.REFUNDED
     if order.status is target:
-        return OrderResult(order, None, 0, replayed=True)
+        return OrderResult(order, await repository.items_of(order.id), None, 0, replayed=True)
     if order.status is not OrderStatus.COMPLETED:
         raise DomainError(Code.NOT_COMPLETED, "Only a completed order can be reversed.", "id")
     text = " ".join(reason.split())[:200] or ("void" if void else "refund")
     program = await load_program(principal.organization_id)
-    async with in_transaction() as conn:
-        fresh = await Order.filter(id=order.id).select_for_update().using_db(conn).first()
+    async with atomic() as conn:
+        fresh = await repository.lock(order.id, conn)
         if fresh is None or fresh.status is not OrderStatus.COMPLETED:
             raise DomainError(Code.NOT_COMPLETED, "Only a completed order can be reversed.", "id")
         order = fresh
-        order.status = target
-        await order.save(update_fields=["status", "updated_at"], using_db=conn)
+        await repository.set_status(order, target, conn)
         customer = None
         taken = 0
         if order.customer_id is not None:
@@ -269,11 +270,7 @@ async def reverse_order(
         if customer is not None:
             taken = min(order.points_earned, customer.points_balance)
             if taken > 0:
-                lot = (
-                    await LedgerEntry.filter(order_id=order.id, kind=LedgerKind.EARN)
-                    .using_db(conn)
-                    .first()
-                )
+                lot = await ledger_entries.earn_lot_of_order(order.id, conn)
                 await post(
                     principal,
                     customer,
@@ -288,22 +285,24 @@ async def reverse_order(
                     conn,
                 )
             await _remove_from_stats(customer, order, program, conn)
+        await request_job(segment_refresh(principal.organization_id))
     wallet = WalletView.of(customer, program) if customer is not None else None
-    return OrderResult(order, wallet, -taken, replayed=False)
+    items = await repository.items_of(order.id)
+    return OrderResult(order, items, wallet, -taken, replayed=False)
 
 
 async def get_order(principal: Principal, order_id: uuid.UUID) -> Order | None:
+    """The order with its items fetched (`order.items`)."""
     principal.require(Operation.CUSTOMER_READ)
-    return await Order.get_or_none(id=order_id, organization_id=principal.organization_id)
+    return await repository.get_with_items(principal.organization_id, order_id)
 
 
 async def list_orders(
     principal: Principal, customer_id: uuid.UUID, page: PageRequest
 ) -> Page[Order]:
-    """A customer's orders, newest first."""
+    """A customer's orders with their items fetched, newest first."""
     principal.require(Operation.CUSTOMER_READ)
-    query = Order.filter(organization_id=principal.organization_id, customer_id=customer_id)
-    if page.after is not None:
-        query = query.filter(id__lt=page.after)
-    rows = await query.order_by("-id").limit(page.first + 1).prefetch_related("items")
+    rows = await repository.newest_of_customer(
+        principal.organization_id, customer_id, page.first + 1, page.after, with_items=True
+    )
     return Page.from_overfetch(rows, page)

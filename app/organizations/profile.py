@@ -7,11 +7,11 @@ this process are seen at once (`forget_profile`), other processes see them withi
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 
-from app.models.organization import Organization
+from app.core.clock import monotonic
+from app.organizations import repository
 from app.wallets.program import LoyaltyProgram, program_of
 
 PROFILE_CACHE_SECONDS = 5.0
@@ -28,14 +28,28 @@ _cache: dict[uuid.UUID, tuple[float, OrganizationProfile]] = {}
 
 
 async def load_profile(organization_id: uuid.UUID) -> OrganizationProfile:
-    now = time.monotonic()
+    now = monotonic()
     hit = _cache.get(organization_id)
     if hit is not None and hit[0] > now:
         return hit[1]
-    org = await Organization.get(id=organization_id)
+    return await load_profile_fresh(organization_id)
+
+
+async def load_program(organization_id: uuid.UUID) -> LoyaltyProgram:
+    """The organization's program, through the short-lived profile cache."""
+    return (await load_profile(organization_id)).program
+
+
+async def load_profile_fresh(organization_id: uuid.UUID) -> OrganizationProfile:
+    """The profile as stored now, for jobs that must see a change made a second ago."""
+    org = await repository.get(organization_id)
     profile = OrganizationProfile(org.default_region, org.timezone, program_of(org))
-    _cache[organization_id] = (now + PROFILE_CACHE_SECONDS, profile)
+    _cache[organization_id] = (monotonic() + PROFILE_CACHE_SECONDS, profile)
     return profile
+
+
+async def load_program_fresh(organization_id: uuid.UUID) -> LoyaltyProgram:
+    return (await load_profile_fresh(organization_id)).program
 
 
 def forget_profile(organization_id: uuid.UUID) -> None:

@@ -6,8 +6,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from tortoise.transactions import in_transaction
-
 from app.audit import service as audit
 from app.auth import service as auth
 from app.auth.errors import AccountErrorCode
@@ -21,9 +19,11 @@ from app.core.identifiers import (
     normalize_email,
 )
 from app.core.secrets import hash_password
+from app.core.transactions import atomic
 from app.models.audit import AuditAction
 from app.models.organization import Organization, SignupChannel, SignupForm, Store
-from app.models.staff import Role, Staff
+from app.models.staff import Staff
+from app.organizations import repository
 from app.organizations.errors import OrganizationErrorCode as Code
 from app.organizations.profile import forget_profile
 
@@ -72,23 +72,10 @@ async def bootstrap(
         raise DomainError(
             AccountErrorCode.PASSWORD_TOO_SHORT, "Password must have 10+ characters.", "password"
         )
-    if await Staff.exists(email=email):
-        raise DomainError(
-            AccountErrorCode.DUPLICATE_EMAIL, "A staff account with this email exists.", "email"
-        )
-    async with in_transaction() as conn:
-        org = await Organization.create(
-            name=org_name.strip(),
-            default_region=default_region.upper(),
-            timezone=timezone,
-            using_db=conn,
-        )
-        owner = await Staff.create(
-            organization=org,
-            email=email,
-            role=Role.OWNER,
-            password_hash=hash_password(password),
-            using_db=conn,
+    async with atomic() as conn:
+        org = await repository.create(org_name.strip(), default_region.upper(), timezone, conn)
+        owner = await auth.create_owner(
+            Principal.system(org.id), email, hash_password(password), conn
         )
         await audit.record(
             Principal.system(org.id),
@@ -103,7 +90,23 @@ async def bootstrap(
 
 
 async def get_organization(principal: Principal) -> Organization:
-    return await Organization.get(id=principal.organization_id)
+    # Any credential of the organization may read its own name and settings.
+    return await repository.get(principal.organization_id)
+
+
+async def system_principals() -> list[Principal]:
+    """One system principal per organization, for schedules that fan out over every tenant.
+
+    The one cross-organization read: it yields credentials, never data, and each job it feeds
+    then works inside one organization.
+    """
+    return [Principal.system(org_id) for org_id in await repository.all_ids()]
+
+
+async def organization_exists(principal: Principal) -> bool:
+    """For jobs given an organization id: has it been deleted since the job was asked for?"""
+    principal.require_system()
+    return await repository.exists(principal.organization_id)
 
 
 async def update_organization(
@@ -126,8 +129,8 @@ async def update_organization(
     if timezone is not None:
         org.timezone = timezone
         changed["timezone"] = timezone
-    async with in_transaction() as conn:
-        await org.save(using_db=conn)
+    async with atomic() as conn:
+        await repository.save(org, conn)
         if changed:
             await audit.record(
                 principal,
@@ -151,34 +154,48 @@ async def create_store(principal: Principal, name: str, code: str, online: bool)
     if errors:
         raise ValidationFailed(errors)
     code = code.strip()
-    if await Store.exists(organization_id=principal.organization_id, code=code):
+    if await repository.store_exists(principal.organization_id, code=code):
         raise DomainError(Code.DUPLICATE, "A store with this code exists.", "code")
-    return await Store.create(
-        organization_id=principal.organization_id, name=name.strip(), code=code, online=online
-    )
+    return await repository.create_store(principal.organization_id, name.strip(), code, online)
 
 
 async def list_stores(principal: Principal) -> list[Store]:
-    if principal.kind is not PrincipalKind.API_KEY:
-        principal.require(Operation.CUSTOMER_READ)
-    return await Store.filter(organization_id=principal.organization_id).order_by("name", "id")
+    _require_store_read(principal)
+    return await repository.stores(principal.organization_id)
 
 
 async def get_store(principal: Principal, store_id: uuid.UUID) -> Store | None:
-    return await Store.get_or_none(id=store_id, organization_id=principal.organization_id)
+    _require_store_read(principal)
+    return await repository.store(principal.organization_id, store_id)
+
+
+async def stores_by_ids(principal: Principal, ids: list[uuid.UUID]) -> list[Store]:
+    """The GraphQL data loader's batch: the stores among `ids` that belong to the organization."""
+    _require_store_read(principal)
+    return await repository.stores_by_ids(principal.organization_id, ids)
+
+
+def _require_store_read(principal: Principal) -> None:
+    # A POS key names its store on every order, whatever its scopes; staff need customer:read.
+    if principal.kind is not PrincipalKind.API_KEY:
+        principal.require(Operation.CUSTOMER_READ)
 
 
 async def create_signup_form(principal: Principal, name: str, channel: SignupChannel) -> SignupForm:
     principal.require(Operation.STORE_MANAGE)
     if not name.strip():
         raise DomainError(Code.REQUIRED, "The name cannot be empty.", "name")
-    if await SignupForm.exists(organization_id=principal.organization_id, name=name.strip()):
+    if await repository.signup_form_exists(principal.organization_id, name=name.strip()):
         raise DomainError(Code.DUPLICATE, "A signup form with this name exists.", "name")
-    return await SignupForm.create(
-        organization_id=principal.organization_id, name=name.strip(), channel=channel
-    )
+    return await repository.create_signup_form(principal.organization_id, name.strip(), channel)
 
 
 async def list_signup_forms(principal: Principal) -> list[SignupForm]:
     principal.require(Operation.CUSTOMER_READ)
-    return await SignupForm.filter(organization_id=principal.organization_id).order_by("name")
+    return await repository.signup_forms(principal.organization_id)
+
+
+async def signup_forms_by_ids(principal: Principal, ids: list[uuid.UUID]) -> list[SignupForm]:
+    """The GraphQL data loader's batch: the forms among `ids` that belong to the organization."""
+    principal.require(Operation.CUSTOMER_READ)
+    return await repository.signup_forms_by_ids(principal.organization_id, ids)

@@ -282,10 +282,11 @@ async def seed_organization(
         )
     segments_seconds = None
     if segments and customers:
+        from app.auth.principal import Principal
         from app.lifecycle.service import recompute_segments
 
         segment_start = time.perf_counter()
-        await recompute_segments(organization_id)
+        await recompute_segments(Principal.system(organization_id))
         segments_seconds = round(time.perf_counter() - segment_start, 2)
     seconds = time.perf_counter() - started
     return SeedSummary(

@@ -18,8 +18,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.auth.principal import Principal
 from app.core.errors import DomainError
+from app.customers import repository as customers
 from app.models.customer import Customer
 from app.models.wallet import LedgerEntry, LedgerKind
+from app.wallets import repository
 from app.wallets.errors import WalletErrorCode
 
 # Kinds whose points count toward lifetime points (and so toward tiers).
@@ -44,18 +46,13 @@ async def lock_customer(
 ) -> Customer | None:
     """The customer row, locked until the transaction ends (a no-op lock on SQLite, where
     the single connection already serializes transactions)."""
-    return (
-        await Customer.filter(id=customer_id, organization_id=principal.organization_id)
-        .select_for_update()
-        .using_db(conn)
-        .first()
-    )
+    return await customers.lock(principal.organization_id, customer_id, conn)
 
 
 async def _consume_lots(
     customer: Customer, points: int, prefer: uuid.UUID | None, conn: BaseDBAsyncClient
 ) -> None:
-    lots = await LedgerEntry.filter(customer_id=customer.id, remaining__gt=0).using_db(conn)
+    lots = await repository.open_lots(customer.id, conn)
     lots.sort(key=lambda e: (e.id != prefer, e.expires_at or _FAR_FUTURE, e.id))
     left = points
     for lot in lots:
@@ -64,7 +61,7 @@ async def _consume_lots(
         take = min(lot.remaining, left)
         lot.remaining -= take
         left -= take
-        await LedgerEntry.filter(id=lot.id).using_db(conn).update(remaining=lot.remaining)
+        await repository.set_remaining(lot.id, lot.remaining, conn)
     if left:
         # The cached balance said there was enough; the lots disagree. Refuse rather than
         # let the two drift apart.
@@ -87,7 +84,8 @@ async def post(
     customer.points_balance += movement.points
     if movement.kind in LIFETIME_KINDS:
         customer.lifetime_points += movement.points
-    entry = await LedgerEntry.create(
+    entry = await repository.append(
+        conn,
         organization_id=principal.organization_id,
         customer_id=customer.id,
         kind=movement.kind,
@@ -100,11 +98,6 @@ async def post(
         expires_at=movement.expires_at if movement.points > 0 else None,
         remaining=max(movement.points, 0),
         balance_after=customer.points_balance,
-        using_db=conn,
     )
-    await (
-        Customer.filter(id=customer.id)
-        .using_db(conn)
-        .update(points_balance=customer.points_balance, lifetime_points=customer.lifetime_points)
-    )
+    await repository.set_wallet(customer, conn)
     return entry

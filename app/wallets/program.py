@@ -1,12 +1,11 @@
 """The organization's loyalty program: earning rule, expiry, tiers, bonuses, lifecycle thresholds.
 
 Stored as JSON in `Organization.settings["program"]` and read through this typed view with
-defaults; `load_program` goes through the organization profile cache.
+defaults; `app.organizations.profile.load_program` reads it through the organization cache.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -96,10 +95,3 @@ def program_of(org: Organization) -> LoyaltyProgram:
     settings = org.settings or {}
     raw = settings.get("program")
     return LoyaltyProgram.from_json(raw if isinstance(raw, dict) else None)
-
-
-async def load_program(organization_id: uuid.UUID) -> LoyaltyProgram:
-    """The organization's program, through the short-lived organization profile cache."""
-    from app.organizations.profile import load_profile  # the profile module imports this one
-
-    return (await load_profile(organization_id)).program

@@ -6,20 +6,20 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from app.audit import service as audit
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.core.errors import FieldError, ValidationFailed
+from app.core.transactions import atomic
 from app.models.audit import AuditAction
-from app.models.organization import Organization
-from app.organizations.profile import forget_profile
+from app.organizations import repository as organizations
+from app.organizations.profile import forget_profile, load_program
 from app.wallets.errors import WalletErrorCode as Code
-from app.wallets.program import LoyaltyProgram, Tier, load_program, program_of
+from app.wallets.program import LoyaltyProgram, Tier, program_of
 
 
 async def get_program(principal: Principal) -> LoyaltyProgram:
+    # Every credential of the organization may read its program (the POS shows tiers).
     return await load_program(principal.organization_id)
 
 
@@ -69,8 +69,8 @@ def _check(program: LoyaltyProgram) -> list[FieldError]:
 async def update_program(principal: Principal, changes: dict[str, Any]) -> LoyaltyProgram:
     """Apply the given fields (names as in LoyaltyProgram); the rest stay as they are."""
     principal.require(Operation.PROGRAM_MANAGE)
-    async with in_transaction() as conn:
-        org = await Organization.filter(id=principal.organization_id).using_db(conn).get()
+    async with atomic() as conn:
+        org = await organizations.get_for_update(principal.organization_id, conn)
         current = program_of(org)
         if "tiers" in changes:
             changes["tiers"] = tuple(
@@ -84,7 +84,7 @@ async def update_program(principal: Principal, changes: dict[str, Any]) -> Loyal
         if errors:
             raise ValidationFailed(errors)
         org.settings = {**(org.settings or {}), "program": updated.to_json()}
-        await org.save(update_fields=["settings", "updated_at"], using_db=conn)
+        await organizations.save(org, conn, ["settings", "updated_at"])
         await audit.record(
             principal,
             AuditAction.ORGANIZATION_UPDATED,

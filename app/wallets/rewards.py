@@ -11,12 +11,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.auth.principal import Principal
 from app.core.clock import utcnow
-from app.customers.lookup import LIVE_STATUSES
 from app.models.customer import Customer
-from app.models.organization import Organization
 from app.models.wallet import LedgerKind
+from app.organizations.profile import load_profile_fresh
+from app.wallets import repository
 from app.wallets.ledger import Movement, post
-from app.wallets.program import LoyaltyProgram, program_of
+from app.wallets.program import LoyaltyProgram
 from app.wallets.service import move_points
 
 BIRTHDAY_BATCH = 1000
@@ -35,48 +35,41 @@ def _expiry(program: LoyaltyProgram, now: dt.datetime) -> dt.datetime | None:
     return now + dt.timedelta(days=days) if days else None
 
 
-async def award_birthdays(now: dt.datetime | None = None) -> int:
-    """Give today's birthday reward in every organization that enabled it.
+async def award_birthdays(principal: Principal, now: dt.datetime | None = None) -> int:
+    """Give today's birthday reward in the principal's organization, when it enabled it.
 
     Once a year per customer: the idempotency key is `birthday:<customer>:<year>`, so the job
     can run any number of times a day.
     """
+    principal.require_system()
     now = now or utcnow()
+    profile = await load_profile_fresh(principal.organization_id)
+    program = profile.program
+    if not program.birthday_reward_enabled or program.birthday_reward_points <= 0:
+        return 0
+    local_day = now.astimezone(ZoneInfo(profile.timezone)).date()
     awarded = 0
-    async for org in Organization.all():
-        program = program_of(org)
-        if not program.birthday_reward_enabled or program.birthday_reward_points <= 0:
-            continue
-        local_day = now.astimezone(ZoneInfo(org.timezone)).date()
-        principal = Principal.system(org.id)
-        after: uuid.UUID | None = None
-        while True:
-            query = Customer.filter(
-                organization_id=org.id,
-                birthday_monthday__in=birthday_monthdays(local_day),
-                status__in=LIVE_STATUSES,
-                loyalty_enrolled=True,
+    after: uuid.UUID | None = None
+    while True:
+        ids = await repository.birthday_customer_ids(
+            principal.organization_id, birthday_monthdays(local_day), after, BIRTHDAY_BATCH
+        )
+        if not ids:
+            return awarded
+        for customer_id in ids:
+            result = await move_points(
+                principal,
+                customer_id,
+                Movement(
+                    LedgerKind.EARN,
+                    program.birthday_reward_points,
+                    "birthday reward",
+                    f"birthday:{customer_id}:{local_day.year}",
+                    expires_at=_expiry(program, now),
+                ),
             )
-            if after is not None:
-                query = query.filter(id__gt=after)
-            ids = await query.order_by("id").limit(BIRTHDAY_BATCH).values_list("id", flat=True)
-            if not ids:
-                break
-            for customer_id in ids:
-                result = await move_points(
-                    principal,
-                    customer_id,  # type: ignore[arg-type]
-                    Movement(
-                        LedgerKind.EARN,
-                        program.birthday_reward_points,
-                        "birthday reward",
-                        f"birthday:{customer_id}:{local_day.year}",
-                        expires_at=_expiry(program, now),
-                    ),
-                )
-                awarded += 0 if result.replayed else 1
-            after = ids[-1]  # type: ignore[assignment]
-    return awarded
+            awarded += 0 if result.replayed else 1
+        after = ids[-1]
 
 
 async def post_referral_bonuses(

@@ -9,23 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import DomainError
+from app.core.transactions import atomic
 from app.customers import lookup
 from app.customers.finder import normalized_identifier
 from app.models.customer import Customer
 from app.models.wallet import LedgerEntry, LedgerKind
+from app.organizations.profile import load_program
+from app.wallets import repository
 from app.wallets.errors import WalletErrorCode as Code
 from app.wallets.ledger import Movement, lock_customer, post
-from app.wallets.program import LoyaltyProgram, Tier, load_program
+from app.wallets.program import LoyaltyProgram, Tier
 
 MAX_POINTS_PER_ENTRY = 10_000_000
 MAX_REASON = 200
@@ -103,9 +104,7 @@ async def _replay(
 ) -> WalletResult | None:
     if key is None:
         return None
-    entry = await LedgerEntry.get_or_none(
-        organization_id=principal.organization_id, idempotency_key=key
-    )
+    entry = await repository.entry_by_key(principal.organization_id, key)
     if entry is None:
         return None
     if entry.customer_id != customer_id or entry.kind is not kind or entry.points != points:
@@ -114,7 +113,8 @@ async def _replay(
             "This idempotency key was used for a different request.",
             "idempotencyKey",
         )
-    customer = await Customer.get(id=customer_id)
+    # The entry's customer, scoped: a merge since then may have moved it, so not `by_id`.
+    customer = await lookup.scoped(principal).get(id=customer_id)
     program = await load_program(principal.organization_id)
     view = WalletView.of(customer, program)
     # The first response reported the balance right after the entry.
@@ -142,7 +142,7 @@ async def move_points(
     if replay is not None:
         return replay
     try:
-        async with in_transaction() as conn:
+        async with atomic() as conn:
             customer = await lock_customer(principal, holder.id, conn)
             if customer is None:
                 raise DomainError(Code.CUSTOMER_NOT_FOUND, "No such customer.", "customerId")
@@ -224,43 +224,39 @@ async def wallet_holder(
 
 
 async def wallet_of(principal: Principal, customer: WalletHolder) -> WalletView:
+    # No check of its own: the caller read this row under its own permission (a customer
+    # query, the POS lookup, an order or a points movement), and the view adds only the tier.
     return WalletView.of(customer, await load_program(principal.organization_id))
 
 
 async def points_expiring(
-    customer_id: uuid.UUID, within_days: int = EXPIRING_SOON_DAYS, now: dt.datetime | None = None
+    principal: Principal,
+    customer_id: uuid.UUID,
+    within_days: int = EXPIRING_SOON_DAYS,
+    now: dt.datetime | None = None,
 ) -> int:
-    now = now or utcnow()
-    rows: list[dict[str, Any]] = (
-        await LedgerEntry.filter(
-            customer_id=customer_id,
-            remaining__gt=0,
-            expires_at__lte=now + dt.timedelta(days=within_days),
-        )
-        .annotate(total=Sum("remaining"))
-        .values("total")
-    )
-    return int(rows[0]["total"] or 0) if rows else 0
+    # Whoever may see a wallet (customer readers, the POS, an order's payload) sees this part.
+    principal.require_any(Operation.WALLET_READ, Operation.CUSTOMER_READ, Operation.ORDER_WRITE)
+    until = (now or utcnow()) + dt.timedelta(days=within_days)
+    return await repository.expiring_total(principal.organization_id, customer_id, until)
 
 
-async def expire_due_points(now: dt.datetime | None = None, batch: int = 1000) -> int:
-    """Expire every lot past its date, across organizations. Safe to run twice: each lot's
+async def expire_due_points(
+    principal: Principal, now: dt.datetime | None = None, batch: int = 1000
+) -> int:
+    """Expire every lot of the organization past its date. Safe to run twice: each lot's
     expiry has the idempotency key `expire:<lot id>` and a lot is expired only once."""
+    principal.require_system()
     now = now or utcnow()
     expired = 0
     while True:
-        lots = (
-            await LedgerEntry.filter(expires_at__lte=now, remaining__gt=0)
-            .order_by("expires_at", "id")
-            .limit(batch)
-        )
+        lots = await repository.due_lots(principal.organization_id, now, batch)
         if not lots:
             return expired
         for lot in lots:
-            principal = Principal.system(lot.organization_id)  # type: ignore[arg-type]
-            async with in_transaction() as conn:
+            async with atomic() as conn:
                 customer = await lock_customer(principal, lot.customer_id, conn)  # type: ignore[arg-type]
-                fresh = await LedgerEntry.filter(id=lot.id).using_db(conn).first()
+                fresh = await repository.lot(lot.id, conn)
                 if customer is None or fresh is None or fresh.remaining <= 0:
                     continue
                 await post(

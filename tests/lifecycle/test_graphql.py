@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.auth.principal import Principal
 from app.lifecycle.service import recompute_segments
 from tests.conftest import GraphQLClient, Tenant
 from tests.lifecycle.fixtures import NOW, add_customer
@@ -41,7 +42,7 @@ async def seed(tenant: Tenant) -> None:
     ]:
         await add_customer(org, number, days_ago=days, totals=totals)
     await add_customer(org, 6)  # MEMBER, no scores
-    await recompute_segments(org, now=NOW)
+    await recompute_segments(Principal.system(org), now=NOW)
 
 
 class TestCustomerFilters:

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from tortoise import connections
 
+from app.auth.principal import Principal
+from app.lifecycle.repository import _segment_case, _Sql
 from app.lifecycle.rules import segment_for, stage_for
 from app.lifecycle.service import (
     RecomputeCounts,
-    _segment_case,
-    _Sql,
     recompute_segments,
     refresh_customer_stage,
 )
@@ -117,7 +117,7 @@ class TestRecomputeSegments:
         org = await new_organization("Fixture")
         await build_fixture(org)
 
-        counts = await recompute_segments(org, now=NOW)
+        counts = await recompute_segments(Principal.system(org), now=NOW)
 
         assert await state_of(org) == EXPECTED
         # Written: the 12 scored and the merged one (stage, stale scores cleared); not 13.
@@ -126,7 +126,7 @@ class TestRecomputeSegments:
     async def test_scores_match_segment_for(self) -> None:
         org = await new_organization("Fixture")
         await build_fixture(org)
-        await recompute_segments(org, now=NOW)
+        await recompute_segments(Principal.system(org), now=NOW)
         for c in await Customer.filter(organization_id=org, rfm_segment__not_isnull=True):
             assert c.rfm_recency is not None
             assert c.rfm_frequency is not None
@@ -136,7 +136,7 @@ class TestRecomputeSegments:
     async def test_sql_stages_agree_with_stage_for(self) -> None:
         org = await new_organization("Fixture")
         await build_fixture(org)
-        await recompute_segments(org, now=NOW)
+        await recompute_segments(Principal.system(org), now=NOW)
         for c in await Customer.filter(organization_id=org):
             assert c.lifecycle_stage is stage_for(
                 c.order_count, c.last_order_at, NOW, LoyaltyProgram()
@@ -145,9 +145,9 @@ class TestRecomputeSegments:
     async def test_running_twice_changes_nothing(self) -> None:
         org = await new_organization("Fixture")
         await build_fixture(org)
-        await recompute_segments(org, now=NOW)
+        await recompute_segments(Principal.system(org), now=NOW)
 
-        again = await recompute_segments(org, now=NOW)
+        again = await recompute_segments(Principal.system(org), now=NOW)
 
         assert again == RecomputeCounts(changed=0, scored=12)
         assert await state_of(org) == EXPECTED
@@ -155,7 +155,7 @@ class TestRecomputeSegments:
     async def test_follows_new_orders_and_time(self) -> None:
         org = await new_organization("Fixture")
         await build_fixture(org)
-        await recompute_segments(org, now=NOW)
+        await recompute_segments(Principal.system(org), now=NOW)
         # Customer 13 buys for the first time, big: it becomes the most recent and biggest.
         member = await Customer.get(id=fixed_id(org, 13))
         await Customer.filter(id=member.id).update(
@@ -165,7 +165,7 @@ class TestRecomputeSegments:
             last_order_at=NOW,
         )
 
-        counts = await recompute_segments(org, now=NOW)
+        counts = await recompute_segments(Principal.system(org), now=NOW)
 
         state = await state_of(org)
         assert state[13] == (Stage.ONE_TIME_BUYER, (5, 2, 5, Seg.CHAMPIONS))
@@ -176,7 +176,7 @@ class TestRecomputeSegments:
         assert moved
 
         # A year later nobody has bought again: everyone is LOST, the ranking is the same.
-        await recompute_segments(org, now=NOW + dt.timedelta(days=366))
+        await recompute_segments(Principal.system(org), now=NOW + dt.timedelta(days=366))
         later = await state_of(org)
         assert {stage for stage, _ in later.values()} == {Stage.LOST}
         assert {n: rfm for n, (_, rfm) in later.items()} == {
@@ -186,13 +186,13 @@ class TestRecomputeSegments:
     async def test_customer_without_orders_loses_its_scores(self) -> None:
         org = await new_organization("Fixture")
         await build_fixture(org)
-        await recompute_segments(org, now=NOW)
+        await recompute_segments(Principal.system(org), now=NOW)
         # Customer 9's only order is refunded: the order service zeroes its statistics.
         await Customer.filter(id=fixed_id(org, 9)).update(
             order_count=0, total_spent=Decimal(0), first_order_at=None, last_order_at=None
         )
 
-        counts = await recompute_segments(org, now=NOW)
+        counts = await recompute_segments(Principal.system(org), now=NOW)
 
         assert (await state_of(org))[9] == (Stage.MEMBER, None)
         assert counts.scored == 11
@@ -206,7 +206,7 @@ class TestRecomputeSegments:
                 await add_customer(org, number, days_ago=days, totals=("10.00",) * orders)
         await add_customer(default, 5, days_ago=200, totals=("10.00",))
 
-        await recompute_segments(short, now=NOW)
+        await recompute_segments(Principal.system(short), now=NOW)
 
         def stages(rows: list[Customer]) -> dict[str, Stage]:
             return {c.first_name: c.lifecycle_stage for c in rows}
@@ -221,7 +221,7 @@ class TestRecomputeSegments:
         assert {c.lifecycle_stage for c in untouched} == {Stage.MEMBER}
         assert {c.rfm_segment for c in untouched} == {None}
 
-        await recompute_segments(default, now=NOW)
+        await recompute_segments(Principal.system(default), now=NOW)
 
         assert stages(await Customer.filter(organization_id=default)) == {
             "C01": Stage.ACTIVE,
@@ -261,7 +261,7 @@ class TestRefreshCustomerStage:
         customer = await add_customer(org, 1, days_ago=3, totals=("10.00", "12.00"))
         assert (await reload(customer)).lifecycle_stage is Stage.MEMBER
 
-        stage = await refresh_customer_stage(customer, now=NOW)
+        stage = await refresh_customer_stage(Principal.system(org), customer, now=NOW)
 
         assert stage is Stage.ACTIVE
         assert customer.lifecycle_stage is Stage.ACTIVE
@@ -271,5 +271,7 @@ class TestRefreshCustomerStage:
         org = await new_organization("Short", {"at_risk_after_days": 30, "lost_after_days": 90})
         customer = await add_customer(org, 1, days_ago=45, totals=("10.00",))
 
-        assert await refresh_customer_stage(customer, now=NOW) is Stage.AT_RISK
+        assert (
+            await refresh_customer_stage(Principal.system(org), customer, now=NOW) is Stage.AT_RISK
+        )
         assert (await reload(customer)).lifecycle_stage is Stage.AT_RISK

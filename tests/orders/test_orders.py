@@ -172,8 +172,8 @@ async def test_birthday_reward_once_a_year(tenant: Tenant) -> None:
         birthday=dt.date(1990, 1, 1) if today.month != 1 else dt.date(1990, 6, 1),
     )
     now = today.replace(day=born.day)
-    assert await award_birthdays(now) == 1
-    assert await award_birthdays(now) == 0
+    assert await award_birthdays(principal, now) == 1
+    assert await award_birthdays(principal, now) == 0
     assert (await Customer.get(id=customer.id)).points_balance == 100
 
 

@@ -348,7 +348,7 @@ class TestSeedOrganization:
         for c in customers:
             assert c.lifecycle_stage is stage_for(c.order_count, c.last_order_at, ANCHOR, program)
         assert len({c.lifecycle_stage for c in customers}) >= 3
-        await recompute_segments(tenant.organization_id, now=ANCHOR)
+        await recompute_segments(Principal.system(tenant.organization_id), now=ANCHOR)
         stages = {c.id: c.lifecycle_stage for c in customers}
         for c in await Customer.filter(organization_id=tenant.organization_id):
             assert c.lifecycle_stage is stages[c.id]
@@ -373,7 +373,7 @@ class TestSeedOrganization:
         assert result.wallet.balance == holder.points_balance - 50
         await assert_wallet_consistent(holder.id)
         # Everything due at the anchor was expired by the seeding itself.
-        assert await wallets.expire_due_points(now=ANCHOR) == 0
+        assert await wallets.expire_due_points(principal, now=ANCHOR) == 0
         found = await wallets.wallet_holder(principal, phone=holder.phone) if holder.phone else None
         assert found is None or found.id == holder.id
 

@@ -61,7 +61,7 @@ async def test_balance_is_sum_of_ledger_and_never_negative(
                 )
             elif kind == "expire":
                 # Everything earned so far expires if we look far enough ahead.
-                await expire_due_points(utcnow() + dt.timedelta(days=n * 2))
+                await expire_due_points(principal, utcnow() + dt.timedelta(days=n * 2))
         except DomainError:
             pass  # a refused operation must leave the invariants intact too
         await assert_wallet_consistent(customer.id)

@@ -208,14 +208,14 @@ class TestExpiry:
         await update_program(principal, {"points_expire_after_days": 20})
         customer = await new_customer(principal, email="exp@example.com")
         await wallets.earn(principal, customer.id, 100, "first", "e1")
-        assert await points_expiring(customer.id) == 100
+        assert await points_expiring(principal, customer.id) == 100
         await wallets.redeem(principal, customer.id, 30, "spend", "r1")
-        assert await points_expiring(customer.id) == 70
+        assert await points_expiring(principal, customer.id) == 70
         # Nothing is due yet; at day 21 the unspent 70 expire, once.
-        assert await expire_due_points(utcnow()) == 0
+        assert await expire_due_points(principal, utcnow()) == 0
         later = utcnow() + dt.timedelta(days=21)
-        assert await expire_due_points(later) == 1
-        assert await expire_due_points(later) == 0
+        assert await expire_due_points(principal, later) == 1
+        assert await expire_due_points(principal, later) == 0
         after = await assert_wallet_consistent(customer.id)
         assert after.points_balance == 0
         assert after.lifetime_points == 100

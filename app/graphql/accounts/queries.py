@@ -5,7 +5,6 @@ import strawberry
 from app.auth import service
 from app.graphql.accounts.types import ApiKeyType, StaffType, Viewer
 from app.graphql.context import Context
-from app.models.staff import Staff
 
 Info = strawberry.Info[Context, None]
 
@@ -15,11 +14,7 @@ class AccountQueries:
     @strawberry.field
     async def viewer(self, info: Info) -> Viewer:
         principal = info.context.principal
-        staff = None
-        if principal.role is not None and principal.subject_id is not None:
-            staff = await Staff.get_or_none(
-                id=principal.subject_id, organization_id=principal.organization_id
-            )
+        staff = await service.viewer_staff(principal)
         return Viewer(
             organization_id=strawberry.ID(str(principal.organization_id)),
             kind=principal.kind.value,

@@ -11,7 +11,6 @@ from app.graphql.context import Context
 from app.graphql.errors import OrderError, order_errors
 from app.graphql.orders.types import OrderType
 from app.graphql.wallets.types import WalletType
-from app.models.order import Order
 from app.orders import service
 from app.orders.service import ItemInput, OrderInput, OrderResult
 
@@ -62,11 +61,9 @@ class OrderPayload:
     errors: list[OrderError]
 
 
-async def _payload(result: OrderResult) -> OrderPayload:
-    order: Order = result.order
-    items = await order.items.all()
+def _payload(result: OrderResult) -> OrderPayload:
     return OrderPayload(
-        order=OrderType.from_model(order, list(items)),
+        order=OrderType.from_model(result.order, result.items),
         wallet=WalletType.of(result.wallet) if result.wallet else None,
         points=result.points,
         replayed=result.replayed,
@@ -79,28 +76,24 @@ def _failed(exc: DomainError) -> OrderPayload:
 
 
 async def _reverse(info: Info, order_id: strawberry.ID, reason: str, *, void: bool) -> OrderPayload:
-    principal = info.context.principal
     try:
         result = await service.reverse_order(
-            principal, parse_id(order_id), void=void, reason=reason
+            info.context.principal, parse_id(order_id), void=void, reason=reason
         )
     except DomainError as exc:
         return _failed(exc)
-    await info.context.after_order(principal.organization_id)
-    return await _payload(result)
+    return _payload(result)
 
 
 @strawberry.type
 class OrderMutations:
     @strawberry.mutation(description="Record a completed purchase; idempotent by receipt number.")
     async def order_record(self, info: Info, input: OrderRecordInput) -> OrderPayload:
-        principal = info.context.principal
         try:
-            result = await service.record_order(principal, input.to_service())
+            result = await service.record_order(info.context.principal, input.to_service())
         except DomainError as exc:
             return _failed(exc)
-        await info.context.after_order(principal.organization_id)
-        return await _payload(result)
+        return _payload(result)
 
     @strawberry.mutation(description="Refund an order and take back the points it earned.")
     async def order_refund(self, info: Info, id: strawberry.ID, reason: str = "") -> OrderPayload:

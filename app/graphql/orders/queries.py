@@ -17,4 +17,4 @@ class OrderQueries:
         order = await service.get_order(info.context.principal, parse_id(id))
         if order is None:
             return None
-        return OrderType.from_model(order, list(await order.items.all()))
+        return OrderType.from_model(order, list(order.items))

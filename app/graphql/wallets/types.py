@@ -45,7 +45,9 @@ class WalletType:
     async def points_expiring_soon(
         self, info: strawberry.Info[Context, None], days: int = service.EXPIRING_SOON_DAYS
     ) -> int:
-        return await service.points_expiring(uuid.UUID(self.customer_id), max(0, min(days, 3650)))
+        return await service.points_expiring(
+            info.context.principal, uuid.UUID(self.customer_id), max(0, min(days, 3650))
+        )
 
     @classmethod
     def of(cls, view: WalletView) -> WalletType:

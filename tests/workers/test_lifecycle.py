@@ -1,28 +1,31 @@
+"""The lifecycle jobs: the debounced refresh through a real worker, and the nightly fan-out."""
+
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
-import asyncpg
 from arq.connections import ArqRedis
-from tortoise.exceptions import OperationalError
 
 from app.config import Settings
 from app.core.clock import utcnow
+from app.core.jobs import Job, queue_bound, send_now
+from app.lifecycle.jobs import segment_refresh
 from app.models.customer import Customer
 from app.models.customer import LifecycleStage as Stage
 from app.models.customer import RfmSegment as Seg
 from app.models.organization import Organization
 from tests.lifecycle.fixtures import add_customer
-from workers.lifecycle import (
-    _transient,
-    enqueue_segment_refresh,
-    refresh_all_segments,
-    refresh_segments,
-)
+from workers.lifecycle import refresh_all_segments, refresh_segments
 from workers.settings import build_worker
 
 SHORT_DELAY = dt.timedelta(milliseconds=200)
+
+
+def refresh_soon(org: Organization) -> Job:
+    """The orders' debounced refresh, with a delay short enough for a burst worker."""
+    return dataclasses.replace(segment_refresh(org.id), defer_by=SHORT_DELAY)
 
 
 async def run_worker(settings: Settings, redis_url: str) -> int:
@@ -59,13 +62,15 @@ class TestRefreshSegmentsJob:
     ) -> None:
         org = await organization_with_customers("Acme")
 
-        assert await enqueue_segment_refresh(arq_redis, org.id, delay=SHORT_DELAY)
-        assert not await enqueue_segment_refresh(arq_redis, org.id, delay=SHORT_DELAY)
+        with queue_bound(arq_redis):
+            assert await send_now(refresh_soon(org))
+            assert not await send_now(refresh_soon(org))
         assert await run_worker(settings, redis_url) == 1
 
         assert await stages(org) == REFRESHED
         # No result is kept, so the next order can ask for the next refresh.
-        assert await enqueue_segment_refresh(arq_redis, org.id, delay=None)
+        with queue_bound(arq_redis):
+            assert await send_now(segment_refresh(org.id, debounce=False))
         assert await run_worker(settings, redis_url) == 1
         assert await stages(org) == REFRESHED
 
@@ -76,7 +81,9 @@ class TestRefreshSegmentsJob:
         second = await organization_with_customers("Globex")
         ctx: dict[str, Any] = {"redis": arq_redis}
 
-        assert await refresh_all_segments(ctx) == 2
+        # The worker binds its Redis at start-up; the cron runs under that binding.
+        with queue_bound(arq_redis):
+            assert await refresh_all_segments(ctx) == 2
         assert await run_worker(settings, redis_url) == 2
 
         assert await stages(first) == REFRESHED
@@ -90,11 +97,3 @@ class TestRefreshSegmentsJob:
         org = await organization_with_customers("Acme")
         assert await refresh_segments({}, str(org.id)) == {"changed": 2, "scored": 2}
         assert await refresh_segments({}, str(org.id)) == {"changed": 0, "scored": 2}
-
-
-class TestTransientErrors:
-    def test_deadlocks_and_busy_databases_are_retried_others_are_not(self) -> None:
-        assert _transient(asyncpg.DeadlockDetectedError("deadlock detected"))
-        assert _transient(asyncpg.SerializationError("could not serialize access"))
-        assert _transient(OperationalError("database is locked"))
-        assert not _transient(OperationalError('near "x": syntax error'))

@@ -1,0 +1,91 @@
+"""Customer writes and aggregate reads; the visibility rules of reads stay in `lookup`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.functions import Count
+
+from app.customers import lookup
+from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
+from app.models.customer import Customer
+
+
+async def identifier_taken(
+    organization_id: uuid.UUID, column: str, value: object, exclude_id: uuid.UUID | None
+) -> bool:
+    """Whether another customer row of the organization holds this identifier value."""
+    query = lookup.rows_of(organization_id).filter(**{column: value})
+    if exclude_id is not None:
+        query = query.exclude(id=exclude_id)
+    return await query.exists()
+
+
+async def lock(
+    organization_id: uuid.UUID, customer_id: uuid.UUID, conn: BaseDBAsyncClient
+) -> Customer | None:
+    """The customer row, locked until the transaction ends (a no-op lock on SQLite, where
+    the single connection already serializes transactions)."""
+    return (
+        await lookup.rows_of(organization_id)
+        .filter(id=customer_id)
+        .select_for_update()
+        .using_db(conn)
+        .first()
+    )
+
+
+async def save(customer: Customer, conn: BaseDBAsyncClient, *, creating: bool = False) -> None:
+    await customer.save(using_db=conn, force_create=creating)
+
+
+async def save_fields(customer: Customer, fields: Sequence[str], conn: BaseDBAsyncClient) -> None:
+    await customer.save(update_fields=list(fields), using_db=conn)
+
+
+async def record_consent(
+    organization_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    changes: Sequence[tuple[ConsentChannel, str]],
+    source: ConsentSource,
+    conn: BaseDBAsyncClient,
+) -> None:
+    for channel, state in changes:
+        await ConsentEvent.create(
+            organization_id=organization_id,
+            customer_id=customer_id,
+            channel=channel,
+            state=state,
+            source=source,
+            using_db=conn,
+        )
+
+
+async def save_order_stats(customer: Customer, conn: BaseDBAsyncClient) -> None:
+    """Write the purchase statistics (and the stage that follows them) kept on the row."""
+    await (
+        Customer.filter(id=customer.id)
+        .using_db(conn)
+        .update(
+            order_count=customer.order_count,
+            total_spent=customer.total_spent,
+            first_order_at=customer.first_order_at,
+            last_order_at=customer.last_order_at,
+            lifecycle_stage=customer.lifecycle_stage,
+        )
+    )
+
+
+async def referral_counts(
+    organization_id: uuid.UUID, referrer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    rows = (
+        await lookup.rows_of(organization_id)
+        .filter(referred_by_id__in=list(referrer_ids))
+        .annotate(n=Count("id"))
+        .group_by("referred_by_id")
+        .values("referred_by_id", "n")
+    )
+    return {row["referred_by_id"]: int(row["n"]) for row in rows}
