@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
@@ -104,3 +105,7 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders.for_organization(self.principal.organization_id)
         return self._loaders
+
+
+# The one name resolvers annotate `info` with; every module imports it from here.
+Info = strawberry.Info[Context, None]

@@ -8,11 +8,9 @@ from app.auth.principal import PrincipalKind
 from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.graphql.accounts.types import ApiKeyType, StaffType
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.enums import ApiKeyScope, Role
 from app.graphql.errors import AccountError, account_errors
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

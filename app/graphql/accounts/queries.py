@@ -4,10 +4,8 @@ import strawberry
 
 from app.auth import service
 from app.graphql.accounts.types import ApiKeyType, StaffType, Viewer
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.models.staff import Staff
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

@@ -8,12 +8,10 @@ from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.customers import service
 from app.customers.service import TraitsMode
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.customers.inputs import CustomerFieldsInput, to_service_input
 from app.graphql.customers.types import CustomerType
 from app.graphql.errors import CustomerError, customer_errors
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ from redis.exceptions import RedisError
 
 from app.core.errors import DomainError
 from app.core.ids import parse_id
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.errors import ImportError, import_errors
 from app.graphql.imports.inputs import ImportStartInput
 from app.graphql.imports.types import ImportJobType
@@ -18,7 +18,6 @@ from app.imports.reconcile import enqueue_import
 from app.models.imports import ImportJob, ImportStatus
 
 logger = logging.getLogger("app.graphql")
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

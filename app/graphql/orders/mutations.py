@@ -7,15 +7,13 @@ import strawberry
 
 from app.core.errors import DomainError
 from app.core.ids import parse_id
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.errors import OrderError, order_errors
 from app.graphql.orders.types import OrderType
 from app.graphql.wallets.types import WalletType
 from app.models.order import Order
 from app.orders import service
 from app.orders.service import ItemInput, OrderInput, OrderResult
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.input

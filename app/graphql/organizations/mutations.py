@@ -3,13 +3,11 @@ from __future__ import annotations
 import strawberry
 
 from app.core.errors import DomainError
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.enums import SignupChannel
 from app.graphql.errors import OrganizationError, organization_errors
 from app.graphql.organizations.types import OrganizationType, SignupFormType, StoreType
 from app.organizations import service
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

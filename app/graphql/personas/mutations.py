@@ -7,7 +7,7 @@ from redis.exceptions import RedisError
 
 from app.core.errors import DomainError
 from app.core.ids import parse_id
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.errors import PersonaError, persona_errors
 from app.graphql.personas.inputs import RoadmapItemInput, RoadmapItemUpdateInput
 from app.graphql.personas.types import PersonaRegeneration, RoadmapItemType
@@ -16,7 +16,6 @@ from app.personas import service
 from workers.personas import enqueue_persona_regeneration
 
 logger = logging.getLogger("app.graphql")
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

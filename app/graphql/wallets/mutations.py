@@ -10,15 +10,13 @@ import strawberry
 from app.auth.principal import Principal
 from app.core.errors import DomainError
 from app.core.ids import parse_id
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.errors import WalletError, wallet_errors
 from app.graphql.wallets.types import LedgerEntryType, LoyaltyProgramType, WalletType
 from app.wallets import program_admin
 from app.wallets import service as wallets
 from app.wallets.program import Tier
 from app.wallets.service import WalletResult
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
