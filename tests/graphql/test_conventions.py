@@ -69,6 +69,16 @@ def _info_definitions(tree: ast.Module) -> list[int]:
     return sorted(node.lineno for node in nodes if _binds_info(node))
 
 
+def _declares_input(node: ast.AST) -> bool:
+    if not isinstance(node, ast.ClassDef):
+        return False
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and target.attr == "input":
+            return True
+    return False
+
+
 def _unwrap(kind: Any) -> Any:
     while isinstance(kind, GraphQLNonNull | GraphQLList):
         kind = kind.of_type
@@ -108,6 +118,16 @@ class TestInfo:
 
 
 class TestInputs:
+    def test_input_classes_are_declared_in_inputs_modules(self) -> None:
+        misplaced = sorted(
+            f"{path.relative_to(GRAPHQL_DIR)}:{node.name}"
+            for path in _modules()
+            if path.name != "inputs.py"
+            for node in ast.walk(ast.parse(path.read_text(), str(path)))
+            if isinstance(node, ast.ClassDef) and _declares_input(node)
+        )
+        assert misplaced == []
+
     def test_every_input_type_lives_in_an_inputs_module(self) -> None:
         misplaced = sorted(
             f"{concrete.definition.name} ({concrete.definition.origin.__module__})"
