@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+import strawberry
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
@@ -90,3 +91,7 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders.for_principal(self.principal)
         return self._loaders
+
+
+# The one name resolvers annotate `info` with; every module imports it from here.
+Info = strawberry.Info[Context, None]

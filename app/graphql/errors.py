@@ -1,16 +1,21 @@
-"""Error types of mutation payloads, and what the client sees of unexpected errors."""
+"""Error types of mutation payloads, and what the client sees of unexpected errors.
+
+Every payload's `errors` list holds one domain's error type. All of them implement the
+`UserError` interface (`field`, `message`) and add a `code` from that domain's enum, so a
+client can handle any payload error the same way and still switch on a typed code.
+"""
 
 from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, Generic, TypeVar, get_args, get_origin
 
 import strawberry
 from graphql import GraphQLError
 
 from app.auth.errors import AccountErrorCode
-from app.core.errors import DomainError, FieldError, PublicError
+from app.core.errors import DomainError, PublicError
 from app.customers.errors import CustomerErrorCode
 from app.imports.errors import ImportErrorCode
 from app.orders.errors import OrderErrorCode
@@ -20,110 +25,99 @@ from app.wallets.errors import WalletErrorCode
 
 logger = logging.getLogger("app.graphql")
 
-CustomerErrorCodeEnum = strawberry.enum(CustomerErrorCode, name="CustomerErrorCode")
-AccountErrorCodeEnum = strawberry.enum(AccountErrorCode, name="AccountErrorCode")
-OrganizationErrorCodeEnum = strawberry.enum(OrganizationErrorCode, name="OrganizationErrorCode")
-WalletErrorCodeEnum = strawberry.enum(WalletErrorCode, name="WalletErrorCode")
-OrderErrorCodeEnum = strawberry.enum(OrderErrorCode, name="OrderErrorCode")
-ImportErrorCodeEnum = strawberry.enum(ImportErrorCode, name="ImportErrorCode")
-PersonaErrorCodeEnum = strawberry.enum(PersonaErrorCode, name="PersonaErrorCode")
+for _codes in (
+    CustomerErrorCode,
+    AccountErrorCode,
+    OrganizationErrorCode,
+    WalletErrorCode,
+    OrderErrorCode,
+    ImportErrorCode,
+    PersonaErrorCode,
+):
+    strawberry.enum(_codes)
 
-
-@strawberry.type(description="Why a customer mutation did not happen.")
-class CustomerError:
-    field: str | None
-    message: str
-    code: CustomerErrorCode
-
-
-@strawberry.type(description="Why a sign-in, staff or API key mutation did not happen.")
-class AccountError:
-    field: str | None
-    message: str
-    code: AccountErrorCode
-
-
-@strawberry.type(description="Why an organization, store or signup form mutation did not happen.")
-class OrganizationError:
-    field: str | None
-    message: str
-    code: OrganizationErrorCode
-
-
-@strawberry.type(description="Why a wallet or loyalty program mutation did not happen.")
-class WalletError:
-    field: str | None
-    message: str
-    code: WalletErrorCode
-
-
-@strawberry.type(description="Why an order mutation did not happen.")
-class OrderError:
-    field: str | None
-    message: str
-    code: OrderErrorCode
-
-
-@strawberry.type(description="Why an import mutation did not happen, or why a job failed.")
-class ImportError:
-    field: str | None
-    message: str
-    code: ImportErrorCode
-
-
-@strawberry.type(description="Why a persona or roadmap mutation did not happen.")
-class PersonaError:
-    field: str | None
-    message: str
-    code: PersonaErrorCode
-
-
-ErrorT = TypeVar(
-    "ErrorT",
-    CustomerError,
-    AccountError,
-    OrganizationError,
-    WalletError,
-    OrderError,
-    ImportError,
-    PersonaError,
-)
 CodeT = TypeVar("CodeT", bound=StrEnum)
 
 
-def _convert(kind: type[ErrorT], code_type: type[CodeT], error: FieldError) -> ErrorT:
+@strawberry.interface(description="Why a mutation did not happen. Each domain adds its `code`.")
+class UserError:
+    field: str | None = strawberry.field(
+        description="The argument or input field at fault; null when no single one is."
+    )
+    message: str = strawberry.field(description="For a person; never repeats the value sent.")
+
+
+@strawberry.type
+class CodedError(UserError, Generic[CodeT]):
+    """A domain's error type: `class XError(CodedError[XErrorCode])`, nothing else."""
+
+    code: CodeT
+
+
+@strawberry.type(description="Why a customer mutation did not happen.")
+class CustomerError(CodedError[CustomerErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a sign-in, staff or API key mutation did not happen.")
+class AccountError(CodedError[AccountErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why an organization, store or signup form mutation did not happen.")
+class OrganizationError(CodedError[OrganizationErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a wallet or loyalty program mutation did not happen.")
+class WalletError(CodedError[WalletErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why an order mutation did not happen.")
+class OrderError(CodedError[OrderErrorCode]):
+    pass
+
+
+# Named for GraphQL clients as before; the Python name must not shadow the builtin ImportError.
+@strawberry.type(
+    name="ImportError", description="Why an import mutation did not happen, or why a job failed."
+)
+class ImportJobError(CodedError[ImportErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a persona or roadmap mutation did not happen.")
+class PersonaError(CodedError[PersonaErrorCode]):
+    pass
+
+
+ErrorT = TypeVar("ErrorT", bound=CodedError[Any])
+
+
+def code_enum(kind: type[CodedError[Any]]) -> type[StrEnum]:
+    """The code enum a domain's error type was declared with."""
+    for base in getattr(kind, "__orig_bases__", ()):
+        if get_origin(base) is CodedError:
+            (codes,) = get_args(base)
+            if isinstance(codes, type) and issubclass(codes, StrEnum):
+                return codes
+    raise TypeError(f"{kind.__name__} is not declared as CodedError[<code enum>]")
+
+
+def user_errors(kind: type[ErrorT], exc: DomainError) -> list[ErrorT]:
+    """The one converter from a service refusal to a payload's `errors`."""
+    codes = code_enum(kind)
     # A code from another domain (a customer rule hit while creating a key, say) is shown
     # under this domain's generic INVALID rather than dropped.
-    code = error.code if isinstance(error.code, code_type) else code_type("INVALID")
-    return kind(field=error.field, message=error.message, code=code)  # type: ignore[arg-type]
-
-
-def customer_errors(exc: DomainError) -> list[CustomerError]:
-    return [_convert(CustomerError, CustomerErrorCode, e) for e in exc.errors]
-
-
-def account_errors(exc: DomainError) -> list[AccountError]:
-    return [_convert(AccountError, AccountErrorCode, e) for e in exc.errors]
-
-
-def organization_errors(exc: DomainError) -> list[OrganizationError]:
-    return [_convert(OrganizationError, OrganizationErrorCode, e) for e in exc.errors]
-
-
-def wallet_errors(exc: DomainError) -> list[WalletError]:
-    return [_convert(WalletError, WalletErrorCode, e) for e in exc.errors]
-
-
-def order_errors(exc: DomainError) -> list[OrderError]:
-    return [_convert(OrderError, OrderErrorCode, e) for e in exc.errors]
-
-
-def import_errors(exc: DomainError) -> list[ImportError]:
-    return [_convert(ImportError, ImportErrorCode, e) for e in exc.errors]
-
-
-def persona_errors(exc: DomainError) -> list[PersonaError]:
-    return [_convert(PersonaError, PersonaErrorCode, e) for e in exc.errors]
+    return [
+        kind(
+            field=error.field,
+            message=error.message,
+            code=error.code if isinstance(error.code, codes) else codes("INVALID"),
+        )
+        for error in exc.errors
+    ]
 
 
 def is_public(error: GraphQLError) -> bool:

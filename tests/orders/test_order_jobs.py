@@ -16,7 +16,7 @@ from app.core.jobs import queue_bound
 from app.lifecycle.jobs import REFRESH_SEGMENTS, segment_refresh
 from app.orders.service import OrderInput, record_order, reverse_order
 from tests.conftest import GraphQLClient, Tenant
-from tests.orders.test_orders import RECORD, order_input, pos
+from tests.orders.test_graphql import RECORD, order_input, pos
 from tests.wallets.helpers import new_customer
 
 

@@ -7,52 +7,46 @@ from app.auth.errors import AccountErrorCode
 from app.auth.principal import PrincipalKind
 from app.core.errors import DomainError
 from app.core.ids import parse_id
+from app.graphql.accounts.inputs import StaffCreateInput
 from app.graphql.accounts.types import ApiKeyType, StaffType
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.enums import ApiKeyScope, Role
-from app.graphql.errors import AccountError, account_errors
-
-Info = strawberry.Info[Context, None]
-
-
-@strawberry.type
-class LoginPayload:
-    token: str | None = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
-    expires_in: int | None
-    staff: StaffType | None
-    errors: list[AccountError]
+from app.graphql.errors import AccountError
+from app.graphql.payloads import Payload
 
 
 @strawberry.type
-class LogoutPayload:
-    errors: list[AccountError]
+class LoginPayload(Payload):
+    token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer <token>`."
+    )
+    expires_in: int | None = None
+    staff: StaffType | None = None
+    errors: list[AccountError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class StaffPayload:
-    staff: StaffType | None
-    errors: list[AccountError]
+class LogoutPayload(Payload):
+    errors: list[AccountError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class ApiKeyCreatePayload:
-    key: str | None = strawberry.field(description="Shown once: only a hash is kept.")
-    api_key: ApiKeyType | None
-    errors: list[AccountError]
+class StaffPayload(Payload):
+    staff: StaffType | None = None
+    errors: list[AccountError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class ApiKeyPayload:
-    api_key: ApiKeyType | None
-    errors: list[AccountError]
+class ApiKeyCreatePayload(Payload):
+    key: str | None = strawberry.field(default=None, description="Shown once: only a hash is kept.")
+    api_key: ApiKeyType | None = None
+    errors: list[AccountError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
-class StaffCreateInput:
-    email: str
-    name: str = ""
-    role: Role
-    password: str
+@strawberry.type
+class ApiKeyPayload(Payload):
+    api_key: ApiKeyType | None = None
+    errors: list[AccountError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -62,12 +56,11 @@ class AccountMutations:
         try:
             issued = await service.login(email, password, info.context.settings.token_ttl_seconds)
         except DomainError as exc:
-            return LoginPayload(token=None, expires_in=None, staff=None, errors=account_errors(exc))
+            return LoginPayload.failed(exc)
         return LoginPayload(
             token=issued.token,
             expires_in=issued.expires_in,
             staff=StaffType.from_model(issued.staff),
-            errors=[],
         )
 
     @strawberry.mutation(description="Ends the session of the bearer token sent.")
@@ -75,17 +68,13 @@ class AccountMutations:
         principal = info.context.principal
         if principal.kind is not PrincipalKind.STAFF or not info.context.bearer:
             # An API key is not a session: saying "signed out" while it keeps working would lie.
-            return LogoutPayload(
-                errors=[
-                    AccountError(
-                        field=None,
-                        message="API keys do not sign out: revoke the key instead.",
-                        code=AccountErrorCode.INVALID,
-                    )
-                ]
+            return LogoutPayload.failed(
+                DomainError(
+                    AccountErrorCode.INVALID, "API keys do not sign out: revoke the key instead."
+                )
             )
         await service.logout(info.context.bearer)
-        return LogoutPayload(errors=[])
+        return LogoutPayload()
 
     @strawberry.mutation
     async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffPayload:
@@ -95,8 +84,8 @@ class AccountMutations:
                 principal, input.email, input.name, input.role, input.password
             )
         except DomainError as exc:
-            return StaffPayload(staff=None, errors=account_errors(exc))
-        return StaffPayload(staff=StaffType.from_model(staff), errors=[])
+            return StaffPayload.failed(exc)
+        return StaffPayload(staff=StaffType.from_model(staff))
 
     @strawberry.mutation
     async def staff_role_update(self, info: Info, id: strawberry.ID, role: Role) -> StaffPayload:
@@ -104,8 +93,8 @@ class AccountMutations:
         try:
             staff = await service.change_role(principal, parse_id(id), role)
         except DomainError as exc:
-            return StaffPayload(staff=None, errors=account_errors(exc))
-        return StaffPayload(staff=StaffType.from_model(staff), errors=[])
+            return StaffPayload.failed(exc)
+        return StaffPayload(staff=StaffType.from_model(staff))
 
     @strawberry.mutation(description="Deactivates a staff member and ends their sessions.")
     async def staff_deactivate(self, info: Info, id: strawberry.ID) -> StaffPayload:
@@ -113,8 +102,8 @@ class AccountMutations:
         try:
             staff = await service.deactivate_staff(principal, parse_id(id))
         except DomainError as exc:
-            return StaffPayload(staff=None, errors=account_errors(exc))
-        return StaffPayload(staff=StaffType.from_model(staff), errors=[])
+            return StaffPayload.failed(exc)
+        return StaffPayload(staff=StaffType.from_model(staff))
 
     @strawberry.mutation
     async def api_key_create(
@@ -124,10 +113,8 @@ class AccountMutations:
         try:
             issued = await service.create_api_key(principal, name, list(dict.fromkeys(scopes)))
         except DomainError as exc:
-            return ApiKeyCreatePayload(key=None, api_key=None, errors=account_errors(exc))
-        return ApiKeyCreatePayload(
-            key=issued.key, api_key=ApiKeyType.from_model(issued.api_key), errors=[]
-        )
+            return ApiKeyCreatePayload.failed(exc)
+        return ApiKeyCreatePayload(key=issued.key, api_key=ApiKeyType.from_model(issued.api_key))
 
     @strawberry.mutation
     async def api_key_revoke(self, info: Info, id: strawberry.ID) -> ApiKeyPayload:
@@ -135,5 +122,5 @@ class AccountMutations:
         try:
             key = await service.revoke_api_key(principal, parse_id(id))
         except DomainError as exc:
-            return ApiKeyPayload(api_key=None, errors=account_errors(exc))
-        return ApiKeyPayload(api_key=ApiKeyType.from_model(key), errors=[])
+            return ApiKeyPayload.failed(exc)
+        return ApiKeyPayload(api_key=ApiKeyType.from_model(key))

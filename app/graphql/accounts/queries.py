@@ -4,9 +4,7 @@ import strawberry
 
 from app.auth import service
 from app.graphql.accounts.types import ApiKeyType, StaffType, Viewer
-from app.graphql.context import Context
-
-Info = strawberry.Info[Context, None]
+from app.graphql.context import Info
 
 
 @strawberry.type

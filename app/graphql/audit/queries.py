@@ -6,10 +6,8 @@ from app.audit import service
 from app.core.ids import parse_id
 from app.core.pagination import PageRequest
 from app.graphql.audit.types import AuditEventType
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.pagination import Connection, build_connection
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

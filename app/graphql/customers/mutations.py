@@ -8,33 +8,24 @@ from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.customers import service
 from app.customers.service import TraitsMode
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.customers.inputs import CustomerFieldsInput, to_service_input
 from app.graphql.customers.types import CustomerType
-from app.graphql.errors import CustomerError, customer_errors
-
-Info = strawberry.Info[Context, None]
-
-
-@strawberry.type
-class CustomerPayload:
-    customer: CustomerType | None
-    errors: list[CustomerError]
+from app.graphql.errors import CustomerError
+from app.graphql.payloads import Payload
 
 
 @strawberry.type
-class CustomerFindOrCreatePayload:
-    customer: CustomerType | None
-    created: bool
-    errors: list[CustomerError]
+class CustomerPayload(Payload):
+    customer: CustomerType | None = None
+    errors: list[CustomerError] = strawberry.field(default_factory=list)
 
 
-def _ok(customer: object) -> CustomerPayload:
-    return CustomerPayload(customer=CustomerType.from_model(customer), errors=[])  # type: ignore[arg-type]
-
-
-def _failed(exc: DomainError) -> CustomerPayload:
-    return CustomerPayload(customer=None, errors=customer_errors(exc))
+@strawberry.type
+class CustomerFindOrCreatePayload(Payload):
+    customer: CustomerType | None = None
+    created: bool = False
+    errors: list[CustomerError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -54,9 +45,10 @@ class CustomerMutations:
         if referred_by is not None:
             data.referred_by_id = parse_id(referred_by, "referredBy")
         try:
-            return _ok(await service.create_customer(principal, data))
+            customer = await service.create_customer(principal, data)
         except DomainError as exc:
-            return _failed(exc)
+            return CustomerPayload.failed(exc)
+        return CustomerPayload(customer=CustomerType.from_model(customer))
 
     @strawberry.mutation
     async def customer_update(
@@ -72,8 +64,8 @@ class CustomerMutations:
                 principal, parse_id(id), to_service_input(input), traits_mode
             )
         except DomainError as exc:
-            return _failed(exc)
-        return _ok(customer)
+            return CustomerPayload.failed(exc)
+        return CustomerPayload(customer=CustomerType.from_model(customer))
 
     @strawberry.mutation(
         description="Find the customer with this external reference, or create it from input."
@@ -86,25 +78,25 @@ class CustomerMutations:
         try:
             result = await service.find_or_create(principal, external_reference, data)
         except DomainError as exc:
-            return CustomerFindOrCreatePayload(
-                customer=None, created=False, errors=customer_errors(exc)
-            )
+            return CustomerFindOrCreatePayload.failed(exc)
         return CustomerFindOrCreatePayload(
-            customer=CustomerType.from_model(result.customer), created=result.created, errors=[]
+            customer=CustomerType.from_model(result.customer), created=result.created
         )
 
     @strawberry.mutation
     async def customer_archive(self, info: Info, id: strawberry.ID, reason: str) -> CustomerPayload:
         principal = info.context.principal
         try:
-            return _ok(await service.archive_customer(principal, parse_id(id), reason))
+            customer = await service.archive_customer(principal, parse_id(id), reason)
         except DomainError as exc:
-            return _failed(exc)
+            return CustomerPayload.failed(exc)
+        return CustomerPayload(customer=CustomerType.from_model(customer))
 
     @strawberry.mutation
     async def customer_unarchive(self, info: Info, id: strawberry.ID) -> CustomerPayload:
         principal = info.context.principal
         try:
-            return _ok(await service.unarchive_customer(principal, parse_id(id)))
+            customer = await service.unarchive_customer(principal, parse_id(id))
         except DomainError as exc:
-            return _failed(exc)
+            return CustomerPayload.failed(exc)
+        return CustomerPayload(customer=CustomerType.from_model(customer))

@@ -6,12 +6,10 @@ from app.core.errors import DomainError, InvalidArgument
 from app.core.ids import parse_id
 from app.core.pagination import PageRequest
 from app.customers import service
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.customers.inputs import CustomerWhereInput
 from app.graphql.customers.types import ArchivedCustomer, CustomerType
 from app.graphql.pagination import Connection, build_connection
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

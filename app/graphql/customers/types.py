@@ -9,7 +9,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.enums import (
     CustomerStatus,
     FavoriteStoreSource,
@@ -46,7 +46,7 @@ class FavoriteStore:
     store_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
-    async def store(self, info: strawberry.Info[Context, None]) -> StoreType | None:
+    async def store(self, info: Info) -> StoreType | None:
         store = await info.context.loaders.stores.load(self.store_id)
         return StoreType.from_model(store) if store else None
 
@@ -99,7 +99,7 @@ class CustomerType(CustomerWalletFields, CustomerPersonaFields):
     signup_form_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="The signup form the customer came through.")
-    async def signup_form(self, info: strawberry.Info[Context, None]) -> SignupFormType | None:
+    async def signup_form(self, info: Info) -> SignupFormType | None:
         if self.signup_form_id is None:
             return None
         form = await info.context.loaders.signup_forms.load(self.signup_form_id)

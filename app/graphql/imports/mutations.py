@@ -8,23 +8,23 @@ from redis.exceptions import RedisError
 
 from app.core.errors import DomainError
 from app.core.ids import parse_id
-from app.graphql.context import Context
-from app.graphql.errors import ImportError, import_errors
+from app.graphql.context import Info
+from app.graphql.errors import ImportJobError
 from app.graphql.imports.inputs import ImportStartInput
 from app.graphql.imports.types import ImportJobType
+from app.graphql.payloads import Payload
 from app.imports import service
 from app.imports.errors import ImportErrorCode
 from app.imports.reconcile import enqueue_import
 from app.models.imports import ImportJob, ImportStatus
 
 logger = logging.getLogger("app.graphql")
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
-class ImportJobPayload:
-    import_job: ImportJobType | None
-    errors: list[ImportError]
+class ImportJobPayload(Payload):
+    import_job: ImportJobType | None = None
+    errors: list[ImportJobError] = strawberry.field(default_factory=list)
 
 
 async def _enqueue(info: Info, job: ImportJob) -> None:
@@ -50,13 +50,8 @@ class ImportMutations:
         upload: Any = input.file
         source = getattr(upload, "file", None)
         if source is None:
-            return ImportJobPayload(
-                import_job=None,
-                errors=import_errors(
-                    DomainError(
-                        ImportErrorCode.INVALID, "Send the file as a multipart upload.", "file"
-                    )
-                ),
+            return ImportJobPayload.failed(
+                DomainError(ImportErrorCode.INVALID, "Send the file as a multipart upload.", "file")
             )
         try:
             job = await service.start_import(
@@ -69,10 +64,10 @@ class ImportMutations:
                 dry_run=input.dry_run,
             )
         except DomainError as exc:
-            return ImportJobPayload(import_job=None, errors=import_errors(exc))
+            return ImportJobPayload.failed(exc)
         if job.status is ImportStatus.QUEUED:
             await _enqueue(info, job)
-        return ImportJobPayload(import_job=ImportJobType.from_model(job), errors=[])
+        return ImportJobPayload(import_job=ImportJobType.from_model(job))
 
     @strawberry.mutation(
         description="Cancel an import: a queued one at once, a running one after its current "
@@ -84,5 +79,5 @@ class ImportMutations:
                 info.context.principal, info.context.settings, parse_id(id)
             )
         except DomainError as exc:
-            return ImportJobPayload(import_job=None, errors=import_errors(exc))
-        return ImportJobPayload(import_job=ImportJobType.from_model(job), errors=[])
+            return ImportJobPayload.failed(exc)
+        return ImportJobPayload(import_job=ImportJobType.from_model(job))

@@ -4,13 +4,11 @@ import strawberry
 
 from app.core.ids import parse_id
 from app.core.pagination import PageRequest
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.enums import ImportKind, ImportStatus
 from app.graphql.imports.types import ImportJobType
 from app.graphql.pagination import Connection, build_connection
 from app.imports import service
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

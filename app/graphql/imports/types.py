@@ -10,7 +10,7 @@ import strawberry
 
 from app.core.errors import InvalidArgument, PublicErrorCode
 from app.core.pagination import MAX_PAGE_SIZE
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.enums import (
     ImportKind,
     ImportPolicy,
@@ -24,7 +24,6 @@ from app.imports.errors import ImportErrorCode
 from app.imports.options import ImportOptions
 from app.models.imports import ImportJob, ImportRowError
 
-Info = strawberry.Info[Context, None]
 _ERROR_CURSOR = "e1:"
 
 

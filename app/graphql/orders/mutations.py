@@ -1,64 +1,31 @@
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 import strawberry
 
 from app.core.errors import DomainError
 from app.core.ids import parse_id
-from app.graphql.context import Context
-from app.graphql.errors import OrderError, order_errors
+from app.graphql.context import Info
+from app.graphql.errors import OrderError
+from app.graphql.orders.inputs import OrderRecordInput
 from app.graphql.orders.types import OrderType
+from app.graphql.payloads import Payload
 from app.graphql.wallets.types import WalletType
 from app.orders import service
-from app.orders.service import ItemInput, OrderInput, OrderResult
-
-Info = strawberry.Info[Context, None]
-
-
-@strawberry.input
-class OrderItemInput:
-    sku: str
-    price: Decimal
-    quantity: int = 1
-    category: str | None = None
-    tags: list[str] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class OrderRecordInput:
-    customer_id: strawberry.ID
-    receipt_number: str
-    total: Decimal
-    placed_at: dt.datetime
-    store_id: strawberry.ID | None = None
-    items: list[OrderItemInput] = strawberry.field(default_factory=list)
-
-    def to_service(self) -> OrderInput:
-        return OrderInput(
-            customer_id=parse_id(self.customer_id, "customerId"),
-            receipt_number=self.receipt_number,
-            total=self.total,
-            placed_at=self.placed_at,
-            store_id=parse_id(self.store_id, "storeId") if self.store_id else None,
-            items=[
-                ItemInput(i.sku, i.price, i.quantity, i.category, list(i.tags)) for i in self.items
-            ],
-        )
+from app.orders.service import OrderResult
 
 
 @strawberry.type
-class OrderPayload:
-    order: OrderType | None
-    wallet: WalletType | None
+class OrderPayload(Payload):
+    order: OrderType | None = None
+    wallet: WalletType | None = None
     points: int = strawberry.field(
-        description="Points this call moved: earned (positive) or taken back (negative)."
+        default=0, description="Points this call moved: earned (positive) or taken back (negative)."
     )
     replayed: bool = strawberry.field(
-        description="True when this receipt was already recorded: nothing new was written."
+        default=False,
+        description="True when this receipt was already recorded: nothing new was written.",
     )
-    errors: list[OrderError]
+    errors: list[OrderError] = strawberry.field(default_factory=list)
 
 
 def _payload(result: OrderResult) -> OrderPayload:
@@ -67,12 +34,7 @@ def _payload(result: OrderResult) -> OrderPayload:
         wallet=WalletType.of(result.wallet) if result.wallet else None,
         points=result.points,
         replayed=result.replayed,
-        errors=[],
     )
-
-
-def _failed(exc: DomainError) -> OrderPayload:
-    return OrderPayload(order=None, wallet=None, points=0, replayed=False, errors=order_errors(exc))
 
 
 async def _reverse(info: Info, order_id: strawberry.ID, reason: str, *, void: bool) -> OrderPayload:
@@ -81,7 +43,7 @@ async def _reverse(info: Info, order_id: strawberry.ID, reason: str, *, void: bo
             info.context.principal, parse_id(order_id), void=void, reason=reason
         )
     except DomainError as exc:
-        return _failed(exc)
+        return OrderPayload.failed(exc)
     return _payload(result)
 
 
@@ -92,7 +54,7 @@ class OrderMutations:
         try:
             result = await service.record_order(info.context.principal, input.to_service())
         except DomainError as exc:
-            return _failed(exc)
+            return OrderPayload.failed(exc)
         return _payload(result)
 
     @strawberry.mutation(description="Refund an order and take back the points it earned.")

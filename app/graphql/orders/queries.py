@@ -3,11 +3,9 @@ from __future__ import annotations
 import strawberry
 
 from app.core.ids import parse_id
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.orders.types import OrderType
 from app.orders import service
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

@@ -3,38 +3,31 @@ from __future__ import annotations
 import strawberry
 
 from app.core.errors import DomainError
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.enums import SignupChannel
-from app.graphql.errors import OrganizationError, organization_errors
+from app.graphql.errors import OrganizationError
+from app.graphql.organizations.inputs import OrganizationUpdateInput
 from app.graphql.organizations.types import OrganizationType, SignupFormType, StoreType
+from app.graphql.payloads import Payload
 from app.organizations import service
 
-Info = strawberry.Info[Context, None]
+
+@strawberry.type
+class OrganizationPayload(Payload):
+    organization: OrganizationType | None = None
+    errors: list[OrganizationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class OrganizationPayload:
-    organization: OrganizationType | None
-    errors: list[OrganizationError]
+class StorePayload(Payload):
+    store: StoreType | None = None
+    errors: list[OrganizationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class StorePayload:
-    store: StoreType | None
-    errors: list[OrganizationError]
-
-
-@strawberry.type
-class SignupFormPayload:
-    signup_form: SignupFormType | None
-    errors: list[OrganizationError]
-
-
-@strawberry.input
-class OrganizationUpdateInput:
-    name: str | None = None
-    default_region: str | None = None
-    timezone: str | None = None
+class SignupFormPayload(Payload):
+    signup_form: SignupFormType | None = None
+    errors: list[OrganizationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -52,8 +45,8 @@ class OrganizationMutations:
                 timezone=input.timezone,
             )
         except DomainError as exc:
-            return OrganizationPayload(organization=None, errors=organization_errors(exc))
-        return OrganizationPayload(organization=OrganizationType.from_model(org), errors=[])
+            return OrganizationPayload.failed(exc)
+        return OrganizationPayload(organization=OrganizationType.from_model(org))
 
     @strawberry.mutation
     async def store_create(
@@ -63,8 +56,8 @@ class OrganizationMutations:
         try:
             store = await service.create_store(principal, name, code, online)
         except DomainError as exc:
-            return StorePayload(store=None, errors=organization_errors(exc))
-        return StorePayload(store=StoreType.from_model(store), errors=[])
+            return StorePayload.failed(exc)
+        return StorePayload(store=StoreType.from_model(store))
 
     @strawberry.mutation
     async def signup_form_create(
@@ -74,5 +67,5 @@ class OrganizationMutations:
         try:
             form = await service.create_signup_form(principal, name, channel)
         except DomainError as exc:
-            return SignupFormPayload(signup_form=None, errors=organization_errors(exc))
-        return SignupFormPayload(signup_form=SignupFormType.from_model(form), errors=[])
+            return SignupFormPayload.failed(exc)
+        return SignupFormPayload(signup_form=SignupFormType.from_model(form))

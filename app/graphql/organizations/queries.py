@@ -2,11 +2,9 @@ from __future__ import annotations
 
 import strawberry
 
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.organizations.types import OrganizationType, SignupFormType, StoreType
 from app.organizations import service
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

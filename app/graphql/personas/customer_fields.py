@@ -5,11 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from app.auth.permissions import Operation
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.personas.types import PersonaType
 from app.models.customer import Customer
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

@@ -7,8 +7,9 @@ from redis.exceptions import RedisError
 
 from app.core.errors import DomainError
 from app.core.ids import parse_id
-from app.graphql.context import Context
-from app.graphql.errors import PersonaError, persona_errors
+from app.graphql.context import Info
+from app.graphql.errors import PersonaError
+from app.graphql.payloads import Payload
 from app.graphql.personas.inputs import RoadmapItemInput, RoadmapItemUpdateInput
 from app.graphql.personas.types import PersonaRegeneration, RoadmapItemType
 from app.models.persona import PersonaSet
@@ -16,36 +17,35 @@ from app.personas import service
 from workers.personas import enqueue_persona_regeneration
 
 logger = logging.getLogger("app.graphql")
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
-class PersonasRegeneratePayload:
+class PersonasRegeneratePayload(Payload):
     regeneration: PersonaRegeneration | None = strawberry.field(
-        description="The RUNNING regeneration; the `personas` query shows it finish."
+        default=None, description="The RUNNING regeneration; the `personas` query shows it finish."
     )
-    errors: list[PersonaError]
+    errors: list[PersonaError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class RoadmapItemPayload:
-    roadmap_item: RoadmapItemType | None
-    errors: list[PersonaError]
+class RoadmapItemPayload(Payload):
+    roadmap_item: RoadmapItemType | None = None
+    errors: list[PersonaError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class RoadmapItemMovePayload:
-    roadmap_item: RoadmapItemType | None
+class RoadmapItemMovePayload(Payload):
+    roadmap_item: RoadmapItemType | None = None
     roadmap: list[RoadmapItemType] = strawberry.field(
-        description="The persona's whole roadmap in its new order."
+        default_factory=list, description="The persona's whole roadmap in its new order."
     )
-    errors: list[PersonaError]
+    errors: list[PersonaError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class RoadmapItemDeletePayload:
-    deleted_id: strawberry.ID | None
-    errors: list[PersonaError]
+class RoadmapItemDeletePayload(Payload):
+    deleted_id: strawberry.ID | None = None
+    errors: list[PersonaError] = strawberry.field(default_factory=list)
 
 
 async def _enqueue(info: Info, persona_set: PersonaSet) -> None:
@@ -73,11 +73,9 @@ class PersonaMutations:
         try:
             persona_set = await service.request_regeneration(info.context.principal, force=force)
         except DomainError as exc:
-            return PersonasRegeneratePayload(regeneration=None, errors=persona_errors(exc))
+            return PersonasRegeneratePayload.failed(exc)
         await _enqueue(info, persona_set)
-        return PersonasRegeneratePayload(
-            regeneration=PersonaRegeneration.from_model(persona_set), errors=[]
-        )
+        return PersonasRegeneratePayload(regeneration=PersonaRegeneration.from_model(persona_set))
 
     @strawberry.mutation(description="Add a staff item at the end of a persona's roadmap.")
     async def roadmap_item_add(
@@ -94,8 +92,8 @@ class PersonaMutations:
                 done=input.done,
             )
         except DomainError as exc:
-            return RoadmapItemPayload(roadmap_item=None, errors=persona_errors(exc))
-        return RoadmapItemPayload(roadmap_item=RoadmapItemType.from_model(item), errors=[])
+            return RoadmapItemPayload.failed(exc)
+        return RoadmapItemPayload(roadmap_item=RoadmapItemType.from_model(item))
 
     @strawberry.mutation(description="Edit, tick or annotate a roadmap item.")
     async def roadmap_item_update(
@@ -106,8 +104,8 @@ class PersonaMutations:
                 info.context.principal, parse_id(id, "id"), input.to_changes()
             )
         except DomainError as exc:
-            return RoadmapItemPayload(roadmap_item=None, errors=persona_errors(exc))
-        return RoadmapItemPayload(roadmap_item=RoadmapItemType.from_model(item), errors=[])
+            return RoadmapItemPayload.failed(exc)
+        return RoadmapItemPayload(roadmap_item=RoadmapItemType.from_model(item))
 
     @strawberry.mutation(
         description="Move a roadmap item to a position of its persona's roadmap (0 is the top)."
@@ -119,12 +117,11 @@ class PersonaMutations:
         try:
             order = await service.move_roadmap_item(info.context.principal, item_id, position)
         except DomainError as exc:
-            return RoadmapItemMovePayload(roadmap_item=None, roadmap=[], errors=persona_errors(exc))
+            return RoadmapItemMovePayload.failed(exc)
         moved = next(i for i in order if i.id == item_id)
         return RoadmapItemMovePayload(
             roadmap_item=RoadmapItemType.from_model(moved),
             roadmap=[RoadmapItemType.from_model(i) for i in order],
-            errors=[],
         )
 
     @strawberry.mutation(
@@ -135,5 +132,5 @@ class PersonaMutations:
         try:
             deleted = await service.delete_roadmap_item(info.context.principal, parse_id(id, "id"))
         except DomainError as exc:
-            return RoadmapItemDeletePayload(deleted_id=None, errors=persona_errors(exc))
-        return RoadmapItemDeletePayload(deleted_id=strawberry.ID(str(deleted)), errors=[])
+            return RoadmapItemDeletePayload.failed(exc)
+        return RoadmapItemDeletePayload(deleted_id=strawberry.ID(str(deleted)))

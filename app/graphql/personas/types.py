@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.enums import (
     MotivationKey,
     PersonaSetFailure,
@@ -21,8 +21,6 @@ from app.graphql.enums import (
 from app.models.persona import Persona, PersonaSet, RoadmapItem
 from app.personas import service as personas
 from app.personas.service import Eligibility, PersonasOverview
-
-Info = strawberry.Info[Context, None]
 
 
 def _float(data: dict[str, Any], key: str) -> float:

@@ -9,7 +9,7 @@ import strawberry
 from app.activity.service import ActivityRecord, customer_activity
 from app.core.pagination import PageRequest
 from app.graphql.audit.types import AuditEventType
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.graphql.orders.types import OrderType
 from app.graphql.pagination import Connection, build_connection
 from app.graphql.wallets.types import LedgerEntryType, WalletType
@@ -18,8 +18,6 @@ from app.models.customer import Customer
 from app.models.order import Order
 from app.orders import service as orders
 from app.wallets import service as wallets
-
-Info = strawberry.Info[Context, None]
 
 ActivityItem = Annotated[
     OrderType | LedgerEntryType | AuditEventType,

@@ -4,12 +4,10 @@ import strawberry
 
 from app.core.errors import DomainError, InvalidArgument
 from app.core.ids import parse_id
-from app.graphql.context import Context
+from app.graphql.context import Context, Info
 from app.graphql.wallets.types import LoyaltyProgramType, WalletType
 from app.wallets import program_admin
 from app.wallets import service as wallets
-
-Info = strawberry.Info[Context, None]
 
 
 async def find_wallet(

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
-from app.graphql.context import Context
+from app.graphql.context import Info
 from app.models.audit import ActorKind
 from app.models.wallet import LedgerEntry, LedgerKind
 from app.wallets import service
@@ -42,9 +42,7 @@ class WalletType:
         return f"{self.points_to_next_tier} points from {self.next_tier.name}"
 
     @strawberry.field(description="Points that expire within `days` days (default 30).")
-    async def points_expiring_soon(
-        self, info: strawberry.Info[Context, None], days: int = service.EXPIRING_SOON_DAYS
-    ) -> int:
+    async def points_expiring_soon(self, info: Info, days: int = service.EXPIRING_SOON_DAYS) -> int:
         return await service.points_expiring(
             info.context.principal, uuid.UUID(self.customer_id), max(0, min(days, 3650))
         )
