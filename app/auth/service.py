@@ -23,7 +23,6 @@ from app.core.secrets import (
     new_api_key,
     new_staff_token,
     secret_digest,
-    verify_password,
 )
 from app.models.api_key import ApiKey
 from app.models.audit import AuditAction
@@ -69,20 +68,6 @@ async def issue_token(staff: Staff, ttl_seconds: int) -> IssuedToken:
     return IssuedToken(token=token, staff=staff, expires_in=ttl_seconds)
 
 
-async def login(email: str, password: str, ttl_seconds: int) -> IssuedToken:
-    try:
-        normalized = normalize_email(email)
-    except InvalidIdentifier:
-        normalized = None
-    staff = await Staff.get_or_none(email=normalized, is_active=True) if normalized else None
-    # Verify even when the staff is unknown, so timing does not reveal which emails exist.
-    if not verify_password(staff.password_hash if staff else None, password) or staff is None:
-        raise DomainError(AccountErrorCode.INVALID_CREDENTIALS, "Email or password is not correct.")
-    staff.last_login_at = utcnow()
-    await staff.save(update_fields=["last_login_at"])
-    return await issue_token(staff, ttl_seconds)
-
-
 async def logout(token: str) -> None:
     digest = secret_digest(token)
     await StaffSession.filter(token_hash=digest, revoked_at=None).update(revoked_at=utcnow())
@@ -99,9 +84,13 @@ async def create_staff(
         )
     normalized = _staff_email(email)
     _check_password(password)
-    if await Staff.exists(email=normalized):
+    # Only this organization's staff count: whether the email is staff elsewhere is none of
+    # this tenant's business (sign-in tells the organizations apart).
+    if await Staff.exists(organization_id=principal.organization_id, email=normalized):
         raise DomainError(
-            AccountErrorCode.DUPLICATE_EMAIL, "A staff account with this email exists.", "email"
+            AccountErrorCode.DUPLICATE_EMAIL,
+            "A staff account with this email exists in this organization.",
+            "email",
         )
     async with in_transaction() as conn:
         staff = await Staff.create(

@@ -72,10 +72,6 @@ async def bootstrap(
         raise DomainError(
             AccountErrorCode.PASSWORD_TOO_SHORT, "Password must have 10+ characters.", "password"
         )
-    if await Staff.exists(email=email):
-        raise DomainError(
-            AccountErrorCode.DUPLICATE_EMAIL, "A staff account with this email exists.", "email"
-        )
     async with in_transaction() as conn:
         org = await Organization.create(
             name=org_name.strip(),
