@@ -7,15 +7,19 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from app.cli import main
 from app.core.secrets import secret_digest
+from tests.processes import free_port, loyalty_process, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,3 +192,58 @@ class TestApiKeyCreate:
         assert result.returncode == 1
         assert result.stdout == ""
         assert json_of(result.stderr)["error"] == error
+
+
+def redis_servers_on(socket_path: Path) -> list[int]:
+    """Pids of the redis-server processes listening on `socket_path` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        # Redis rewrites its title once running: "redis-server unixsocket:<path>".
+        if b"redis-server" in command and str(socket_path).encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for(check: Callable[[], bool], what: str) -> None:
+    for _ in range(1200):
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+class TestApiAndWorkerSideBySide:
+    def test_they_share_one_embedded_redis(self, tmp_path: Path) -> None:
+        env = {"LOYALTY_DATA_DIR": str(tmp_path / "data")}
+        socket_path = tmp_path / "data" / "redis" / "redis.sock"
+        port = free_port()
+        worker = loyalty_process("worker", env=env, cwd=tmp_path, log=tmp_path / "worker.log")
+        api = None
+        try:
+            wait_for(lambda: len(redis_servers_on(socket_path)) == 1, "the worker's Redis")
+            api = loyalty_process(
+                "api", "--port", str(port), env=env, cwd=tmp_path, log=tmp_path / "api.log"
+            )
+            wait_for(lambda: ready(port), "the API")
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            assert len(redis_servers_on(socket_path)) == 1
+        finally:
+            for process in (api, worker):
+                if process is not None:
+                    stop(process)
+        # The last one out shut it down.
+        wait_for(lambda: not redis_servers_on(socket_path), "the server to stop")
