@@ -150,6 +150,40 @@ class TestConfiguration:
         assert env_result.stderr.startswith("configuration error:")
 
 
+class TestDataDirectory:
+    def test_a_command_from_another_folder_uses_the_same_data(self, tmp_path: Path) -> None:
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("LOYALTY_") and k not in {"DATABASE_URL", "REDIS_URL"}
+        }
+        # No LOYALTY_DATA_DIR: the default is the user's data folder, not the current one.
+        env["XDG_DATA_HOME"] = str(tmp_path / "share")
+        results = [
+            subprocess.run(  # noqa: S603 - a fixed command of this project
+                [*loyalty_command(), "migrate"],
+                env=env,
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            for folder in (tmp_path, elsewhere)
+        ]
+        assert [r.returncode for r in results] == [0, 0], results[0].stderr
+        data = tmp_path / "share" / "loyalty"
+        # The first run says where it put the new database and key; the second creates nothing.
+        assert f"data directory {data}" in results[0].stderr
+        assert "created data directory, database, secret key" in results[0].stderr
+        assert "created" not in results[1].stderr
+        assert (data / "loyalty.sqlite3").exists()
+        assert not (tmp_path / "data").exists()
+        assert not (elsewhere / "data").exists()
+
+
 class TestApiKeyCreate:
     def test_prints_a_key_stored_only_as_a_digest(self, booted: Booted) -> None:
         org = booted.output["organizationId"]
