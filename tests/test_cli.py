@@ -19,7 +19,14 @@ import pytest
 
 from app.cli import main
 from app.core.secrets import secret_digest
-from tests.processes import free_port, loyalty_process, stop
+from tests.processes import (
+    clean_environment,
+    free_port,
+    living_processes,
+    loyalty_command,
+    loyalty_process,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,25 +38,16 @@ def run_in_process(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return capsys.readouterr().out
 
 
-def loyalty_command() -> list[str]:
-    script = Path(sys.executable).with_name("loyalty")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from app.cli import main; main()"]
-
-
-def run_loyalty(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    """`loyalty ...` in a fresh process configured by nothing but a data directory in `home`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("LOYALTY_") and k not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    env["LOYALTY_DATA_DIR"] = str(home / "data")
+def run_loyalty(
+    home: Path, *argv: str, cwd: Path | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """`loyalty ...` in a fresh process configured by nothing but `settings` (by default a
+    data directory in `home`)."""
+    env = clean_environment(**(settings or {"LOYALTY_DATA_DIR": str(home / "data")}))
     return subprocess.run(  # noqa: S603 - a fixed command of this project
         [*loyalty_command(), *argv],
         env=env,
-        cwd=home,
+        cwd=cwd or home,
         capture_output=True,
         text=True,
         timeout=120,
@@ -154,23 +152,10 @@ class TestDataDirectory:
     def test_a_command_from_another_folder_uses_the_same_data(self, tmp_path: Path) -> None:
         elsewhere = tmp_path / "elsewhere"
         elsewhere.mkdir()
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("LOYALTY_") and k not in {"DATABASE_URL", "REDIS_URL"}
-        }
         # No LOYALTY_DATA_DIR: the default is the user's data folder, not the current one.
-        env["XDG_DATA_HOME"] = str(tmp_path / "share")
+        share = str(tmp_path / "share")
         results = [
-            subprocess.run(  # noqa: S603 - a fixed command of this project
-                [*loyalty_command(), "migrate"],
-                env=env,
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
+            run_loyalty(tmp_path, "migrate", cwd=folder, XDG_DATA_HOME=share)
             for folder in (tmp_path, elsewhere)
         ]
         assert [r.returncode for r in results] == [0, 0], results[0].stderr
@@ -229,19 +214,13 @@ class TestApiKeyCreate:
 
 
 def redis_servers_on(socket_path: Path) -> list[int]:
-    """Pids of the redis-server processes listening on `socket_path` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        # Redis rewrites its title once running: "redis-server unixsocket:<path>".
-        if b"redis-server" in command and str(socket_path).encode() in command:
-            found.append(int(entry.name))
-    return found
+    """Pids of the redis-server processes listening on `socket_path`."""
+    # Redis rewrites its title once running: "redis-server unixsocket:<path>".
+    return [
+        pid
+        for pid, (_, command) in living_processes().items()
+        if b"redis-server" in command and str(socket_path).encode() in command
+    ]
 
 
 def wait_for(check: Callable[[], bool], what: str) -> None:

@@ -20,25 +20,13 @@ from app.models.imports import ImportJob
 from tests.conftest import Tenant
 from tests.factories import owner_of
 from tests.imports.helpers import start
-from tests.processes import loyalty_process
+from tests.processes import living_processes, loyalty_process
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 
 def descendants(pid: int) -> set[int]:
-    """Every living process below `pid`, from /proc (a zombie has exited: it does not count)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces, so split after its last ")".
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if state != "Z":
-            parents[int(entry.name)] = int(ppid)
+    parents = {child: parent for child, (parent, _) in living_processes().items()}
     found: set[int] = set()
     frontier = {pid}
     while frontier:
@@ -48,15 +36,7 @@ def descendants(pid: int) -> set[int]:
 
 
 def alive(pids: set[int]) -> set[int]:
-    living = set()
-    for pid in pids:
-        try:
-            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            living.add(pid)
-    return living
+    return pids & set(living_processes())
 
 
 def big_file() -> str:
