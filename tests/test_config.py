@@ -9,6 +9,8 @@ import pytest
 from app.config import (
     ConfigurationError,
     Environment,
+    default_data_dir,
+    describe_new_state,
     load_settings,
     normalize_database_url,
 )
@@ -44,6 +46,55 @@ class TestDevelopment:
     def test_a_non_integer_limit_is_a_configuration_error(self, tmp_path: Path) -> None:
         with pytest.raises(ConfigurationError, match="LOYALTY_MAX_TOKENS"):
             load_settings({"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_MAX_TOKENS": "many"})
+
+
+class TestDataDirectory:
+    def test_defaults_to_the_user_data_folder_wherever_it_runs_from(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        environ = {"XDG_DATA_HOME": str(tmp_path / "share")}
+        seen = set()
+        for folder in ("a", "b"):
+            (tmp_path / folder).mkdir()
+            monkeypatch.chdir(tmp_path / folder)
+            seen.add(load_settings(environ).data_dir)
+        assert seen == {tmp_path / "share" / "loyalty"}
+
+    def test_without_xdg_data_home_it_is_under_the_home_folder(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("HOME", str(tmp_path))
+        assert default_data_dir({}) == tmp_path / ".local" / "share" / "loyalty"
+        # The XDG spec: a relative value is ignored.
+        assert default_data_dir({"XDG_DATA_HOME": "rel"}) == default_data_dir({})
+
+    def test_a_relative_setting_is_taken_from_the_current_folder(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+        assert load_settings({"LOYALTY_DATA_DIR": "here"}).data_dir == tmp_path / "here"
+
+    def test_says_what_it_created_the_first_time_only(self, tmp_path: Path) -> None:
+        environ = {"LOYALTY_DATA_DIR": str(tmp_path / "fresh")}
+        first = load_settings(environ)
+        assert first.created == ("data directory", "database", "secret key")
+        notice = describe_new_state(first)
+        assert notice is not None
+        assert str(tmp_path / "fresh") in notice
+        assert "loyalty.sqlite3" in notice
+        (tmp_path / "fresh" / "loyalty.sqlite3").touch()
+        assert describe_new_state(load_settings(environ)) is None
+
+    def test_never_prints_a_configured_database_url(self, tmp_path: Path) -> None:
+        settings = load_settings(
+            {
+                "LOYALTY_DATA_DIR": str(tmp_path / "fresh"),
+                "DATABASE_URL": "postgres://app:hunter2@db/loyalty",
+            }
+        )
+        notice = describe_new_state(settings)
+        assert notice is not None
+        assert "hunter2" not in notice
 
 
 class TestProduction:

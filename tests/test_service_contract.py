@@ -22,8 +22,7 @@ NO_PRINCIPAL_BY_DESIGN = {
     "app.organizations.service.bootstrap",
     # Lists the organizations only as system principals, for schedules that fan out.
     "app.organizations.service.system_principals",
-    # Sign-in and sign-out turn a secret into (or out of) a credential.
-    "app.auth.service.login",
+    # Sign-in (app.auth.login) and sign-out turn a secret into (or out of) a credential.
     "app.auth.service.logout",
     "app.auth.service.issue_token",
     # Pure parsing of input, no data read.

@@ -19,6 +19,7 @@ from workers.imports import run_import_job, start_import_supervisor, stop_import
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
 from workers.maintenance import purge_expired_sessions
 from workers.personas import reconcile_personas, refresh_due_personas, regenerate_personas_job
+from workers.reconnecting import ReconnectingWorker
 from workers.wallets import birthday_rewards, expire_points
 
 FUNCTIONS: list[Any] = [
@@ -70,7 +71,7 @@ def build_worker(
         if manage_db:
             await close_db()
 
-    return Worker(
+    return ReconnectingWorker(
         functions=FUNCTIONS,
         cron_jobs=CRON_JOBS,
         redis_settings=redis_settings(redis_url),

@@ -15,3 +15,6 @@ class AccountErrorCode(StrEnum):
     INVALID_SCOPE = "INVALID_SCOPE"
     ROLE_NOT_GRANTABLE = "ROLE_NOT_GRANTABLE"
     LAST_OWNER = "LAST_OWNER"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    # The credentials open several organizations: name one (the payload lists them).
+    ORGANIZATION_REQUIRED = "ORGANIZATION_REQUIRED"

@@ -11,13 +11,17 @@ from app.models.api_key import ApiKey
 from app.models.staff import Role, Staff, StaffSession
 
 
-async def staff_email_taken(email: str) -> bool:
-    # Staff emails sign in without naming an organization, so they are unique across all.
-    return await Staff.exists(email=email)
+async def staff_email_taken(organization_id: uuid.UUID, email: str) -> bool:
+    # Unique per organization: the same person may be staff of several merchants.
+    return await Staff.exists(organization_id=organization_id, email=email)
 
 
-async def active_staff_by_email(email: str) -> Staff | None:
-    return await Staff.get_or_none(email=email, is_active=True)
+async def active_staff_signing_in(email: str, organization_id: uuid.UUID | None) -> list[Staff]:
+    """Active staff with this email (in one organization when named), with their organization."""
+    query = Staff.filter(email=email, is_active=True)
+    if organization_id is not None:
+        query = query.filter(organization_id=organization_id)
+    return await query.select_related("organization").order_by("organization_id")
 
 
 async def staff_of(organization_id: uuid.UUID, staff_id: uuid.UUID) -> Staff | None:

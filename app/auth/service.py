@@ -24,7 +24,6 @@ from app.core.secrets import (
     new_api_key,
     new_staff_token,
     secret_digest,
-    verify_password,
 )
 from app.core.transactions import atomic
 from app.models.api_key import ApiKey
@@ -72,20 +71,6 @@ async def issue_token(staff: Staff, ttl_seconds: int) -> IssuedToken:
     return IssuedToken(token=token, staff=staff, expires_in=ttl_seconds)
 
 
-async def login(email: str, password: str, ttl_seconds: int) -> IssuedToken:
-    try:
-        normalized = normalize_email(email)
-    except InvalidIdentifier:
-        normalized = None
-    staff = await repository.active_staff_by_email(normalized) if normalized else None
-    # Verify even when the staff is unknown, so timing does not reveal which emails exist.
-    if not verify_password(staff.password_hash if staff else None, password) or staff is None:
-        raise DomainError(AccountErrorCode.INVALID_CREDENTIALS, "Email or password is not correct.")
-    staff.last_login_at = utcnow()
-    await repository.save_staff(staff, ["last_login_at"])
-    return await issue_token(staff, ttl_seconds)
-
-
 async def logout(token: str) -> None:
     digest = secret_digest(token)
     await repository.revoke_session(digest, utcnow())
@@ -102,9 +87,13 @@ async def create_staff(
         )
     normalized = _staff_email(email)
     _check_password(password)
-    if await repository.staff_email_taken(normalized):
+    # Only this organization's staff count: whether the email is staff elsewhere is none of
+    # this tenant's business (sign-in tells the organizations apart).
+    if await repository.staff_email_taken(principal.organization_id, normalized):
         raise DomainError(
-            AccountErrorCode.DUPLICATE_EMAIL, "A staff account with this email exists.", "email"
+            AccountErrorCode.DUPLICATE_EMAIL,
+            "A staff account with this email exists in this organization.",
+            "email",
         )
     async with atomic() as conn:
         staff = await repository.create_staff(
@@ -205,9 +194,11 @@ async def create_owner(
 ) -> Staff:
     """The first owner of a new organization, in the transaction that creates it."""
     principal.require_system()
-    if await repository.staff_email_taken(email):
+    if await repository.staff_email_taken(principal.organization_id, email):
         raise DomainError(
-            AccountErrorCode.DUPLICATE_EMAIL, "A staff account with this email exists.", "email"
+            AccountErrorCode.DUPLICATE_EMAIL,
+            "A staff account with this email exists in this organization.",
+            "email",
         )
     return await repository.create_staff(
         principal.organization_id, email, "", Role.OWNER, password_hash, conn

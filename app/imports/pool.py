@@ -12,6 +12,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, cast
@@ -32,9 +35,47 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _warm() -> None:
-    """Import the validation code in each child before the first batch arrives."""
+def _start_child(owner_pid: int) -> None:
+    """In each validation process: follow the owner to its death, then import the validation
+    code before the first batch arrives."""
+    _exit_with(owner_pid)
     import app.imports.rows  # noqa: F401
+
+
+def _exit_with(owner_pid: int) -> None:
+    """Exit as soon as the process that owns the pool is gone, however it died.
+
+    A SIGKILLed worker runs no clean-up, and a child never sees its task queue close (it holds
+    a write end of it itself), so without this it waits forever, and keeps alive the forkserver
+    and the resource tracker, whose pipes it holds too. A pidfd becomes readable when the
+    process exits and cannot be fooled by a reused pid; polling is the fallback elsewhere.
+    """
+    try:
+        fd = os.pidfd_open(owner_pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        fd = None
+
+    def watch() -> None:
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while _alive(owner_pid):
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="owner-watchdog", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def get_pool(size: int) -> ProcessPoolExecutor:
@@ -44,7 +85,12 @@ def get_pool(size: int) -> ProcessPoolExecutor:
     shutdown_pool()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["app.imports.rows"])
-    _pool = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_warm)
+    _pool = ProcessPoolExecutor(
+        max_workers=size,
+        mp_context=context,
+        initializer=_start_child,
+        initargs=(os.getpid(),),
+    )
     _pool_size = size
     return _pool
 

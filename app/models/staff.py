@@ -27,8 +27,9 @@ class Staff(Model):
         "models.Organization", related_name="staff", on_delete=fields.CASCADE
     )
     organization_id: object
-    # Login is by email alone, so a staff email is unique across organizations.
-    email = fields.CharField(max_length=254, unique=True)
+    # Unique within an organization only: one person may be staff of several merchants, and
+    # a global uniqueness check would tell one tenant who is staff elsewhere.
+    email = fields.CharField(max_length=254, db_index=True)
     name = fields.CharField(max_length=200, default="")
     role = fields.CharEnumField(Role, max_length=24)
     password_hash = fields.CharField(max_length=255)
@@ -39,6 +40,7 @@ class Staff(Model):
 
     class Meta:
         table = "staff"
+        unique_together = (("organization", "email"),)
 
 
 class StaffSession(Model):

@@ -4,11 +4,13 @@ import strawberry
 
 from app.auth import service
 from app.auth.errors import AccountErrorCode
+from app.auth.login import login
 from app.auth.principal import PrincipalKind
+from app.auth.throttle import LoginThrottle
 from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.graphql.accounts.inputs import StaffCreateInput
-from app.graphql.accounts.types import ApiKeyType, StaffType
+from app.graphql.accounts.types import ApiKeyType, LoginOrganization, StaffType
 from app.graphql.context import Info
 from app.graphql.enums import ApiKeyScope, Role
 from app.graphql.errors import AccountError
@@ -22,6 +24,11 @@ class LoginPayload(Payload):
     )
     expires_in: int | None = None
     staff: StaffType | None = None
+    organizations: list[LoginOrganization] = strawberry.field(
+        default_factory=list,
+        description="With ORGANIZATION_REQUIRED: the organizations these credentials open; "
+        "sign in again naming one.",
+    )
     errors: list[AccountError] = strawberry.field(default_factory=list)
 
 
@@ -51,16 +58,52 @@ class ApiKeyPayload(Payload):
 
 @strawberry.type
 class AccountMutations:
-    @strawberry.mutation(description="Staff sign-in with email and password.")
-    async def login(self, info: Info, email: str, password: str) -> LoginPayload:
+    @strawberry.mutation(
+        description="Staff sign-in with email and password. An email that is staff of several "
+        "organizations names one with `organizationId`. Repeated failures are slowed, then "
+        "refused for a while (TOO_MANY_ATTEMPTS)."
+    )
+    async def login(
+        self,
+        info: Info,
+        email: str,
+        password: str,
+        organization_id: strawberry.ID | None = None,
+    ) -> LoginPayload:
+        context = info.context
+        redis = getattr(getattr(context.request.app.state, "resources", None), "redis", None)
+        throttle = LoginThrottle(redis, context.settings.secret_key) if redis else None
+        client = context.request.client
         try:
-            issued = await service.login(email, password, info.context.settings.token_ttl_seconds)
+            result = await login(
+                email,
+                password,
+                context.settings.token_ttl_seconds,
+                organization_id=parse_id(organization_id, "organizationId")
+                if organization_id
+                else None,
+                throttle=throttle,
+                address=client.host if client else None,
+            )
         except DomainError as exc:
             return LoginPayload.failed(exc)
+        if result.issued is None:
+            choices = [
+                LoginOrganization(id=strawberry.ID(str(o.id)), name=o.name)
+                for o in result.organizations
+            ]
+            error = DomainError(
+                AccountErrorCode.ORGANIZATION_REQUIRED,
+                "This email signs in to several organizations: name one.",
+                "organizationId",
+            )
+            failed = LoginPayload.failed(error)
+            failed.organizations = choices
+            return failed
         return LoginPayload(
-            token=issued.token,
-            expires_in=issued.expires_in,
-            staff=StaffType.from_model(issued.staff),
+            token=result.issued.token,
+            expires_in=result.issued.expires_in,
+            staff=StaffType.from_model(result.issued.staff),
         )
 
     @strawberry.mutation(description="Ends the session of the bearer token sent.")

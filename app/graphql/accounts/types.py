@@ -61,3 +61,11 @@ class Viewer:
     staff: StaffType | None
     role: Role | None
     scopes: list[ApiKeyScope]
+
+
+@strawberry.type
+class LoginOrganization:
+    """An organization the credentials sent to `login` open."""
+
+    id: strawberry.ID
+    name: str
