@@ -9,7 +9,9 @@ a quiet round of one side with a busy round of the other.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
+import random
 import signal
 import socket
 import statistics
@@ -183,6 +185,45 @@ def drive(
         p99_ms=_percentile(ordered, 0.99) * 1000,
         errors=errors[0],
     )
+
+
+def graphql_requests(port: int, token: str, bodies: list[bytes]) -> Callable[[], Iterator[bytes]]:
+    """Prepared POSTs of /graphql for `drive`; each connection cycles from a random start, so
+    the connections do not ask for the same rows in step."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    prepared = [http_post("/graphql", port, body, headers) for body in bodies]
+
+    def cycle() -> Iterator[bytes]:
+        return itertools.islice(itertools.cycle(prepared), random.randrange(len(prepared)), None)
+
+    return cycle
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(
+        rps=statistics.median(r.rps for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        errors=sum(r.errors for r in runs),
+    )
+
+
+def print_summary(title: str, runs: dict[str, list[Run]], ours: str, baseline: str) -> float:
+    """The table of medians and the median of per-round ratios (returned)."""
+    pairs = [(o.rps, b.rps) for o, b in zip(runs[ours], runs[baseline], strict=True)]
+    ratio = median_ratio(pairs)
+    low, high = ratio_range(pairs)
+    print()
+    print(title)
+    print(f"{'':10s} {'req/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}  (medians)")
+    for name in (ours, baseline):
+        run = median_run(runs[name])
+        print(f"{name:10s} {run.rps:10.0f} {run.p50_ms:8.2f} {run.p99_ms:8.2f} {run.errors:7d}")
+    print(
+        f"ratio {ours}/{baseline}: median of per-round ratios {ratio:.2f}"
+        f" (rounds {low:.2f}-{high:.2f})"
+    )
+    return ratio
 
 
 def http_post(path: str, port: int, body: bytes, headers: dict[str, str]) -> bytes:

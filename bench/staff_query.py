@@ -25,17 +25,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import os
 import random
 import secrets
 import shutil
-import statistics
 import sys
 import tempfile
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -202,24 +199,10 @@ def main() -> int:
                 raise RuntimeError(f"answers differ: {ours} != {theirs}")
         harness.log("both servers give the same answers for 50 customers")
 
-        def requests_for(port: int) -> Any:
-            prepared = [
-                harness.http_post(
-                    "/graphql",
-                    port,
-                    body_of(customer_id),
-                    {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-                )
-                for customer_id in setup["ids"]
-            ]
-
-            def cycle() -> Iterator[bytes]:
-                start = random.randrange(len(prepared))
-                return itertools.islice(itertools.cycle(prepared), start, None)
-
-            return cycle
-
-        requests = {name: requests_for(port) for name, port in ports.items()}
+        bodies = [body_of(customer_id) for customer_id in setup["ids"]]
+        requests = {
+            name: harness.graphql_requests(port, token, bodies) for name, port in ports.items()
+        }
         for name, port in ports.items():
             if args.warmup:
                 harness.drive(port, requests[name], args.warmup, args.connections)
@@ -241,23 +224,11 @@ def main() -> int:
             asyncio.run(drop_postgres(args.admin_url, args.database))
         shutil.rmtree(work, ignore_errors=True)
 
-    pairs = [(s.rps, r.rps) for s, r in zip(runs["service"], runs["raw"], strict=True)]
-    ratio = harness.median_ratio(pairs)
-    low, high = harness.ratio_range(pairs)
-    print()
-    print(
+    title = (
         f"repeated staff query customer(id:), {args.db}, {args.customers} customers,"
         f" {args.connections} connections, {args.rounds} alternating rounds of {args.duration:g} s"
     )
-    print(f"{'':10s} {'req/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}  (medians)")
-    for name, side in runs.items():
-        print(
-            f"{name:10s} {statistics.median(r.rps for r in side):10.0f}"
-            f" {statistics.median(r.p50_ms for r in side):8.2f}"
-            f" {statistics.median(r.p99_ms for r in side):8.2f}"
-            f" {sum(r.errors for r in side):7d}"
-        )
-    print(f"ratio service/raw: median of per-round ratios {ratio:.2f} (range {low:.2f}-{high:.2f})")
+    ratio = harness.print_summary(title, runs, "service", "raw")
     print(
         json.dumps(
             {
@@ -265,7 +236,6 @@ def main() -> int:
                 "customers": args.customers,
                 "connections": args.connections,
                 "ratio": round(ratio, 3),
-                "ratio_range": [round(low, 3), round(high, 3)],
                 "rounds": {k: [r.__dict__ for r in v] for k, v in runs.items()},
             }
         )

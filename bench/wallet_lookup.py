@@ -25,18 +25,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import os
-import random
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -229,35 +225,6 @@ def wrk(
     )
 
 
-def python_driver(
-    port: int, phones: list[str], query: str, token: str
-) -> Callable[[], Iterator[bytes]]:
-    """Prepared requests for harness.drive, one per sampled phone, from a random start."""
-    prepared = [
-        harness.http_post(
-            "/graphql",
-            port,
-            json.dumps({"query": query, "variables": {"phone": phone}}).encode(),
-            {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        )
-        for phone in phones[:5000]
-    ]
-
-    def cycle() -> Iterator[bytes]:
-        return itertools.islice(itertools.cycle(prepared), random.randrange(len(prepared)), None)
-
-    return cycle
-
-
-def median(runs: list[Run]) -> Run:
-    return Run(
-        rps=statistics.median(r.rps for r in runs),
-        p50_ms=statistics.median(r.p50_ms for r in runs),
-        p99_ms=statistics.median(r.p99_ms for r in runs),
-        errors=sum(r.errors for r in runs),
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -376,8 +343,13 @@ def main() -> int:
             }
         )
         ports = {"graphql": api_port, "raw": raw_port}
+        bodies = [
+            json.dumps({"query": query, "variables": {"phone": phone}}).encode()
+            for phone in phones[:5000]
+        ]
         drivers = {
-            name: python_driver(port, phones, query, setup["token"]) for name, port in ports.items()
+            name: harness.graphql_requests(port, setup["token"], bodies)
+            for name, port in ports.items()
         }
 
         def load(name: str, seconds: float) -> Run:
@@ -404,23 +376,14 @@ def main() -> int:
         if embedded is not None:
             embedded.stop()
 
-    graphql, baseline = median(results["graphql"]), median(results["raw"])
+    title = (
+        f"POS wallet lookup by phone, {args.connections} connections, {args.rounds} alternating"
+        f" rounds of {args.duration} s; {setup['customers']} customers; query: {kind}"
+    )
     # Each round's ratio pairs two runs under the same load; their median is the figure.
-    pairs = [(g.rps, r.rps) for g, r in zip(results["graphql"], results["raw"], strict=True)]
-    ratio = harness.median_ratio(pairs)
-    low, high = harness.ratio_range(pairs)
-    print()
-    print(
-        f"POS wallet lookup by phone, {args.connections} connections, {args.rounds} rounds of"
-        f" {args.duration} s (medians); {setup['customers']} customers; query: {kind}"
-    )
-    print(f"{'':10s} {'req/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}")
-    for name, run in (("graphql", graphql), ("raw", baseline)):
-        print(f"{name:10s} {run.rps:10.0f} {run.p50_ms:8.2f} {run.p99_ms:8.2f} {run.errors:7d}")
-    print(
-        f"ratio graphql/raw: median of per-round ratios {ratio:.2f}"
-        f" (range {low:.2f}-{high:.2f}; target >= 0.6)"
-    )
+    ratio = harness.print_summary(title, results, "graphql", "raw")
+    graphql, baseline = harness.median_run(results["graphql"]), harness.median_run(results["raw"])
+    print("target: ratio >= 0.6")
     print(f"graphql p99: {graphql.p99_ms:.2f} ms  (target <= 25 ms)")
     verdict = ratio >= 0.6 and graphql.p99_ms <= 25
     print("targets met" if verdict else "targets NOT met")
@@ -434,7 +397,6 @@ def main() -> int:
                 "graphql": graphql.__dict__,
                 "raw": baseline.__dict__,
                 "ratio": round(ratio, 3),
-                "ratio_range": [round(low, 3), round(high, 3)],
                 "rounds": {k: [r.__dict__ for r in v] for k, v in results.items()},
             }
         )
