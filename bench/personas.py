@@ -1,6 +1,7 @@
 """Persona regeneration end to end against a raw baseline measured in the same run.
 
     .venv/bin/python bench/personas.py [--customers 1000000] [--orders-per-customer 5]
+        [--database-url postgres://postgres@127.0.0.1:5432/loyalty_bench_personas]
 
 Not a test and never run on CI. It
 1. creates (or reuses) the database `loyalty_bench_personas`, migrates it, and seeds the
@@ -8,8 +9,9 @@ Not a test and never run on CI. It
    categories and tags, ledgers, referrals, birthdays; the birthday reward switched on). A rerun
    with the same size reuses the rows; --reseed starts over.
 2. runs each measured phase in a fresh process (so each reports its own peak RSS): a warm-up of
-   the baseline (not reported), then --rounds pairs of (baseline, regeneration); every
-   regeneration after the first is a refresh (identity matching against the previous set's
+   the baseline (not reported), then --rounds pairs of a baseline and a regeneration, the
+   baseline first in odd rounds and second in even ones; every regeneration after the first is
+   a refresh (identity matching against the previous set's
    assignments, pruning older ones), as the monthly refresh is.
    - baseline: the raw way to do the same job by hand. ONE SQL aggregate over the same orders,
      their items and ledger (`app.personas.features.feature_statement`: one row per customer,
@@ -22,9 +24,9 @@ Not a test and never run on CI. It
      on a sample within 3..8, Lloyd refinement over everyone, explanation, identity matching,
      writing personas, a million assignments (binary COPY) and roadmap items, switching the
      current set, pruning old assignments.
-3. prints both times per round, their ratio, the stages of the regeneration, the medians and
-   the regeneration's peak RSS. The machine may be shared: rounds alternate so that load hits
-   both sides alike, and the medians are the figures to quote.
+3. prints both times per round, their ratio, the stages of the regeneration, the medians, the
+   median of the per-round ratios (the figure to quote: each ratio pairs two runs made under the
+   same load of a shared machine) and the regeneration's peak RSS.
 
 Targets (from the issue): ratio <= 1.5 and peak RSS <= 1.5 GB for a million customers.
 """
@@ -47,6 +49,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import harness  # noqa: E402
 
 ORG_NAME = "Personas bench"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/loyalty_bench_personas"
@@ -265,10 +269,12 @@ def main() -> None:
     )
     run_phase("baseline", url, org_id)  # warm-up: caches, not reported
     rounds: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for _ in range(args.rounds):
-        baseline = run_phase("baseline", url, org_id)
-        regeneration = run_phase("regenerate", url, org_id)
-        rounds.append((baseline, regeneration))
+    for round_number in range(1, args.rounds + 1):
+        done = {
+            phase: run_phase(phase, url, org_id)
+            for phase in harness.round_order(round_number, ("baseline", "regenerate"))
+        }
+        rounds.append((done["baseline"], done["regenerate"]))
 
     print(
         f"baseline = one SQL aggregate + MiniBatchKMeans (k={BASELINE_K});"
@@ -289,9 +295,11 @@ def main() -> None:
     regeneration_median = statistics.median(r["seconds"] for _, r in rounds)
     peak = max(r["peak_rss_mb"] for _, r in rounds)
     last = rounds[-1][1]
+    # Times, so the ratio is regeneration / baseline (lower is better), per round.
+    ratio = harness.median_ratio([(r["seconds"], b["seconds"]) for b, r in rounds])
     print(
-        f"median: baseline {baseline_median:.2f} s, regeneration {regeneration_median:.2f} s,"
-        f" ratio {regeneration_median / baseline_median:.2f}; regeneration peak RSS {peak} MB"
+        f"median: baseline {baseline_median:.2f} s, regeneration {regeneration_median:.2f} s;"
+        f" ratio (median of per-round ratios) {ratio:.2f}; regeneration peak RSS {peak} MB"
     )
     print(
         f"  {last['status']}, k={last['k']}, silhouette {last['silhouette']},"

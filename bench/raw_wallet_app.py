@@ -1,9 +1,10 @@
 """The baseline of bench/wallet_lookup.py: Starlette + asyncpg, nothing else.
 
 It answers the same POST body as the GraphQL endpoint (reading only `variables.phone`) with
-the same SELECT the service runs, and returns an equivalent JSON document. Configured by the
+the same SELECT the service runs, and returns the same JSON document for the query measured:
+the wallet query, or the customer query (`customer(phone:) { id }`). Configured by the
 benchmark through the environment: RAW_DSN, RAW_SQL, RAW_ORG, RAW_TOKEN, RAW_TIERS
-(JSON [[name, min lifetime points], ...]).
+(JSON [[name, min lifetime points], ...]), RAW_QUERY (`wallet` or `customer`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ TIERS: list[tuple[str, int]] = sorted(
     ((str(n), int(p)) for n, p in json.loads(os.environ.get("RAW_TIERS", "[]"))),
     key=lambda t: t[1],
 )
+QUERY = os.environ.get("RAW_QUERY", "wallet")
 # The pool size Tortoise gives the service (minsize 1, maxsize 5).
 POOL_MIN, POOL_MAX = 1, 5
 
@@ -51,8 +53,10 @@ async def wallet(request: Request) -> Response:
     assert _pool is not None
     rows = await _pool.fetch(SQL, ORG, "ACTIVE", "ARCHIVED", phone, 2)
     if len(rows) != 1:
-        return JSONResponse({"data": {"wallet": None}})
+        return JSONResponse({"data": {QUERY: None}})
     row = rows[0]
+    if QUERY == "customer":
+        return JSONResponse({"data": {"customer": {"id": str(row["id"])}}})
     return JSONResponse(
         {
             "data": {

@@ -2,16 +2,20 @@
 
     .venv/bin/python bench/wallet_lookup.py [--customers 1000000] [--duration 10] [--rounds 3]
         [--api-env LOYALTY_COMPILED_OPERATIONS=0]   # e.g. the general GraphQL path, to compare
+        [--query wallet|customer] [--database loyalty_bench] [--redis-url redis://host:6379/8]
 
 Not a test and never run on CI. It
 1. creates (or reuses) the database `loyalty_bench`, migrates it, bootstraps the organization
    "Bench" and seeds it with `app.seed` up to --customers (a rerun reuses the rows);
 2. issues a `wallet:read` API key and samples phones of seeded customers into a file;
-3. starts `loyalty api` (uvicorn, one process, LOYALTY_ENV=production) and the raw Starlette +
-   asyncpg app of bench/raw_wallet_app.py (uvicorn, one process) running the same SELECT;
-4. checks both answer the same JSON for a sample of phones, then drives each with wrk at 16
-   connections (a Lua script picks a random phone per request), alternating them for a few
-   rounds, and prints requests/s, p50 and p99 of both, and the ratio (medians of the rounds).
+3. starts `loyalty api` (uvicorn, one process, LOYALTY_ENV=production; Redis is --redis-url, or
+   an embedded one) and the raw Starlette + asyncpg app of bench/raw_wallet_app.py (uvicorn, one
+   process) running the same SELECT, each on a free port unless --api-port/--raw-port say;
+4. checks both answer the same JSON for a sample of phones (for the query measured: `wallet` or
+   `customer`), then drives each with wrk at 16 connections (a Lua script picks a random phone
+   per request; without wrk, the Python driver of bench/harness.py), both in every round and
+   in alternating order, and prints requests/s, p50 and p99 of both (medians) and the median
+   of the per-round ratios.
 
 Targets (from the issue): ratio >= 0.6 and GraphQL p99 <= 25 ms on a 2-core machine. wrk runs
 on the same machine and takes its share of the cores, for both sides alike.
@@ -25,20 +29,18 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import harness  # noqa: E402
+from bench.harness import Run, log  # noqa: E402
 
 ORG_NAME = "Bench"
 OWNER_EMAIL = "bench-owner@example.com"
@@ -74,18 +76,6 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end
 """
-
-
-@dataclass
-class Run:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 # --- setup ------------------------------------------------------------------------------------
@@ -183,38 +173,6 @@ def has_wallet_query() -> bool:
 # --- servers ----------------------------------------------------------------------------------
 
 
-def start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    handle = log_path.open("wb")
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; see its log")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def post(url: str, query: str, phone: str, token: str) -> dict[str, Any]:
     body = json.dumps({"query": query, "variables": {"phone": phone}}).encode()
     request = urllib.request.Request(  # noqa: S310 - localhost
@@ -229,13 +187,14 @@ def post(url: str, query: str, phone: str, token: str) -> dict[str, Any]:
 
 
 def check_equivalent(api: str, raw: str, query: str, phones: list[str], token: str) -> None:
+    """Both servers give the same document for the query measured, whichever it is."""
     for phone in phones:
         left = post(api, query, phone, token)
         right = post(raw, query, phone, token)
-        if "wallet" in query and left != right:
-            raise RuntimeError(f"answers differ: {left} != {right}")
         if left.get("errors") or not left.get("data"):
             raise RuntimeError(f"GraphQL error: {left}")
+        if left != right:
+            raise RuntimeError(f"answers differ: {left} != {right}")
 
 
 # --- load -------------------------------------------------------------------------------------
@@ -266,15 +225,6 @@ def wrk(
     )
 
 
-def median(runs: list[Run]) -> Run:
-    return Run(
-        rps=statistics.median(r.rps for r in runs),
-        p50_ms=statistics.median(r.p50_ms for r in runs),
-        p99_ms=statistics.median(r.p99_ms for r in runs),
-        errors=sum(r.errors for r in runs),
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -288,15 +238,17 @@ def main() -> int:
         "--admin-url",
         default=os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--redis-url", help="Redis of `loyalty api` (any database number); default: an embedded one"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--sample", type=int, default=100_000, help="phones to draw from")
-    parser.add_argument("--api-port", type=int, default=8711)
-    parser.add_argument("--raw-port", type=int, default=8712)
+    parser.add_argument("--api-port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--raw-port", type=int, default=0, help="0: a free port")
     parser.add_argument("--query", choices=("auto", "wallet", "customer"), default="auto")
     parser.add_argument(
         "--api-env",
@@ -307,9 +259,11 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    if shutil.which("wrk") is None:
-        print("wrk is required: apt-get install -y wrk", file=sys.stderr)
-        return 2
+    use_wrk = shutil.which("wrk") is not None
+    if not use_wrk:
+        log("wrk not found: the Python driver of bench/harness.py sends the load")
+    api_port = args.api_port or harness.free_port()
+    raw_port = args.raw_port or harness.free_port()
     base = args.admin_url.rsplit("/", 1)[0]
     database_url = f"{base}/{args.database}"
     work = Path(tempfile.mkdtemp(prefix="wallet-bench-"))
@@ -324,12 +278,19 @@ def main() -> int:
     query = WALLET_QUERY if kind == "wallet" else CUSTOMER_QUERY
     log(f"{len(phones)} phones sampled; query: {kind}")
 
+    from app.embedded_redis import EmbeddedRedis
+
+    embedded = None
+    redis_url = args.redis_url
+    if redis_url is None:
+        embedded = EmbeddedRedis(work / "redis")
+        redis_url = embedded.start()
     env = dict(os.environ)
     env.update(
         {
             "LOYALTY_ENV": "production",
             "DATABASE_URL": database_url,
-            "REDIS_URL": args.redis_url,
+            "REDIS_URL": redis_url,
             "LOYALTY_SECRET_KEY": secrets.token_urlsafe(48),
             "LOYALTY_DATA_DIR": str(work / "data"),
             "LOYALTY_LOG_LEVEL": "WARNING",
@@ -345,39 +306,27 @@ def main() -> int:
             "RAW_ORG": setup["organization_id"],
             "RAW_TOKEN": setup["token"],
             "RAW_TIERS": json.dumps(setup["tiers"]),
+            "RAW_QUERY": kind,
         }
     )
     python = sys.executable
     # The deployed entry point: `loyalty api` (uvicorn, one process).
     loyalty = str(Path(python).parent / "loyalty")
-    api = start(
-        [loyalty, "api", "--host", "127.0.0.1", "--port", str(args.api_port)],
+    api = harness.start(
+        [loyalty, "api", "--host", "127.0.0.1", "--port", str(api_port)],
         api_env,
         work / "api.log",
     )
-    raw = start(
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "bench.raw_wallet_app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(args.raw_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--proxy-headers",
-        ],
+    raw = harness.start(
+        [*harness.uvicorn_command("bench.raw_wallet_app:app", raw_port), "--proxy-headers"],
         raw_env,
         work / "raw.log",
     )
     try:
-        api_url = f"http://127.0.0.1:{args.api_port}"
-        raw_url = f"http://127.0.0.1:{args.raw_port}"
-        wait_ready(f"{api_url}/health", api)
-        wait_ready(f"{raw_url}/health", raw)
+        api_url = f"http://127.0.0.1:{api_port}"
+        raw_url = f"http://127.0.0.1:{raw_port}"
+        harness.wait_ready(f"{api_url}/health", api)
+        harness.wait_ready(f"{raw_url}/health", raw)
         check_equivalent(
             f"{api_url}/graphql", f"{raw_url}/graphql", query, phones[:50], setup["token"]
         )
@@ -393,36 +342,48 @@ def main() -> int:
                 "BENCH_TOKEN": setup["token"],
             }
         )
+        ports = {"graphql": api_port, "raw": raw_port}
+        bodies = [
+            json.dumps({"query": query, "variables": {"phone": phone}}).encode()
+            for phone in phones[:5000]
+        ]
+        drivers = {
+            name: harness.graphql_requests(port, setup["token"], bodies)
+            for name, port in ports.items()
+        }
+
+        def load(name: str, seconds: float) -> Run:
+            if use_wrk:
+                url = f"http://127.0.0.1:{ports[name]}"
+                return wrk(url, int(seconds), args.connections, args.threads, wrk_env, lua)
+            return harness.drive(ports[name], drivers[name], seconds, args.connections)
+
         results: dict[str, list[Run]] = {"graphql": [], "raw": []}
-        for url in (api_url, raw_url):
+        for name in ports:
             if args.warmup:
-                wrk(url, args.warmup, args.connections, args.threads, wrk_env, lua)
+                load(name, args.warmup)
         for round_number in range(1, args.rounds + 1):
-            order = [("graphql", api_url), ("raw", raw_url)]
-            if round_number % 2 == 0:
-                order.reverse()
-            for name, url in order:
-                run = wrk(url, args.duration, args.connections, args.threads, wrk_env, lua)
+            for name in harness.round_order(round_number, ("graphql", "raw")):
+                run = load(name, args.duration)
                 results[name].append(run)
                 log(
                     f"round {round_number} {name:8s} {run.rps:8.0f} req/s"
                     f"  p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  errors {run.errors}"
                 )
     finally:
-        stop(api)
-        stop(raw)
+        harness.stop(api)
+        harness.stop(raw)
+        if embedded is not None:
+            embedded.stop()
 
-    graphql, baseline = median(results["graphql"]), median(results["raw"])
-    ratio = graphql.rps / baseline.rps if baseline.rps else 0.0
-    print()
-    print(
-        f"POS wallet lookup by phone, {args.connections} connections, {args.rounds} rounds of"
-        f" {args.duration} s (medians); {setup['customers']} customers; query: {kind}"
+    title = (
+        f"POS wallet lookup by phone, {args.connections} connections, {args.rounds} alternating"
+        f" rounds of {args.duration} s; {setup['customers']} customers; query: {kind}"
     )
-    print(f"{'':10s} {'req/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}")
-    for name, run in (("graphql", graphql), ("raw", baseline)):
-        print(f"{name:10s} {run.rps:10.0f} {run.p50_ms:8.2f} {run.p99_ms:8.2f} {run.errors:7d}")
-    print(f"ratio graphql/raw: {ratio:.2f}  (target >= 0.6)")
+    # Each round's ratio pairs two runs under the same load; their median is the figure.
+    ratio = harness.print_summary(title, results, "graphql", "raw")
+    graphql, baseline = harness.median_run(results["graphql"]), harness.median_run(results["raw"])
+    print("target: ratio >= 0.6")
     print(f"graphql p99: {graphql.p99_ms:.2f} ms  (target <= 25 ms)")
     verdict = ratio >= 0.6 and graphql.p99_ms <= 25
     print("targets met" if verdict else "targets NOT met")

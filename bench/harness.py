@@ -1,0 +1,233 @@
+"""What every HTTP benchmark here shares: servers on free ports, a load driver, fair figures.
+
+Fairness on a shared machine: load from other work comes and goes, so a benchmark alternates
+the service and its raw baseline within every round (the order flips each round) and reports
+the median of the per-round ratios. A ratio of medians taken from different rounds would pair
+a quiet round of one side with a busy round of the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    """A port the kernel has just given out, for a server that takes a port number."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as handle:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}; see its log")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def uvicorn_command(app: str, port: int) -> list[str]:
+    """A bare baseline app served like the service: one uvicorn process, no access log."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
+# --- rounds and ratios ------------------------------------------------------------------------
+
+
+def round_order(round_number: int, sides: tuple[T, T]) -> tuple[T, T]:
+    """Both sides in every round, the first one first in odd rounds and second in even ones."""
+    return sides if round_number % 2 else (sides[1], sides[0])
+
+
+def median_ratio(pairs: list[tuple[float, float]]) -> float:
+    """The median of ours / baseline, each pair measured in the same round."""
+    return statistics.median(ours / baseline for ours, baseline in pairs if baseline)
+
+
+def ratio_range(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    ratios = [ours / baseline for ours, baseline in pairs if baseline]
+    return min(ratios), max(ratios)
+
+
+# --- load -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _percentile(sorted_values: list[float], share: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, int(share * len(sorted_values)))
+    return sorted_values[index]
+
+
+async def _connection(
+    port: int,
+    requests: Callable[[], Iterator[bytes]],
+    until: float,
+    latencies: list[float],
+    errors: list[int],
+) -> None:
+    """One keep-alive connection sending requests back to back until `until`."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for request in requests():
+            if time.perf_counter() >= until:
+                return
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not head.startswith(b"HTTP/1.1 200"):
+                errors[0] += 1
+    finally:
+        writer.close()
+
+
+def drive(
+    port: int, requests: Callable[[], Iterator[bytes]], duration: float, connections: int
+) -> Run:
+    """Closed-loop load from this process: `connections` keep-alive connections, each sending
+    its next request as soon as the answer to the last one is in. Cheap enough (raw sockets,
+    requests prepared up front) to leave most of the CPU to the server; it takes its share
+    of the cores for both sides alike."""
+    latencies: list[float] = []
+    errors = [0]
+
+    async def main() -> float:
+        started = time.perf_counter()
+        until = started + duration
+        await asyncio.gather(
+            *(_connection(port, requests, until, latencies, errors) for _ in range(connections))
+        )
+        return time.perf_counter() - started
+
+    elapsed = asyncio.run(main())
+    ordered = sorted(latencies)
+    return Run(
+        rps=len(latencies) / elapsed,
+        p50_ms=_percentile(ordered, 0.50) * 1000,
+        p99_ms=_percentile(ordered, 0.99) * 1000,
+        errors=errors[0],
+    )
+
+
+def graphql_requests(port: int, token: str, bodies: list[bytes]) -> Callable[[], Iterator[bytes]]:
+    """Prepared POSTs of /graphql for `drive`; each connection cycles from a random start, so
+    the connections do not ask for the same rows in step."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    prepared = [http_post("/graphql", port, body, headers) for body in bodies]
+
+    def cycle() -> Iterator[bytes]:
+        return itertools.islice(itertools.cycle(prepared), random.randrange(len(prepared)), None)
+
+    return cycle
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(
+        rps=statistics.median(r.rps for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        errors=sum(r.errors for r in runs),
+    )
+
+
+def print_summary(title: str, runs: dict[str, list[Run]], ours: str, baseline: str) -> float:
+    """The table of medians and the median of per-round ratios (returned)."""
+    pairs = [(o.rps, b.rps) for o, b in zip(runs[ours], runs[baseline], strict=True)]
+    ratio = median_ratio(pairs)
+    low, high = ratio_range(pairs)
+    print()
+    print(title)
+    print(f"{'':10s} {'req/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}  (medians)")
+    for name in (ours, baseline):
+        run = median_run(runs[name])
+        print(f"{name:10s} {run.rps:10.0f} {run.p50_ms:8.2f} {run.p99_ms:8.2f} {run.errors:7d}")
+    print(
+        f"ratio {ours}/{baseline}: median of per-round ratios {ratio:.2f}"
+        f" (rounds {low:.2f}-{high:.2f})"
+    )
+    return ratio
+
+
+def http_post(path: str, port: int, body: bytes, headers: dict[str, str]) -> bytes:
+    """One HTTP/1.1 keep-alive POST, ready to be written to a socket."""
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
