@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 import traceback
+from types import TracebackType
 from typing import Any
 
 from app.config import Settings
@@ -39,15 +40,17 @@ def _request_fields() -> dict[str, str]:
     return fields
 
 
+def _frames(tb: TracebackType | None) -> list[str]:
+    """Where an exception went, innermost last; without source lines, which can hold
+    literals."""
+    return [f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(tb)[-8:]]
+
+
 def _exception_fields(record: logging.LogRecord) -> dict[str, Any]:
     if not record.exc_info or record.exc_info[0] is None:
         return {}
     kind, _, tb = record.exc_info
-    frames = traceback.extract_tb(tb)
-    return {
-        "exc_type": kind.__name__,
-        "exc_frames": [f"{f.filename}:{f.lineno} {f.name}" for f in frames[-8:]],
-    }
+    return {"exc_type": kind.__name__, "exc_frames": _frames(tb)}
 
 
 class JsonFormatter(logging.Formatter):
@@ -87,7 +90,7 @@ class TextFormatter(logging.Formatter):
     def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
         # The type and the frames, as in JSON: an exception message can quote a value.
         kind, _, tb = ei
-        frames = "".join(traceback.format_list(traceback.extract_tb(tb)))
+        frames = "".join(f"  {frame}\n" for frame in _frames(tb))
         return f"Traceback (most recent call last):\n{frames}{kind.__name__}"
 
 

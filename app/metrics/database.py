@@ -9,8 +9,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from tortoise import connections
 
-from app.metrics.registry import REGISTRY
-
 
 class _Pool(Protocol):
     """What is read of asyncpg's Pool."""
@@ -51,6 +49,3 @@ def _pool() -> _Pool | None:
     ):
         return None
     return cast(_Pool, pool)
-
-
-REGISTRY.register(DatabasePoolCollector())

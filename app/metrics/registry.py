@@ -12,10 +12,13 @@ from prometheus_client import (
     ProcessCollector,
 )
 
+from app.metrics.database import DatabasePoolCollector
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
 GCCollector(registry=REGISTRY)
+REGISTRY.register(DatabasePoolCollector())
 
 # The POS lookups answer in milliseconds; imports and persona runs take minutes.
 REQUEST_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
