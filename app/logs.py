@@ -20,11 +20,13 @@ from typing import Any
 from app.config import Settings
 from app.request_context import current_request
 
-# Attributes every LogRecord has; anything else on a record came from `extra=`.
+# Attributes every LogRecord has; anything else on a record came from `extra=`. Uvicorn
+# adds `color_message`, its message again with terminal colour codes.
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message",
     "asctime",
     "taskName",
+    "color_message",
 }
 
 

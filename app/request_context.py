@@ -8,6 +8,7 @@ the metrics read it back.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from contextvars import ContextVar, Token
@@ -34,7 +35,8 @@ _current: ContextVar[RequestInfo | None] = ContextVar("loyalty_request", default
 def request_id_from(header: str | None) -> str:
     if header is not None and _CLIENT_REQUEST_ID.fullmatch(header):
         return header
-    return uuid.uuid4().hex
+    # Random like a uuid4, without building a UUID object on every request.
+    return os.urandom(16).hex()
 
 
 def current_request() -> RequestInfo | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,11 +19,29 @@ REQUEST_ID_HEADER = "x-request-id"
 # Paths no route matched share one label: raw paths are unbounded (and could carry anything).
 UNMATCHED = "unmatched"
 GRAPHQL_ROUTE = "/graphql"
+# The method is the client's to choose: others share one label.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class _Children:
+    """The labelled series of the request metrics, looked up once per label set: `labels()`
+    validates and locks on every call, a cost the hottest requests should not pay."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, metric: Any, *labels: str) -> Any:
+        key = (metric._name, *labels)
+        child = self._cache.get(key)
+        if child is None:
+            child = self._cache[key] = metric.labels(*labels)
+        return child
 
 
 class ObserveRequests:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.series = _Children()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,17 +68,19 @@ class ObserveRequests:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
+            series = self.series
             route = scope.get("route")
             label = getattr(route, "path", None) or UNMATCHED
-            HTTP_REQUESTS.labels(label, scope["method"], str(status)).inc()
-            HTTP_DURATION.labels(label).observe(elapsed)
-            if label == GRAPHQL_ROUTE and scope["method"] == "POST":
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            series(HTTP_REQUESTS, label, method, str(status)).inc()
+            series(HTTP_DURATION, label).observe(elapsed)
+            if label == GRAPHQL_ROUTE and method == "POST":
                 # A request refused before strawberry parsed it (bad JSON, too large) has
                 # no operation: it is counted as invalid.
                 operation = info.operation or "invalid"
                 outcome = "error" if info.error_codes or status >= 400 else "ok"
-                GRAPHQL_REQUESTS.labels(operation, outcome).inc()
-                GRAPHQL_DURATION.labels(operation).observe(elapsed)
+                series(GRAPHQL_REQUESTS, operation, outcome).inc()
+                series(GRAPHQL_DURATION, operation).observe(elapsed)
             logger.debug(
                 "request served",
                 extra={"route": label, "status": status, "duration_ms": round(elapsed * 1e3, 2)},
