@@ -52,8 +52,12 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 
 USER loyalty:loyalty
 WORKDIR /var/lib/loyalty
+# The data directory: uploaded import files wait here for a worker, so the API and the
+# worker containers must mount the same volume (docker-compose.yml does).
+VOLUME ["/var/lib/loyalty"]
 
-EXPOSE 8000
+# 8000: the API; 9100: Prometheus metrics when LOYALTY_METRICS_PORT=9100 (API and worker).
+EXPOSE 8000 9100
 
 # Liveness of the API (the slim image has no curl). Run the worker with --no-healthcheck,
 # or disable the check in compose: it serves no HTTP.

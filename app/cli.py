@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -16,10 +15,9 @@ T = TypeVar("T")
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    from app.logs import configure_logging
+
+    configure_logging(settings)
 
 
 async def _with_db(settings: Settings, body: Callable[[], Awaitable[Any]]) -> Any:
@@ -79,6 +77,8 @@ def _serve(settings: Settings, args: argparse.Namespace, run_worker: bool) -> in
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
+        # Uvicorn's loggers propagate to ours (app.logs): JSON lines in production.
+        log_config=None,
         # Uvicorn's access log prints full URLs; ours carry no personal data, but keep it
         # off by default so a future query-string mistake cannot leak.
         access_log=args.access_log,

@@ -63,10 +63,24 @@ class Settings:
     # What loading these settings created ("data directory", "secret key", "database"), so a
     # command can say where its new state lives.
     created: tuple[str, ...] = ()
+    # Logs: JSON lines (one field per fact) or text for people; None: JSON in production.
+    log_format: str | None = None
+    # /metrics on the API's port is open in development; in production it answers only to
+    # `Authorization: Bearer <metrics_token>`, and is absent without a token. A metrics port
+    # serves the same figures on a separate listener instead (API and worker alike).
+    metrics_token: str | None = None
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     @property
     def imports_root(self) -> Path:
         return self.import_dir if self.import_dir is not None else self.data_dir / "imports"
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is None:
+            return self.env is Environment.PRODUCTION
+        return self.log_format == "json"
 
     @property
     def is_development(self) -> bool:
@@ -157,6 +171,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if redis_url is None and env is Environment.PRODUCTION:
         raise ConfigurationError("REDIS_URL is required when LOYALTY_ENV=production")
 
+    log_format = env_vars.get("LOYALTY_LOG_FORMAT", "").strip().lower() or None
+    if log_format not in {None, "json", "text"}:
+        raise ConfigurationError("LOYALTY_LOG_FORMAT must be 'json' or 'text'")
+    metrics_port = _int(env_vars, "LOYALTY_METRICS_PORT", 0) or None
+    if metrics_port is not None and not 0 < metrics_port < 65536:
+        raise ConfigurationError("LOYALTY_METRICS_PORT must be a TCP port number")
+
     origins = tuple(
         o.strip() for o in env_vars.get("LOYALTY_CORS_ORIGINS", "").split(",") if o.strip()
     )
@@ -187,6 +208,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             env_vars, "LOYALTY_IMPORT_WORKERS", max(1, min(4, os.cpu_count() or 1))
         ),
         import_stale_seconds=float(env_vars.get("LOYALTY_IMPORT_STALE_SECONDS") or 30.0),
+        log_format=log_format,
+        metrics_token=env_vars.get("LOYALTY_METRICS_TOKEN", "").strip() or None,
+        metrics_port=metrics_port,
+        metrics_host=env_vars.get("LOYALTY_METRICS_HOST", "").strip() or "127.0.0.1",
         created=tuple(created),
     )
 

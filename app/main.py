@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL, health and readiness, and the lifespan that owns resources."""
+"""The ASGI application: GraphQL, health and readiness, metrics, GraphiQL's assets (development),
+and the lifespan that owns resources."""
 
 from __future__ import annotations
 
@@ -23,8 +24,13 @@ from app.body_limit import BodyLimit
 from app.config import Settings
 from app.db import close_db, init_db
 from app.embedded_redis import EmbeddedRedis
+from app.graphiql import ASSETS_ROUTE
+from app.graphiql import asset as graphiql_asset
 from app.graphql.view import LoyaltyGraphQL
 from app.imports.routes import error_report as import_error_report
+from app.metrics.endpoint import MetricsExporter
+from app.metrics.endpoint import metrics as metrics_endpoint
+from app.metrics.http import ObserveRequests
 from workers.settings import build_worker, redis_settings
 
 logger = logging.getLogger("app")
@@ -83,8 +89,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         worker = None
+        redis_url = settings.redis_url
         if manage_resources:
-            redis_url = settings.redis_url
             if redis_url is None:
                 resources.embedded_redis = EmbeddedRedis(settings.data_dir / "redis")
                 redis_url = await asyncio.to_thread(resources.embedded_redis.start)
@@ -93,6 +99,8 @@ def create_app(
             if run_worker:
                 worker = build_worker(settings, redis_url, manage_db=False)
                 resources.worker_task = asyncio.create_task(worker.async_run())
+        exporter = MetricsExporter(settings, redis_url)
+        exporter.start()
         # Everything built so far (schema, models, settings) lives as long as the process:
         # moving it out of the collector's generations keeps full collections, and the
         # latency spikes they cause under load, short.
@@ -101,6 +109,7 @@ def create_app(
         try:
             yield
         finally:
+            exporter.stop()
             if worker is not None:
                 await worker.close()
                 if resources.worker_task is not None:
@@ -114,7 +123,8 @@ def create_app(
                 if resources.embedded_redis is not None:
                     resources.embedded_redis.stop()
 
-    middleware = []
+    # Outermost: every request gets its id and is measured, whatever answers it.
+    middleware = [Middleware(ObserveRequests)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -135,6 +145,12 @@ def create_app(
             Route("/imports/{job_id}/errors.csv", import_error_report, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *(
+                [Route(ASSETS_ROUTE, graphiql_asset, methods=["GET"])]
+                if settings.is_development
+                else []
+            ),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -15,6 +15,8 @@ from arq.worker import Worker
 from app.config import Settings
 from app.core import jobs
 from app.db import close_db, init_db
+from app.metrics.endpoint import MetricsExporter
+from app.metrics.jobs import instrument_cron_jobs, instrument_functions
 from workers.imports import run_import_job, start_import_supervisor, stop_import_supervisor
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
 from workers.maintenance import purge_expired_sessions
@@ -53,13 +55,17 @@ def redis_settings(url: str) -> RedisSettings:
 def build_worker(
     settings: Settings, redis_url: str, *, manage_db: bool, burst: bool = False
 ) -> Worker:
-    """A worker; with manage_db it opens and closes the database itself (separate process)."""
+    """A worker; with manage_db it opens and closes the database itself (separate process),
+    and serves its metrics on LOYALTY_METRICS_PORT when set."""
+    exporter = MetricsExporter(settings, redis_url) if manage_db else None
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         # Jobs that services ask for while a job runs go to this worker's Redis: job tasks are
         # started from this task and inherit the binding (app.core.jobs).
         jobs.bind_queue(ctx["redis"])
+        if exporter is not None:
+            exporter.start()
         if manage_db:
             await init_db(settings.database_url)
         # Imports a dead worker left behind are resumed from the database, now and every
@@ -70,10 +76,12 @@ def build_worker(
         await stop_import_supervisor(ctx)
         if manage_db:
             await close_db()
+        if exporter is not None:
+            exporter.stop()
 
     return ReconnectingWorker(
-        functions=FUNCTIONS,
-        cron_jobs=CRON_JOBS,
+        functions=instrument_functions(FUNCTIONS),
+        cron_jobs=instrument_cron_jobs(CRON_JOBS),
         redis_settings=redis_settings(redis_url),
         on_startup=on_startup,
         on_shutdown=on_shutdown,

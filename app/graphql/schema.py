@@ -32,6 +32,7 @@ from app.graphql.personas.mutations import PersonaMutations
 from app.graphql.personas.queries import PersonaQueries
 from app.graphql.wallets.mutations import WalletMutations
 from app.graphql.wallets.queries import WalletQueries
+from app.metrics.graphql import OperationMetrics
 
 
 @strawberry.type
@@ -74,6 +75,8 @@ def build_schema(settings: Settings) -> LoyaltySchema:
     rules = limit_rules(settings.max_query_depth, settings.max_aliases, settings.is_development)
     max_tokens = settings.max_tokens
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        # First, so that it sees the errors as the client will (after masking).
+        OperationMetrics,
         lambda: RequestGuards(max_tokens, rules),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),

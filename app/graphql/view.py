@@ -17,6 +17,7 @@ from app.auth.credentials import authenticate
 from app.config import Settings
 from app.core import jobs
 from app.core.errors import PublicError
+from app.graphiql import page as graphiql_page
 from app.graphql.context import Context
 from app.graphql.persisted import PersistedOperations
 from app.graphql.schema import build_schema
@@ -61,6 +62,11 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         except HTTPException as exc:
             response = PlainTextResponse(exc.reason, status_code=exc.status_code)
         await response(scope, receive, send)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # Strawberry's page loads its scripts from a CDN; ours from this service (app.graphiql).
+        return graphiql_page()
 
     def parse_json(self, data: str | bytes) -> Any:
         # strawberry reads fields of whatever JSON arrives: a body that is a bare string, number

@@ -80,6 +80,7 @@ from app.imports.sql import BatchSql, model_columns, model_defaults
 from app.imports.status import FINAL
 from app.imports.storage import ImportStorage
 from app.imports.suppression import Suppression
+from app.metrics.imports import count_import_rows
 from app.models.audit import ActorKind
 from app.models.consent import ConsentEvent
 from app.models.customer import Customer
@@ -622,6 +623,13 @@ class JobRunner:
                 )
             )
         claims.commit()
+        count_import_rows(
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            invalid=counts.invalid + outcome.invalid,
+            suppressed=outcome.suppressed,
+        )
         self.checkpoint = last_index
         self._created_since_analyze += outcome.created
 

@@ -188,7 +188,8 @@ class Pair:
     ) -> httpx.Response:
         """Send the same request to both apps; they must answer the same bytes."""
         content = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        sent = {"content-type": "application/json", **(headers or {})}
+        # The same request id, which both echo: the other headers must match too.
+        sent = {"content-type": "application/json", "x-request-id": "compare", **(headers or {})}
         if token is not None:
             sent["authorization"] = f"Bearer {token}"
         before = dataclasses.replace(self.stats)

@@ -40,13 +40,15 @@ from app.graphql.persisted.documents import (
     persisted_hash,
 )
 from app.graphql.persisted.operations import POS_DOCUMENTS, ROOT_FIELDS, RootField
+from app.metrics.graphql import OperationMetrics, observe_operation
 
 logger = logging.getLogger("app.graphql.persisted")
 
 # The schema extensions whose effect the compiled path reproduces: the guards when compiling,
-# the masking on every error; the parser and validation caches change nothing visible. Any
-# other extension could act on execution, so its presence turns the compiled path off.
-KNOWN_EXTENSIONS = (RequestGuards, ParserCache, ValidationCache, MaskErrors)
+# the masking on every error, the metrics below; the parser and validation caches change
+# nothing visible. Any other extension could act on execution, so its presence turns the
+# compiled path off.
+KNOWN_EXTENSIONS = (RequestGuards, ParserCache, ValidationCache, MaskErrors, OperationMetrics)
 VERDICT_CACHE_SIZE = 512
 
 ExtensionT = TypeVar("ExtensionT", bound=SchemaExtension)
@@ -228,6 +230,10 @@ class PersistedOperations:
             return None
         if result.errors:
             result.errors = self._processed(result.errors)
+        principal = context.authenticated
+        observe_operation(
+            operation.name, principal.organization_id if principal else None, result.errors
+        )
         response_data = await view.process_result(request, result)
         if result.errors:
             view._handle_errors(result.errors, response_data)
