@@ -22,7 +22,7 @@ from app.core.unset import UNSET
 from app.customers.consent_rules import consent_transition
 from app.customers.favorite_store import may_replace
 from app.imports.pgbinary import RowTemplate
-from app.imports.sql import dump_json
+from app.imports.repository.batch import dump_json
 from app.models.consent import ConsentChannel, ConsentSource
 from app.models.customer import CustomerStatus, FavoriteStoreSource, SmsState
 

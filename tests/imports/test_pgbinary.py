@@ -12,7 +12,7 @@ import pytest
 from tortoise import connections
 
 from app.imports.pgbinary import RowTemplate, matches_table, stream, type_codes
-from app.imports.sql import model_columns
+from app.imports.repository.batch import model_columns
 from app.models.consent import ConsentEvent
 from app.models.customer import Customer
 
