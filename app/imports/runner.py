@@ -39,6 +39,7 @@ from app.core.clock import utcnow
 from app.core.db_errors import is_transient
 from app.core.errors import DomainError
 from app.core.failures import log_failure
+from app.core.pgcopy.rows import matches_table, type_codes
 from app.core.transactions import atomic
 from app.imports.csvfile import FileMalformed, Layout, Record, records, scan
 from app.imports.customers import (
@@ -61,7 +62,6 @@ from app.imports.orders import (
     load_receipts,
     row_keys,
 )
-from app.imports.pgbinary import matches_table, type_codes
 from app.imports.pool import Validator
 from app.imports.records import RecordLayout, with_templates
 from app.imports.repository import jobs as repository

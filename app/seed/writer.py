@@ -27,9 +27,10 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from app.core.pgcopy.columns import Table, binary_copy
 from app.models.organization import Organization, SignupChannel, SignupForm, Store
 from app.seed import catalog
-from app.seed.encode import BlockTables, Context, Table, binary_copy, block_tables, sqlite_rows
+from app.seed.encode import BlockTables, Context, block_tables, sqlite_rows
 from app.seed.generate import BLOCK_SIZE, ProgramRules, SeedPlan, generate_block
 from app.wallets.program import program_of
 
