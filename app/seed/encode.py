@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from app.core.pgcopy.columns import Column, Kind, Table
 from app.seed import catalog
-from app.seed.generate import (
+from app.seed.plan import (
     FIRST_KEYS,
     KEY_PREFIXES,
     LAST_KEYS,
