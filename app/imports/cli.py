@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -178,6 +179,17 @@ class Progress:
         self.last = line
 
 
+async def _run_here(job: ImportJob) -> None:
+    """Without a queue, the steps an ended import asks for run in this process too."""
+    from app.imports.lease import after_import
+    from app.lifecycle.jobs import REFRESH_SEGMENTS
+    from app.lifecycle.service import recompute_segments
+
+    for follow_up in after_import(job):
+        if follow_up.function == REFRESH_SEGMENTS:
+            await recompute_segments(uuid.UUID(follow_up.args[0]))
+
+
 async def _wait(job_id: Any, settings: Settings, queued: bool) -> ImportJob:
     from app.imports.repository.jobs import get
     from app.imports.runner import run_import
@@ -186,6 +198,7 @@ async def _wait(job_id: Any, settings: Settings, queued: bool) -> ImportJob:
 
     progress = Progress()
     local: asyncio.Task[str] | None = None
+    ran_here = False
     waited_since = time.monotonic()
     while True:
         job = await get(job_id)
@@ -193,6 +206,8 @@ async def _wait(job_id: Any, settings: Settings, queued: bool) -> ImportJob:
             progress.show(job, final=True)
             if local is not None:
                 await local
+            if ran_here and not queued:
+                await _run_here(job)
             return job
         progress.show(job)
         if (
@@ -201,6 +216,7 @@ async def _wait(job_id: Any, settings: Settings, queued: bool) -> ImportJob:
             and (not queued or time.monotonic() - waited_since > WORKER_GRACE_SECONDS)
         ):
             local = asyncio.create_task(run_import(job.id, settings))
+            ran_here = True
         if local is not None and local.done():
             local.result()
             local = None

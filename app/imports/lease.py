@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from app.core.clock import utcnow
-from app.core.jobs import request_job
+from app.core.jobs import Job, request_job
 from app.core.transactions import atomic
 from app.imports.errors import ImportErrorCode as Code
 from app.imports.repository import jobs as repository
@@ -66,8 +66,14 @@ async def release(job_id: uuid.UUID, attempt: int) -> None:
     )
 
 
-def _refreshes_segments(job: ImportJob) -> bool:
-    return job.kind is ImportKind.ORDERS and not job.dry_run and job.created_count > 0
+def after_import(job: ImportJob) -> list[Job]:
+    """The jobs an ended import asks for: a segment refresh when it completed and created
+    orders (lifecycle stages and RFM scores move with orders)."""
+    if job.status not in _COMPLETED or job.dry_run:
+        return []
+    if job.kind is ImportKind.ORDERS and job.created_count > 0:
+        return [segment_refresh(job.organization_id)]  # type: ignore[arg-type]
+    return []
 
 
 async def finish(
@@ -92,8 +98,8 @@ async def finish(
             return False
         job = await repository.locked(job_id, conn)
         assert job is not None
-        if status in _COMPLETED and _refreshes_segments(job):
-            await request_job(segment_refresh(job.organization_id))  # type: ignore[arg-type]
+        for follow_up in after_import(job):
+            await request_job(follow_up)
     storage.delete(job.file_path)
     return True
 
