@@ -50,11 +50,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.auth.principal import Principal  # noqa: E402
 from app.config import Environment, Settings  # noqa: E402
+from app.core.jobs import queue_bound  # noqa: E402
 from app.db import close_db, init_db, migrate  # noqa: E402
 from app.embedded_redis import EmbeddedRedis  # noqa: E402
 from app.imports import service  # noqa: E402
 from app.imports.options import ImportOptions  # noqa: E402
-from app.imports.reconcile import enqueue_import  # noqa: E402
 from app.models.imports import ImportJob, ImportKind  # noqa: E402
 from app.models.organization import Organization, Store  # noqa: E402
 from bench import harness  # noqa: E402
@@ -277,7 +277,9 @@ def run_ours(database_url: str, redis_url: str, data_dir: Path, csv_path: Path) 
             for code in STORES:
                 await Store.create(organization_id=org.id, name=f"Store {code}", code=code)
             started = time.time()
-            with csv_path.open("rb") as source:
+            redis = await create_pool(redis_settings(redis_url))
+            # The service sends the job's run to this queue once the job is committed.
+            with queue_bound(redis), csv_path.open("rb") as source:
                 job = await service.start_import(
                     Principal.system(org.id),
                     settings,
@@ -286,10 +288,8 @@ def run_ours(database_url: str, redis_url: str, data_dir: Path, csv_path: Path) 
                     file_name=csv_path.name,
                     options=ImportOptions(unmapped_as_traits=True),
                 )
-            assert job.status.value == "QUEUED", (job.error_code, job.error_message)
-            redis = await create_pool(redis_settings(redis_url))
-            await enqueue_import(redis, job.id)
             await redis.aclose()
+            assert job.status.value == "QUEUED", (job.error_code, job.error_message)
             return str(job.id), started
         finally:
             await close_db()

@@ -207,7 +207,7 @@ async def phase_regenerate(url: str, org_id: str) -> dict[str, Any]:
         org = uuid.UUID(org_id)
         started = time.perf_counter()
         requested = await service.request_regeneration(Principal.system(org), force=True)
-        done = await service.run_generation(requested.id, as_of=AS_OF)
+        done = await service.run_generation(Principal.system(org), requested.id, as_of=AS_OF)
         seconds = time.perf_counter() - started
         assert done is not None, "the set vanished"
         details = done.details or {}

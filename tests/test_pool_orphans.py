@@ -14,7 +14,8 @@ import pytest
 from arq.connections import ArqRedis
 
 from app.config import Settings
-from app.imports.reconcile import enqueue_import
+from app.core.jobs import queue_bound, send_now
+from app.imports.jobs import run_import
 from app.imports.runner import PARALLEL_MIN_ROWS
 from app.models.imports import ImportJob
 from tests.conftest import Tenant
@@ -49,7 +50,8 @@ async def test_sigkill_of_the_worker_ends_its_validation_pool(
     settings: Settings, redis_url: str, arq_redis: ArqRedis, tenant: Tenant, tmp_path: Path
 ) -> None:
     job = await start(owner_of(tenant), settings, big_file(), batch_size=500, throttle_ms=500)
-    assert await enqueue_import(arq_redis, job.id)
+    with queue_bound(arq_redis):
+        assert await send_now(run_import(job.id))
     env = {
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": redis_url,

@@ -31,22 +31,7 @@ NO_PRINCIPAL_BY_DESIGN = {
 
 # Known gaps in domains being converted in a parallel branch (personas, imports). The lead
 # empties this list after merging that branch; a name left here must then fail the test.
-KNOWN_GAPS_BEING_CONVERTED = {
-    "app.imports.service.clean_file_name",
-    "app.imports.service.neutralize",
-    "app.personas.service.current_set",
-    "app.personas.service.current_set_id",
-    "app.personas.service.fail_unexpectedly",
-    "app.personas.service.forget_customer",
-    "app.personas.service.organizations",
-    "app.personas.service.persona_counts",
-    "app.personas.service.persona_in_current_set",
-    "app.personas.service.personas_of_customers",
-    "app.personas.service.reconcile",
-    "app.personas.service.request_scheduled_regeneration",
-    "app.personas.service.roadmaps",
-    "app.personas.service.run_generation",
-}
+KNOWN_GAPS_BEING_CONVERTED: set[str] = set()
 
 
 def _service_modules() -> Iterator[ModuleType]:

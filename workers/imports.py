@@ -1,9 +1,10 @@
 """Import jobs: run one (by id), and reconcile the queue with the database.
 
-`run_import` is enqueued after the job row commits, with the deterministic id `import:<id>` and
-the job id as its only argument. It is safe to run twice, concurrently or in a row: the job row
-says what is left to do (see `app.imports.runner`). A transient database failure gives the job
-back to the queue and asks arq to retry it; anything else ends the job FAILED with a code.
+`run_import` is asked for by the imports service when the job row commits, with the
+deterministic id `import:<id>` and the job id as its only argument. It is safe to run twice,
+concurrently or in a row: the job row says what is left to do (see `app.imports.runner`). A
+transient database failure gives the job back to the queue and asks arq to retry it; anything
+else ends the job FAILED with a code. Ending a job asks for its after-import steps itself.
 """
 
 from __future__ import annotations
@@ -14,18 +15,15 @@ import datetime as dt
 import logging
 from typing import Any
 
-from arq.connections import ArqRedis
 from arq.worker import Retry, func
-from redis.exceptions import RedisError
 
 from app.config import Settings
 from app.core.ids import try_parse_id
+from app.imports.jobs import RUN_IMPORT
 from app.imports.pool import shutdown_pool
-from app.imports.reconcile import RUN_IMPORT, reconcile_imports
+from app.imports.reconcile import reconcile_imports
 from app.imports.runner import TransientFailure, run_import
 from app.imports.storage import ImportStorage
-from app.models.imports import ImportJob, ImportKind
-from workers.lifecycle import enqueue_segment_refresh
 
 logger = logging.getLogger("workers.imports")
 
@@ -39,18 +37,8 @@ async def import_job(ctx: dict[str, Any], job_id: str) -> str:
     parsed = try_parse_id(job_id)
     if parsed is None:
         return "skipped"
-    redis: ArqRedis | None = ctx.get("redis")
-
-    async def after_finish(job: ImportJob) -> None:
-        # Imported orders move lifecycle stages and RFM scores: ask for a recompute.
-        if job.kind is ImportKind.ORDERS and not job.dry_run and job.created_count and redis:
-            try:
-                await enqueue_segment_refresh(redis, job.organization_id)  # type: ignore[arg-type]
-            except (RedisError, OSError):
-                logger.warning("could not enqueue the segment refresh after an import")
-
     try:
-        return await run_import(parsed, settings, after_finish)
+        return await run_import(parsed, settings)
     except TransientFailure as exc:
         raise Retry(defer=RETRY_DELAY.total_seconds() * ctx.get("job_try", 1)) from exc
 

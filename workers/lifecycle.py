@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from typing import Any
 
-from arq.connections import ArqRedis
 from arq.worker import Retry, func
 
 from app.auth.principal import Principal
 from app.core.db_errors import is_transient
 from app.core.ids import try_parse_id
-from app.core.jobs import queue_bound, send_now
+from app.core.jobs import send_now
 from app.lifecycle.jobs import REFRESH_SEGMENTS, segment_refresh
 from app.lifecycle.service import recompute_segments
 from app.organizations.service import organization_exists, system_principals
@@ -56,13 +54,6 @@ async def refresh_all_segments(ctx: dict[str, Any]) -> int:
         if await send_now(segment_refresh(principal.organization_id, debounce=False)):
             enqueued += 1
     return enqueued
-
-
-async def enqueue_segment_refresh(redis: ArqRedis, organization_id: uuid.UUID) -> bool:
-    """For `workers/imports.py` only, until the imports service asks for this job itself
-    (being moved in another branch; remove this then): the order rule's debounced refresh."""
-    with queue_bound(redis):
-        return await send_now(segment_refresh(organization_id))
 
 
 # keep_result=0: a finished refresh must not block the next request with the same job id.

@@ -1,7 +1,8 @@
 """`loyalty import customers|orders FILE --org ID` and `loyalty import errors JOB --org ID`.
 
-The file is stored and the job recorded as from the API (the organization acts as SYSTEM), then
-enqueued for the workers. With `--wait` a progress bar is drawn on stderr until the job ends;
+The file is stored and the job recorded as from the API (the organization acts as SYSTEM); the
+service asks for its run, sent to the queue this command finds (see `_redis`) once the job is
+committed. With `--wait` a progress bar is drawn on stderr until the job ends;
 when no worker takes the job within a few seconds it runs in this process (so the command works
 with nothing but the embedded defaults). The final summary is JSON on stdout; the exit code is
 0 unless the job FAILED or was CANCELLED.
@@ -16,6 +17,7 @@ import datetime as dt
 import json
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -177,20 +179,36 @@ class Progress:
         self.last = line
 
 
+async def _run_here(job: ImportJob) -> None:
+    """Without a queue, the steps an ended import asks for run in this process too."""
+    from app.auth.principal import Principal
+    from app.imports.lease import after_import
+    from app.lifecycle.jobs import REFRESH_SEGMENTS
+    from app.lifecycle.service import recompute_segments
+
+    for follow_up in after_import(job):
+        if follow_up.function == REFRESH_SEGMENTS:
+            await recompute_segments(Principal.system(uuid.UUID(follow_up.args[0])))
+
+
 async def _wait(job_id: Any, settings: Settings, queued: bool) -> ImportJob:
+    from app.imports.repository.jobs import get
     from app.imports.runner import run_import
     from app.imports.status import FINAL
-    from app.models.imports import ImportJob, ImportStatus
+    from app.models.imports import ImportStatus
 
     progress = Progress()
     local: asyncio.Task[str] | None = None
+    ran_here = False
     waited_since = time.monotonic()
     while True:
-        job = await ImportJob.get(id=job_id)
+        job = await get(job_id)
         if job.status in FINAL:
             progress.show(job, final=True)
             if local is not None:
                 await local
+            if ran_here and not queued:
+                await _run_here(job)
             return job
         progress.show(job)
         if (
@@ -199,6 +217,7 @@ async def _wait(job_id: Any, settings: Settings, queued: bool) -> ImportJob:
             and (not queued or time.monotonic() - waited_since > WORKER_GRACE_SECONDS)
         ):
             local = asyncio.create_task(run_import(job.id, settings))
+            ran_here = True
         if local is not None and local.done():
             local.result()
             local = None
@@ -227,18 +246,28 @@ def _summary(job: ImportJob) -> dict[str, Any]:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from app.auth.principal import Principal
-    from app.cli import run_with_db
+    from app.cli_support import run_with_db
     from app.core.errors import DomainError
     from app.core.ids import parse_id
+    from app.core.jobs import queue_bound
     from app.imports import service
     from app.imports.errors import ImportErrorCode
-    from app.imports.reconcile import enqueue_import
+    from app.imports.repository.jobs import organization_exists
     from app.models.imports import ImportKind, ImportStatus
-    from app.models.organization import Organization
 
     async def body() -> tuple[dict[str, Any], str | None]:
+        redis = await _redis(settings)
+        try:
+            # The jobs the services ask for (the run, its after-import steps) go to this queue.
+            with queue_bound(redis):
+                return await run(redis is not None)
+        finally:
+            if redis is not None:
+                await redis.aclose()
+
+    async def run(queued: bool) -> tuple[dict[str, Any], str | None]:
         org_id = parse_id(args.org, "--org")
-        if not await Organization.exists(id=org_id):
+        if not await organization_exists(org_id):
             raise DomainError(ImportErrorCode.NOT_FOUND, "No organization with this id.", "org")
         if not args.file.is_file():
             raise DomainError(ImportErrorCode.NOT_FOUND, "No such file.", "file")
@@ -254,16 +283,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
             )
         note = None
-        queued = False
         if job.status is ImportStatus.QUEUED:
-            redis = await _redis(settings)
-            if redis is not None:
-                try:
-                    await enqueue_import(redis, job.id)
-                    queued = True
-                finally:
-                    await redis.aclose()
-            elif not args.wait:
+            if not queued and not args.wait:
                 note = "No queue is reachable: a worker will run the job when it starts."
             if args.wait:
                 job = await _wait(job.id, settings, queued)
@@ -278,7 +299,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import_errors(settings: Settings, args: argparse.Namespace) -> int:
     from app.auth.principal import Principal
-    from app.cli import print_error, run_with_db
+    from app.cli_support import print_error, run_with_db
     from app.core.ids import parse_id
     from app.imports import service
 

@@ -40,9 +40,9 @@ from app.imports.records import (
     consent_records,
     customer_record,
 )
+from app.imports.repository.batch import BatchSql, as_date, as_uuid, dump_json, load_json
 from app.imports.rows import CustomerRow, RowError
 from app.imports.seen import BatchClaims, Key
-from app.imports.sql import BatchSql, as_date, as_uuid, dump_json, load_json
 from app.imports.suppression import Suppression
 from app.models.customer import CustomerStatus, FavoriteStoreSource, SmsState
 

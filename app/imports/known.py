@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from app.imports.records import IDENTIFIERS
+from app.imports.repository import jobs as repository
 from app.imports.seen import Key, key_hash
-from app.models.customer import Customer
 
 # Organizations larger than this many times the file are looked up batch by batch instead.
 SNAPSHOT_MAX_RATIO = 2
@@ -69,16 +69,13 @@ class KnownIdentifiers:
 
 async def snapshot(organization_id: uuid.UUID, file_rows: int) -> KnownIdentifiers | None:
     """The organization's identifiers, or None when it is too large for the file to pay off."""
-    total = await Customer.filter(organization_id=organization_id).count()
+    total = await repository.customer_count(organization_id)
     if total > SNAPSHOT_MAX_RATIO * file_rows:
         return None
     chunks: list[npt.NDArray[np.int64]] = []
     last: uuid.UUID | None = None
     while True:
-        query = Customer.filter(organization_id=organization_id)
-        if last is not None:
-            query = query.filter(id__gt=last)
-        page = await query.order_by("id").limit(PAGE).values_list("id", *IDENTIFIERS)
+        page = await repository.customer_identifier_page(organization_id, IDENTIFIERS, last, PAGE)
         if not page:
             break
         hashes = [

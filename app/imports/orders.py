@@ -23,9 +23,7 @@ from app.core.ids import new_id
 from app.imports.customers import BatchOutcome
 from app.imports.errors import RowErrorCode as RowCode
 from app.imports.mapping import ColumnPlan
-from app.imports.rows import OrderRow, RowError
-from app.imports.seen import BatchClaims, Key
-from app.imports.sql import (
+from app.imports.repository.batch import (
     BatchSql,
     as_datetime,
     as_decimal,
@@ -34,6 +32,8 @@ from app.imports.sql import (
     model_columns,
     model_defaults,
 )
+from app.imports.rows import OrderRow, RowError
+from app.imports.seen import BatchClaims, Key
 from app.imports.suppression import Suppression
 from app.models.audit import ActorKind
 from app.models.customer import CustomerStatus

@@ -4,8 +4,9 @@ Run when a worker starts and every few seconds after. For each QUEUED or RUNNING
 - a RUNNING job with a fresh heartbeat belongs to a live worker: left alone;
 - otherwise it needs a run. When its worker was killed, arq's queue still holds it but its
   "in progress" key blocks it until that key expires (an hour): the key is dropped. When Redis
-  lost it (or it was never enqueued), it is enqueued again under the same id, `import:<id>`.
-A run of a job that is in fact still alive is harmless: `runner.claim` refuses a RUNNING job
+  lost it (or it was never sent), it is sent again under the same id, `import:<id>`, to the
+  queue bound to this task (`app.core.jobs`; the worker binds its own Redis).
+A run of a job that is in fact still alive is harmless: `lease.claim` refuses a RUNNING job
 with a fresh heartbeat, and the attempt check stops an older run at its next batch.
 """
 
@@ -13,29 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 
 from arq.connections import ArqRedis
 from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix
 
 from app.core.clock import utcnow
-from app.imports.status import ACTIVE, FINAL
+from app.core.jobs import send_now
+from app.imports import jobs
+from app.imports.repository import jobs as repository
 from app.imports.storage import ImportStorage
-from app.models.imports import ImportJob, ImportStatus
+from app.models.imports import ImportStatus
 
 logger = logging.getLogger("app.imports")
-
-RUN_IMPORT = "run_import"
-
-
-def arq_job_id(job_id: uuid.UUID) -> str:
-    return f"import:{job_id}"
-
-
-async def enqueue_import(redis: ArqRedis, job_id: uuid.UUID) -> bool:
-    """Enqueue one job by id only (no personal data in Redis); False when already queued."""
-    job = await redis.enqueue_job(RUN_IMPORT, str(job_id), _job_id=arq_job_id(job_id))
-    return job is not None
 
 
 async def reconcile_imports(
@@ -48,18 +38,14 @@ async def reconcile_imports(
     """
     now = utcnow()
     if storage is not None:
-        ended = await ImportJob.filter(
-            status__in=list(FINAL), finished_at__gte=now - dt.timedelta(days=1)
-        ).values_list("file_path", flat=True)
-        for relative in ended:
-            storage.delete(str(relative))
+        for relative in await repository.files_of_jobs_ended_since(now - dt.timedelta(days=1)):
+            storage.delete(relative)
     stale_before = now - dt.timedelta(seconds=stale_seconds)
-    jobs = await ImportJob.filter(status__in=list(ACTIVE)).only("id", "status", "updated_at")
     revived = 0
-    for job in jobs:
+    for job in await repository.active():
         if job.status is ImportStatus.RUNNING and job.updated_at >= stale_before:
             continue
-        arq_id = arq_job_id(job.id)
+        arq_id = jobs.arq_job_id(job.id)
         acted = False
         if job.updated_at < stale_before:
             # Nobody has touched it for a while: whoever held it is gone.
@@ -69,7 +55,7 @@ async def reconcile_imports(
                 await redis.zadd(default_queue_name, {arq_id: int(now.timestamp() * 1000)})
                 acted = True
         else:
-            acted = await enqueue_import(redis, job.id) or acted
+            acted = await send_now(jobs.run_import(job.id)) or acted
         revived += acted
     if revived:
         logger.info("reconciled %d import jobs", revived)

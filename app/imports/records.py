@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.core.ids import new_id
+from app.core.pgcopy.rows import RowTemplate
 from app.core.unset import UNSET
 from app.customers.consent_rules import consent_transition
 from app.customers.favorite_store import may_replace
-from app.imports.pgbinary import RowTemplate
-from app.imports.sql import dump_json
+from app.imports.repository.batch import dump_json
 from app.models.consent import ConsentChannel, ConsentSource
 from app.models.customer import CustomerStatus, FavoriteStoreSource, SmsState
 
@@ -90,7 +90,8 @@ class RecordLayout:
     customer_defaults: dict[str, Any]
     consent_columns: tuple[str, ...]
     consent_defaults: dict[str, Any]
-    # PostgreSQL: rows are handed over in binary COPY format (see pgbinary); SQLite: tuples.
+    # PostgreSQL: rows are handed over in binary COPY format (app.core.pgcopy.rows);
+    # SQLite: tuples.
     customer_template: RowTemplate | None = None
     consent_template: RowTemplate | None = None
     # SQLite stores UUIDs as text: rows carry them as text already.
@@ -112,7 +113,7 @@ def job_constants(layout: RecordLayout, defaults: dict[str, Any]) -> dict[str, A
 def with_templates(
     layout: RecordLayout, customer_codes: Sequence[str] | None, consent_codes: Sequence[str] | None
 ) -> RecordLayout:
-    """The layout with binary templates for PostgreSQL (codes from pgbinary.type_codes)."""
+    """The layout with binary templates for PostgreSQL (codes: `pgcopy.rows.type_codes`)."""
     customer = consent = None
     if customer_codes is not None:
         customer = RowTemplate(

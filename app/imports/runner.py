@@ -22,26 +22,25 @@ import asyncio
 import collections
 import contextlib
 import contextvars
-import datetime as dt
 import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncpg
-from tortoise import connections
-from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
-from tortoise.expressions import F
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from app.config import Settings
 from app.core.clock import utcnow
+from app.core.db_errors import is_transient
 from app.core.errors import DomainError
+from app.core.failures import log_failure
+from app.core.pgcopy.rows import matches_table, type_codes
+from app.core.transactions import atomic
 from app.imports.csvfile import FileMalformed, Layout, Record, records, scan
 from app.imports.customers import (
     BatchOutcome,
@@ -52,6 +51,7 @@ from app.imports.customers import (
 from app.imports.errors import ImportErrorCode as Code
 from app.imports.known import KnownIdentifiers
 from app.imports.known import snapshot as known_identifiers
+from app.imports.lease import claim, finish, heartbeat, release
 from app.imports.mapping import ColumnPlan
 from app.imports.options import ImportOptions, default_date_order
 from app.imports.orders import (
@@ -62,9 +62,10 @@ from app.imports.orders import (
     load_receipts,
     row_keys,
 )
-from app.imports.pgbinary import matches_table, type_codes
 from app.imports.pool import Validator
 from app.imports.records import RecordLayout, with_templates
+from app.imports.repository import jobs as repository
+from app.imports.repository.batch import BatchSql, model_columns, model_defaults
 from app.imports.rows import (
     CustomerRow,
     InvalidRow,
@@ -76,7 +77,6 @@ from app.imports.rows import (
     validate_batch,
 )
 from app.imports.seen import BatchClaims, Key, SeenKeys
-from app.imports.sql import BatchSql, model_columns, model_defaults
 from app.imports.status import FINAL
 from app.imports.storage import ImportStorage
 from app.imports.suppression import Suppression
@@ -84,8 +84,7 @@ from app.metrics.imports import count_import_rows
 from app.models.audit import ActorKind
 from app.models.consent import ConsentEvent
 from app.models.customer import Customer
-from app.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
-from app.models.organization import Store
+from app.models.imports import ImportJob, ImportKind, ImportStatus
 from app.organizations.profile import load_profile
 
 logger = logging.getLogger("app.imports")
@@ -129,109 +128,24 @@ def _unique_clash(exc: BaseException) -> bool:
 
 
 def _transient(exc: BaseException) -> bool:
-    if _unique_clash(exc) or isinstance(exc, ConcurrentWrite | asyncpg.TransactionRollbackError):
-        return True
-    text = str(exc)
-    return isinstance(exc, OperationalError | TransactionManagementError) and (
-        "database is locked" in text or "deadlock" in text or "could not serialize" in text
-    )
-
-
-def dialect() -> str:
-    return str(connections.get("default").capabilities.dialect)
+    """Worth another try: a lost race for a unique key, or a transient database error."""
+    return _unique_clash(exc) or isinstance(exc, ConcurrentWrite) or is_transient(exc)
 
 
 async def binary_codes(model: type[Model]) -> tuple[str, ...] | None:
     """The binary COPY type codes of the model's columns, when the database is PostgreSQL
     and the live table has the column types the model says; None otherwise."""
-    if dialect() != "postgres":
+    if repository.dialect() != "postgres":
         return None
     codes = type_codes(model)
     if codes is None:
         return None
-    rows = await connections.get("default").execute_query_dict(
-        "SELECT column_name, data_type FROM information_schema.columns"
-        " WHERE table_schema = current_schema() AND table_name = $1",
-        [model._meta.db_table],
-    )
-    live = {str(r["column_name"]): str(r["data_type"]) for r in rows}
+    live = await repository.live_column_types(model)
     columns = model_columns(model)
     if set(live) != set(columns) or not matches_table(codes, columns, live):
         logger.warning("import: %s does not match its model; using the driver's encoding", model)
         return None
     return codes
-
-
-async def claim(job_id: uuid.UUID, stale_seconds: float) -> ImportJob | None:
-    """Take a QUEUED job, or a RUNNING one whose runner went silent; None otherwise."""
-    now = utcnow()
-    async with in_transaction() as conn:
-        job = await ImportJob.filter(id=job_id).select_for_update().using_db(conn).first()
-        if job is None:
-            return None
-        silent = job.updated_at < now - dt.timedelta(seconds=stale_seconds)
-        if not (
-            job.status is ImportStatus.QUEUED or (job.status is ImportStatus.RUNNING and silent)
-        ):
-            return None
-        job.status = ImportStatus.RUNNING
-        job.attempts += 1
-        job.started_at = job.started_at or now
-        await job.save(
-            update_fields=["status", "attempts", "started_at", "updated_at"], using_db=conn
-        )
-    return job
-
-
-async def release(job_id: uuid.UUID, attempt: int) -> None:
-    """Give a job back to the queue (a shutdown or a retry), so the next run starts at once."""
-    await ImportJob.filter(id=job_id, attempts=attempt, status=ImportStatus.RUNNING).update(
-        status=ImportStatus.QUEUED, updated_at=utcnow()
-    )
-
-
-async def finish(
-    job_id: uuid.UUID,
-    attempt: int,
-    status: ImportStatus,
-    storage: ImportStorage,
-    code: Code | None = None,
-    message: str | None = None,
-) -> bool:
-    now = utcnow()
-    changes: dict[str, Any] = {"status": status, "finished_at": now, "updated_at": now}
-    if code is not None:
-        changes["error_code"] = code.value
-        changes["error_message"] = (message or "")[:500]
-    done = await ImportJob.filter(id=job_id, attempts=attempt, status=ImportStatus.RUNNING).update(
-        **changes
-    )
-    if done:
-        job = await ImportJob.get(id=job_id)
-        storage.delete(job.file_path)
-    return bool(done)
-
-
-@contextlib.asynccontextmanager
-async def heartbeat(
-    job_id: uuid.UUID, attempt: int, progress: Callable[[], dict[str, Any]] | None = None
-) -> AsyncIterator[None]:
-    """Keep `updated_at` fresh (and `progress()`'s fields, e.g. rows counted so far) through a
-    long phase that commits no batch."""
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            extra = progress() if progress is not None else {}
-            await ImportJob.filter(id=job_id, attempts=attempt).update(updated_at=utcnow(), **extra)
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @dataclass
@@ -244,9 +158,6 @@ class Counts:
     suppressed: int = 0
 
 
-AfterFinish = Callable[[ImportJob], Awaitable[None]]
-
-
 class JobRunner:
     def __init__(self, job: ImportJob, settings: Settings) -> None:
         self.job = job
@@ -256,7 +167,7 @@ class JobRunner:
         self.options = ImportOptions.from_json(job.options)
         self.kind = job.kind
         self.organization_id: uuid.UUID = job.organization_id  # type: ignore[assignment]
-        self.dialect = dialect()
+        self.dialect = repository.dialect()
         self.suppression = Suppression()
         self.seen = SeenKeys()
         self.checkpoint = job.checkpoint_row
@@ -285,12 +196,7 @@ class JobRunner:
         if not force and self._created_since_analyze < max(ANALYZE_MIN_ROWS, self._rows_at_analyze):
             return
         table, columns = ANALYZE_COLUMNS[self.kind]
-        conn = connections.get("default")
-        await conn.execute_script(f'ANALYZE "{table}" ({", ".join(columns)})')
-        rows = await conn.execute_query_dict(
-            "SELECT reltuples FROM pg_class WHERE relname = $1", [table]
-        )
-        self._rows_at_analyze = max(0, int(rows[0]["reltuples"])) if rows else 0
+        self._rows_at_analyze = await repository.analyze(table, columns)
         self._created_since_analyze = 0
 
     async def fail(self, code: Code, message: str) -> str:
@@ -341,17 +247,20 @@ class JobRunner:
             state["layout"] = {**layout_json, "encoding": result.encoding}
             job.options = {**job.options, "state": state}
             job.total_rows = result.rows
-            await ImportJob.filter(id=job.id, attempts=self.attempt).update(
-                options=job.options, total_rows=result.rows, updated_at=utcnow()
+            await repository.update(
+                job.id,
+                attempt=self.attempt,
+                options=job.options,
+                total_rows=result.rows,
+                updated_at=utcnow(),
             )
         layout = Layout(
             state["layout"]["encoding"], layout.delimiter, layout.header, layout.header_records
         )
         profile = await load_profile(self.organization_id)
-        stores = await Store.filter(organization_id=self.organization_id).values_list("id", "code")
         store_map: dict[str, uuid.UUID] = {}
-        for store_id, code in stores:
-            store_map[store_key(str(code))] = store_id
+        for store_id, code in await repository.store_codes(self.organization_id):
+            store_map[store_key(code)] = store_id
             store_map[store_key(str(store_id))] = store_id
         now = utcnow()
         records_layout = RecordLayout(
@@ -405,7 +314,7 @@ class JobRunner:
             await self._import(path, layout, validator)
         except _Stop as stop:
             return str(stop)
-        fresh = await ImportJob.get(id=job.id)
+        fresh = await repository.get(job.id)
         if fresh.created_count >= ANALYZE_MIN_ROWS and not job.dry_run:
             await self._refresh_statistics(force=True)
         status = (
@@ -427,10 +336,7 @@ class JobRunner:
 
     async def _rebuild_seen(self, path: Path, layout: Layout, validator: Validator) -> None:
         last_row = self.checkpoint + layout.header_records
-        numbers = await ImportRowError.filter(
-            job_id=self.job.id, row_number__lte=last_row
-        ).values_list("row_number", flat=True)
-        rejected = {int(str(n)) for n in numbers}
+        rejected = await repository.rejected_rows(self.job.id, last_row)
         reader = records(path, layout)
         while True:
             batch = await asyncio.to_thread(_take, reader, self.batch_size, self.checkpoint)
@@ -555,8 +461,8 @@ class JobRunner:
         last_index = batch[-1].index
         counts = Counts()
         cancelled = False
-        async with in_transaction() as conn:
-            current = await ImportJob.filter(id=job_id).select_for_update().using_db(conn).first()
+        async with atomic() as conn:
+            current = await repository.locked(job_id, conn)
             if current is None or current.status in FINAL:
                 raise _Stop("gone")
             if current.attempts != self.attempt or current.checkpoint_row != self.checkpoint:
@@ -564,16 +470,14 @@ class JobRunner:
             if current.cancel_requested:
                 cancelled = True
                 now = utcnow()
-                await (
-                    ImportJob.filter(id=job_id)
-                    .using_db(conn)
-                    .update(status=ImportStatus.CANCELLED, finished_at=now, updated_at=now)
+                await repository.update(
+                    job_id, conn, status=ImportStatus.CANCELLED, finished_at=now, updated_at=now
                 )
         if cancelled:
             self.storage.delete(self.job.file_path)
             raise _Stop(ImportStatus.CANCELLED.value)
-        async with in_transaction() as conn:
-            current = await ImportJob.filter(id=job_id).select_for_update().using_db(conn).first()
+        async with atomic() as conn:
+            current = await repository.locked(job_id, conn)
             if (
                 current is None
                 or current.status in FINAL
@@ -608,19 +512,17 @@ class JobRunner:
                     for e in errors
                 ],
             )
-            await (
-                ImportJob.filter(id=job_id)
-                .using_db(conn)
-                .update(
-                    checkpoint_row=last_index,
-                    processed_rows=F("processed_rows") + counts.processed,
-                    created_count=F("created_count") + outcome.created,
-                    updated_count=F("updated_count") + outcome.updated,
-                    unchanged_count=F("unchanged_count") + outcome.unchanged,
-                    invalid_count=F("invalid_count") + (counts.invalid + outcome.invalid),
-                    suppressed_count=F("suppressed_count") + outcome.suppressed,
-                    updated_at=utcnow(),
-                )
+            await repository.add_batch_counts(
+                job_id,
+                conn,
+                checkpoint_row=last_index,
+                processed=counts.processed,
+                created=outcome.created,
+                updated=outcome.updated,
+                unchanged=outcome.unchanged,
+                invalid=counts.invalid + outcome.invalid,
+                suppressed=outcome.suppressed,
+                now=utcnow(),
             )
         claims.commit()
         count_import_rows(
@@ -682,10 +584,10 @@ def _validate_inline(validator: Validator, batch: list[Record]) -> list[RowResul
     return validate_batch(validator.config, batch)
 
 
-async def run_import(
-    job_id: uuid.UUID, settings: Settings, after_finish: AfterFinish | None = None
-) -> str:
-    """Run (or resume) one job to its end. Safe to call twice, concurrently or in a row."""
+async def run_import(job_id: uuid.UUID, settings: Settings) -> str:
+    """Run (or resume) one job to its end. Safe to call twice, concurrently or in a row.
+
+    Ending it asks for its after-import steps (see `app.imports.lease.finish`)."""
     job = await claim(job_id, settings.import_stale_seconds)
     if job is None:
         return "skipped"
@@ -703,20 +605,11 @@ async def run_import(
         await release(job.id, runner.attempt)
         raise
     except Exception as exc:
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
         # The message of a database error can hold a value of the file: log its type only.
-        logger.error("import %s failed: %s at %s", job.id, type(exc).__name__, where)
+        log_failure(logger, "import failed", exc, job=job.id)
         await runner.fail(
             Code.INTERNAL,
             "The import stopped on an unexpected error; rows committed so far stay imported.",
         )
         return ImportStatus.FAILED.value
-    if after_finish is not None and outcome in (
-        ImportStatus.SUCCEEDED.value,
-        ImportStatus.PARTIAL.value,
-    ):
-        await after_finish(await ImportJob.get(id=job.id))
     return outcome

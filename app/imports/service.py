@@ -3,7 +3,8 @@ read its row errors. Every call takes the principal and stays inside its organiz
 
 Starting a job stores the file, reads its header and maps the columns at once, so a file that
 cannot be imported at all (empty, not CSV, no identifier column, ...) is recorded as a FAILED
-job with the reason, and a good one is QUEUED; the caller enqueues it after this commits.
+job with the reason, and a good one is QUEUED and its run requested (sent once the job row
+is committed).
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
-from tortoise.transactions import in_transaction
-
 from app.audit import service as audit
 from app.auth.permissions import Operation
 from app.auth.principal import Principal, PrincipalKind
@@ -27,11 +26,15 @@ from app.config import Settings
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.ids import new_id
+from app.core.jobs import request_job
 from app.core.pagination import Page, PageRequest
+from app.core.transactions import atomic
+from app.imports import jobs
 from app.imports.csvfile import sniff
 from app.imports.errors import ImportErrorCode as Code
 from app.imports.mapping import check_plan, header_looks_like_data, resolve
 from app.imports.options import ImportOptions
+from app.imports.repository import jobs as repository
 from app.imports.status import FINAL
 from app.imports.storage import FileTooLarge, ImportStorage
 from app.models.audit import AuditAction
@@ -43,7 +46,7 @@ REPORT_CHUNK = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def clean_file_name(name: str | None) -> str:
+def _clean_file_name(name: str | None) -> str:
     base = PurePath((name or "").replace("\\", "/")).name.strip()
     printable = "".join(ch for ch in base if ch.isprintable())
     return printable[:MAX_FILE_NAME] or "upload.csv"
@@ -91,7 +94,7 @@ async def start_import(
         status=status,
         dry_run=dry_run,
         file_path=relative,
-        file_name=clean_file_name(file_name),
+        file_name=_clean_file_name(file_name),
         file_size=stored.size,
         file_sha256=stored.sha256,
         options={**options.to_json(), "state": state},
@@ -102,7 +105,7 @@ async def start_import(
         job.error_message = failure.message[:500]
         job.finished_at = utcnow()
     try:
-        async with in_transaction() as conn:
+        async with atomic() as conn:
             await job.save(using_db=conn, force_create=True)
             await audit.record(
                 principal,
@@ -118,6 +121,8 @@ async def start_import(
                 },
                 using_db=conn,
             )
+            if status is ImportStatus.QUEUED:
+                await request_job(jobs.run_import(job.id))
     except BaseException:
         storage.delete(relative)
         raise
@@ -156,7 +161,7 @@ def _inspect(
 
 async def get_job(principal: Principal, job_id: uuid.UUID) -> ImportJob | None:
     principal.require(Operation.IMPORT_RUN)
-    return await ImportJob.get_or_none(id=job_id, organization_id=principal.organization_id)
+    return await repository.of_organization(principal.organization_id, job_id)
 
 
 async def list_jobs(
@@ -168,14 +173,9 @@ async def list_jobs(
 ) -> Page[ImportJob]:
     """The import history, newest first."""
     principal.require(Operation.IMPORT_RUN)
-    query = ImportJob.filter(organization_id=principal.organization_id)
-    if kind is not None:
-        query = query.filter(kind=kind)
-    if status is not None:
-        query = query.filter(status=status)
-    if page.after is not None:
-        query = query.filter(id__lt=page.after)
-    rows = await query.order_by("-id").limit(page.first + 1)
+    rows = await repository.page(
+        principal.organization_id, page.first + 1, before_id=page.after, kind=kind, status=status
+    )
     return Page.from_overfetch(rows, page)
 
 
@@ -184,13 +184,8 @@ async def cancel_job(principal: Principal, settings: Settings, job_id: uuid.UUID
     already committed stay imported). A job whose worker is gone is cancelled at once too."""
     principal.require(Operation.IMPORT_RUN)
     now = utcnow()
-    async with in_transaction() as conn:
-        job = (
-            await ImportJob.filter(id=job_id, organization_id=principal.organization_id)
-            .select_for_update()
-            .using_db(conn)
-            .first()
-        )
+    async with atomic() as conn:
+        job = await repository.locked(job_id, conn, principal.organization_id)
         if job is None:
             raise DomainError(Code.NOT_FOUND, "No such import.", "id")
         if job.status in FINAL:
@@ -225,14 +220,11 @@ async def list_row_errors(
     job = await get_job(principal, job_id)
     if job is None:
         return RowErrorPage([], False)
-    query = ImportRowError.filter(job_id=job.id)
-    if after is not None:
-        query = query.filter(id__gt=after)
-    rows = await query.order_by("id").limit(first + 1)
+    rows = await repository.row_errors(job.id, after, first + 1)
     return RowErrorPage(list(rows[:first]), len(rows) > first)
 
 
-def neutralize(cell: str) -> str:
+def _neutralize(cell: str) -> str:
     """A cell a spreadsheet shows as text, never runs: formula starts get a leading quote."""
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
@@ -249,18 +241,14 @@ async def error_report(principal: Principal, job_id: uuid.UUID) -> AsyncIterator
         writer.writerow(["row", "column", "code", "message"])
         last_id = 0
         while True:
-            rows = (
-                await ImportRowError.filter(job_id=job.id, id__gt=last_id)
-                .order_by("id")
-                .limit(REPORT_CHUNK)
-            )
+            rows = await repository.row_errors(job.id, last_id, REPORT_CHUNK)
             for error in rows:
                 writer.writerow(
                     [
                         error.row_number,
-                        neutralize(error.column or ""),
-                        neutralize(error.code),
-                        neutralize(error.message),
+                        _neutralize(error.column or ""),
+                        _neutralize(error.code),
+                        _neutralize(error.message),
                     ]
                 )
             yield buffer.getvalue()

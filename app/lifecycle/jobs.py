@@ -17,6 +17,11 @@ SEGMENT_REFRESH_DEBOUNCE = timedelta(seconds=30)
 
 
 def segment_refresh(organization_id: uuid.UUID, *, debounce: bool = True) -> Job:
+    """Recompute one organization's lifecycle stages and RFM segments.
+
+    The deterministic id and the short delay fold a burst of requests (orders, an import) into
+    one recompute; the nightly run asks without the delay.
+    """
     return Job(
         REFRESH_SEGMENTS,
         (str(organization_id),),

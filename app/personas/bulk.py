@@ -1,6 +1,6 @@
 """Bulk reads and writes of persona assignments (one row per customer per set).
 
-PostgreSQL: binary COPY both ways, built and parsed with numpy (a million rows is a few tens of
+PostgreSQL: binary COPY both ways, through `app.core.pgcopy` (a million rows is a few tens of
 megabytes and no Python object per row). SQLite: executemany in batches, and a cursor read in
 chunks.
 """
@@ -15,35 +15,37 @@ import numpy as np
 import numpy.typing as npt
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from app.personas.features import COPY_SIGNATURE, U8
+from app.core.pgcopy import HEADER, TRAILER
+from app.core.pgcopy.columns import Column, Kind, Table, binary_copy
+from app.core.pgcopy.decode import whole_records
+from app.personas.features import U8
 
 TABLE = "persona_assignment"
 COLUMNS = ("persona_set_id", "customer_id", "persona_identity_id")
 COPY_CHUNK_ROWS = 200_000
 SQLITE_BATCH = 5_000
-_HEADER = COPY_SIGNATURE + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-_TRAILER = b"\xff\xff"
+# A (customer, identity) record of the binary COPY output.
+_ASSIGNMENT_RECORD = np.dtype(
+    [("count", ">i2"), ("l0", ">i4"), ("c", "u1", (16,)), ("l1", ">i4"), ("p", "u1", (16,))]
+)
 
 
 def _uuid_rows(values: list[uuid.UUID]) -> U8:
     return np.frombuffer(b"".join(v.bytes for v in values), dtype=np.uint8).reshape(-1, 16)
 
 
-def assignment_records(
-    persona_set_id: uuid.UUID, customer_ids: U8, identity_rows: U8
-) -> npt.NDArray[np.uint8]:
-    """Binary COPY tuples (set, customer, identity) as an (n, 62) byte matrix."""
-    n = len(customer_ids)
-    out = np.empty((n, 62), dtype=np.uint8)
-    out[:, 0:2] = np.frombuffer((3).to_bytes(2, "big"), dtype=np.uint8)
-    length = np.frombuffer((16).to_bytes(4, "big"), dtype=np.uint8)
-    out[:, 2:6] = length
-    out[:, 6:22] = np.frombuffer(persona_set_id.bytes, dtype=np.uint8)
-    out[:, 22:26] = length
-    out[:, 26:42] = customer_ids
-    out[:, 42:46] = length
-    out[:, 46:62] = identity_rows
-    return out
+def assignment_records(persona_set_id: uuid.UUID, customer_ids: U8, identity_rows: U8) -> bytes:
+    """Binary COPY tuples (set, customer, identity), unframed: a chunk of the stream."""
+    table = Table(
+        TABLE,
+        len(customer_ids),
+        [
+            Column(COLUMNS[0], Kind.UUID, matrix=np.frombuffer(persona_set_id.bytes, np.uint8)),
+            Column(COLUMNS[1], Kind.UUID, matrix=customer_ids),
+            Column(COLUMNS[2], Kind.UUID, matrix=identity_rows),
+        ],
+    )
+    return binary_copy(table, framed=False)
 
 
 async def write_assignments(
@@ -59,7 +61,7 @@ async def write_assignments(
     if conn.capabilities.dialect == "postgres":
 
         async def stream() -> AsyncIterator[bytes]:
-            yield _HEADER
+            yield HEADER
             for start in range(0, n, COPY_CHUNK_ROWS):
                 stop = min(start + COPY_CHUNK_ROWS, n)
                 rows = assignment_records(
@@ -67,8 +69,8 @@ async def write_assignments(
                     customer_ids[start:stop],
                     identity_matrix[labels[start:stop].astype(np.int64)],
                 )
-                yield rows.tobytes()
-            yield _TRAILER
+                yield rows
+            yield TRAILER
 
         async with conn.acquire_connection() as raw:
             await raw.copy_to_table(TABLE, source=stream(), columns=list(COLUMNS), format="binary")
@@ -103,16 +105,7 @@ async def read_assignments(conn: BaseDBAsyncClient, persona_set_id: uuid.UUID) -
             await raw.copy_from_query(query, persona_set_id, output=sink, format="binary")
         data = b"".join(chunks)
         chunks.clear()
-        header = len(_HEADER)
-        if data[: len(COPY_SIGNATURE)] != COPY_SIGNATURE or data[-2:] != _TRAILER:
-            raise ValueError("unexpected COPY stream")
-        body = data[header:-2]
-        record = np.dtype(
-            [("count", ">i2"), ("l0", ">i4"), ("c", "u1", (16,)), ("l1", ">i4"), ("p", "u1", (16,))]
-        )
-        if len(body) % record.itemsize:
-            raise ValueError("unexpected COPY record layout")
-        rows = np.frombuffer(body, dtype=record)
+        rows = whole_records(data, _ASSIGNMENT_RECORD)
         return np.array(rows["c"], dtype=np.uint8), np.array(rows["p"], dtype=np.uint8)
     customers: list[bytes] = []
     identities: list[bytes] = []

@@ -23,14 +23,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
-from app.models.organization import Organization, SignupChannel, SignupForm, Store
-from app.seed import catalog
-from app.seed.encode import BlockTables, Context, Table, binary_copy, block_tables, sqlite_rows
-from app.seed.generate import BLOCK_SIZE, ProgramRules, SeedPlan, generate_block
+from app.core.pgcopy.columns import Table, binary_copy
+from app.seed import repository
+from app.seed.encode import BlockTables, Context, block_tables, sqlite_rows
+from app.seed.generate import generate_block
+from app.seed.plan import BLOCK_SIZE, ProgramRules, SeedPlan
 from app.wallets.program import program_of
 
 MIN_STORES = 10
@@ -105,86 +104,6 @@ def _encode(plan: SeedPlan, ctx: Context, first: int, count: int, dialect: str) 
     )
 
 
-# --- preparing the organization -----------------------------------------------------------
-
-
-async def ensure_stores(organization_id: uuid.UUID) -> list[Store]:
-    """The organization's stores (at least MIN_STORES, adding catalog ones), by code."""
-    stores = await Store.filter(organization_id=organization_id).order_by("code")
-    taken = {s.code for s in stores}
-    missing = MIN_STORES - len(stores)
-    for spec in catalog.STORES:
-        if missing <= 0:
-            break
-        if spec.code in taken:
-            continue
-        await Store.create(
-            organization_id=organization_id, code=spec.code, name=spec.name, online=spec.online
-        )
-        missing -= 1
-    return await Store.filter(organization_id=organization_id).order_by("code")
-
-
-async def ensure_signup_forms(organization_id: uuid.UUID) -> list[SignupForm]:
-    forms = []
-    for name, channel in catalog.SIGNUP_FORMS:
-        form, _ = await SignupForm.get_or_create(
-            organization_id=organization_id,
-            name=name,
-            defaults={"channel": SignupChannel(channel)},
-        )
-        forms.append(form)
-    return forms
-
-
-async def seeded_customers(organization_id: uuid.UUID, conn: BaseDBAsyncClient) -> int:
-    """How many customers of the organization a seeding made (they carry a seedGroup)."""
-    if conn.capabilities.dialect == "postgres":
-        query = (
-            "SELECT count(*) AS n FROM customer"
-            " WHERE organization_id = $1 AND jsonb_exists(traits, 'seedGroup')"
-        )
-        rows = await conn.execute_query_dict(query, [organization_id])
-    else:
-        query = (
-            "SELECT count(*) AS n FROM customer"
-            " WHERE organization_id = ? AND json_extract(traits, '$.seedGroup') IS NOT NULL"
-        )
-        rows = await conn.execute_query_dict(query, [str(organization_id)])
-    return int(rows[0]["n"])
-
-
-# --- writing ------------------------------------------------------------------------------
-
-
-async def _write_postgres(conn: BaseDBAsyncClient, block: _Encoded, trust: bool) -> None:
-    async with in_transaction(conn.connection_name) as tx, tx.acquire_connection() as raw:
-        if trust:
-            await raw.execute("SET LOCAL session_replication_role = replica")
-        await raw.execute("SET LOCAL synchronous_commit = off")
-        for table, columns, payload in block.payloads:
-            await raw.copy_to_table(
-                table, source=memoryview(payload), columns=columns, format="binary"
-            )
-
-
-async def _write_sqlite(conn: BaseDBAsyncClient, block: _Encoded) -> None:
-    async with in_transaction(conn.connection_name) as tx:
-        for table, columns, rows in block.payloads:
-            if not rows:
-                continue
-            names = ", ".join(f'"{c}"' for c in columns)
-            marks = ", ".join("?" for _ in columns)
-            sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - our names
-            for at in range(0, len(rows), SQLITE_BATCH):
-                await tx.execute_many(sql, rows[at : at + SQLITE_BATCH])
-
-
-async def _may_skip_triggers(conn: BaseDBAsyncClient) -> bool:
-    rows = await conn.execute_query_dict("SELECT current_setting('is_superuser') AS su")
-    return str(rows[0]["su"]).lower() == "on"
-
-
 class _Progress:
     def __init__(self, total: int, out: TextIO | None) -> None:
         self.total = total
@@ -234,13 +153,13 @@ async def seed_organization(
     an earlier seeding gave the organization, so identifiers never collide.
     """
     started = time.perf_counter()
-    conn = connections.get("default")
+    conn = repository.connection()
     dialect = conn.capabilities.dialect
-    org = await Organization.get(id=organization_id)
-    stores = await ensure_stores(organization_id)
-    forms = await ensure_signup_forms(organization_id)
+    org = await repository.organization(organization_id)
+    stores = await repository.ensure_stores(organization_id)
+    forms = await repository.ensure_signup_forms(organization_id)
     if start_index is None:
-        start_index = await seeded_customers(organization_id, conn)
+        start_index = await repository.seeded_customers(organization_id, conn)
     if now is None:
         today = dt.datetime.now(dt.UTC).date()
         now = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
@@ -265,21 +184,18 @@ async def seed_organization(
     meter = _Progress(customers, progress)
     trust = False
     if dialect == "postgres":
-        trust = not check_foreign_keys and await _may_skip_triggers(conn)
+        trust = not check_foreign_keys and await repository.may_skip_triggers(conn)
         await _run_postgres(plan, ctx, blocks, conn, trust, workers, writers, counts, meter)
     else:
         for first, count in blocks:
             encoded = _encode(plan, ctx, first, count, dialect)
-            await _write_sqlite(conn, encoded)
+            await repository.write_sqlite(conn, encoded.payloads)
             counts.add(encoded)
             meter.report(counts.customers)
     meter.report(counts.customers, force=True)
 
     if dialect == "postgres" and customers:
-        # Fresh statistics, so the planner sees the new rows (the POS lookup plan included).
-        await conn.execute_script(
-            "ANALYZE customer; ANALYZE customer_order; ANALYZE order_item; ANALYZE ledger_entry"
-        )
+        await repository.analyze(conn)
     segments_seconds = None
     if segments and customers:
         from app.auth.principal import Principal
@@ -321,7 +237,7 @@ async def _run_postgres(
     if workers <= 0:
         for first, count in blocks:
             encoded = _encode(plan, ctx, first, count, "postgres")
-            await _write_postgres(conn, encoded, trust)
+            await repository.write_postgres(conn, encoded.payloads, trust)
             counts.add(encoded)
             meter.report(counts.customers)
         return
@@ -353,7 +269,7 @@ async def _run_postgres(
                 encoded = await queue.get()
                 if encoded is None:
                     return
-                await _write_postgres(conn, encoded, trust)
+                await repository.write_postgres(conn, encoded.payloads, trust)
                 counts.add(encoded)
                 meter.report(counts.customers)
 

@@ -122,3 +122,25 @@ def test_bad_arguments(home: tuple[Path, str]) -> None:
     assert json_of(unknown.stderr)["error"] == "INVALID_ARGUMENT"
     missing = run_loyalty(directory, "import", "customers", "nope.csv", "--org", org)
     assert json_of(missing.stderr) == {"error": "NOT_FOUND", "message": "No such file."}
+
+
+def test_an_orders_import_without_a_queue_refreshes_segments_here(
+    home: tuple[Path, str],
+) -> None:
+    directory, org = home
+    people = write(directory, "people.csv", "Customer ID,Email\nbuyer-1,buyer1@example.com\n")
+    assert run_loyalty(directory, "import", "customers", str(people), "--org", org, "--wait")
+    orders = write(
+        directory,
+        "orders.csv",
+        "Customer ID,Order Number,Order Date,Total\nbuyer-1,R-100,2026-01-15,42.50\n",
+    )
+    result = run_loyalty(directory, "import", "orders", str(orders), "--org", org, "--wait")
+    assert result.returncode == 0, result.stderr
+    assert json_of(result.stdout)["counts"]["created"] == 1
+    with sqlite3.connect(directory / "data" / "loyalty.sqlite3") as db:
+        stage = db.execute(
+            "SELECT lifecycle_stage FROM customer WHERE external_reference = 'buyer-1'"
+        )
+        # Members without orders are MEMBER; the refresh that followed the import moved it.
+        assert stage.fetchone() not in ((None,), ("MEMBER",))

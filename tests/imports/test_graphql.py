@@ -15,7 +15,7 @@ from arq.connections import ArqRedis
 from app.auth.permissions import ApiKeyScope
 from app.config import Settings
 from app.core.clock import utcnow
-from app.imports.reconcile import arq_job_id
+from app.imports.jobs import arq_job_id
 from app.models.imports import ImportJob, ImportStatus
 from app.models.staff import Role
 from tests.conftest import GraphQLClient, Tenant

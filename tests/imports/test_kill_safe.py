@@ -14,7 +14,8 @@ from pathlib import Path
 from arq.connections import ArqRedis
 
 from app.config import Settings
-from app.imports.reconcile import enqueue_import
+from app.core.jobs import queue_bound, send_now
+from app.imports.jobs import run_import
 from app.models.consent import ConsentEvent
 from app.models.customer import Customer
 from app.models.imports import ImportJob, ImportStatus
@@ -60,8 +61,9 @@ async def test_sigkill_mid_job_then_restart_imports_every_row_once(
     settings: Settings, redis_url: str, arq_redis: ArqRedis, tenant: Tenant
 ) -> None:
     job = await start(owner_of(tenant), settings, the_file(), batch_size=20, throttle_ms=25)
-    assert await enqueue_import(arq_redis, job.id)
-    assert not await enqueue_import(arq_redis, job.id)  # enqueued twice: one arq job
+    with queue_bound(arq_redis):
+        assert await send_now(run_import(job.id))
+        assert not await send_now(run_import(job.id))  # sent twice: one arq job
 
     first = worker(settings, redis_url, burst=False)
     try:

@@ -9,7 +9,9 @@ from arq.constants import in_progress_key_prefix, job_key_prefix
 
 from app.config import Settings
 from app.core.clock import utcnow
-from app.imports.reconcile import arq_job_id, enqueue_import, reconcile_imports
+from app.core.jobs import queue_bound, send_now
+from app.imports.jobs import arq_job_id, run_import
+from app.imports.reconcile import reconcile_imports
 from app.imports.storage import ImportStorage
 from app.models.imports import ImportJob, ImportStatus
 from tests.conftest import Tenant
@@ -24,25 +26,30 @@ async def test_a_queued_job_redis_never_saw_is_enqueued(
 ) -> None:
     job = await start(owner_of(tenant), settings, FILE)
     assert not await arq_redis.exists(job_key_prefix + arq_job_id(job.id))
-    assert await reconcile_imports(arq_redis, 30) == 1
+    with queue_bound(arq_redis):
+        assert await reconcile_imports(arq_redis, 30) == 1
     assert await arq_redis.exists(job_key_prefix + arq_job_id(job.id))
     # Nothing more to do the second time.
-    assert await reconcile_imports(arq_redis, 30) == 0
+    with queue_bound(arq_redis):
+        assert await reconcile_imports(arq_redis, 30) == 0
 
 
 async def test_a_running_job_whose_worker_died_is_freed(
     settings: Settings, arq_redis: ArqRedis, tenant: Tenant
 ) -> None:
     job = await start(owner_of(tenant), settings, FILE)
-    await enqueue_import(arq_redis, job.id)
+    with queue_bound(arq_redis):
+        await send_now(run_import(job.id))
     key = in_progress_key_prefix + arq_job_id(job.id)
     await arq_redis.set(key, b"1", px=3_600_000)  # what a killed worker leaves behind
     await ImportJob.filter(id=job.id).update(status=ImportStatus.RUNNING, attempts=1)
-    assert await reconcile_imports(arq_redis, 30) == 0  # heartbeat fresh: a live worker
+    with queue_bound(arq_redis):
+        assert await reconcile_imports(arq_redis, 30) == 0  # heartbeat fresh: a live worker
     assert await arq_redis.exists(key)
     silent = utcnow() - dt.timedelta(seconds=31)
     await ImportJob.filter(id=job.id).update(updated_at=silent)
-    assert await reconcile_imports(arq_redis, 30) == 1
+    with queue_bound(arq_redis):
+        assert await reconcile_imports(arq_redis, 30) == 1
     assert not await arq_redis.exists(key)
     assert await arq_redis.exists(job_key_prefix + arq_job_id(job.id))
 

@@ -84,7 +84,7 @@ async def generate(
 ) -> PersonaSet:
     """Request a regeneration as the owner and run it as the worker would."""
     requested = await service.request_regeneration(staff(tenant), force=force)
-    done = await service.run_generation(requested.id, as_of=as_of)
+    done = await service.run_generation(staff(tenant), requested.id, as_of=as_of)
     assert done is not None
     return done
 

@@ -12,12 +12,10 @@ from app.models.wallet import LedgerEntry, LedgerKind
 from app.personas.features import (
     BASE_COLUMNS,
     Col,
-    CopyDecoder,
     CustomerFeatures,
     Vocabulary,
     load_features,
     load_vocabulary,
-    record_dtype,
 )
 from tests.conftest import make_tenant
 from tests.personas.fixtures import AS_OF, add_buyer
@@ -132,44 +130,3 @@ class TestLoad:
         assert vocabulary.tags == ()
         features = await load_features(mine.organization_id, AS_OF, vocabulary)
         assert len(features) == 1
-
-
-class TestCopyDecoder:
-    def stream(self, rows: list[tuple[bytes, list[float]]], columns: int) -> bytes:
-        dtype = record_dtype(columns)
-        records = np.zeros(len(rows), dtype=dtype)
-        records["count"] = columns + 1
-        records["id_length"] = 16
-        for i, (key, values) in enumerate(rows):
-            records["id"][i] = np.frombuffer(key, dtype=np.uint8)
-            for n, v in enumerate(values):
-                records[f"l{n}"][i] = 4
-                records[f"v{n}"][i] = v
-        header = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
-        return header + records.tobytes() + b"\xff\xff"
-
-    @pytest.mark.parametrize("piece", [1, 7, 23, 1000])
-    def test_any_chunking_decodes_the_same(self, piece: int) -> None:
-        rows = [(uuid.uuid4().bytes, [float(i), i / 2]) for i in range(50)]
-        data = self.stream(rows, 2)
-        decoder = CopyDecoder(2, block_bytes=64)
-        for start in range(0, len(data), piece):
-            decoder.feed(data[start : start + piece])
-        ids, values = decoder.finish()
-        assert [bytes(r) for r in ids] == [k for k, _ in rows]
-        assert values.tolist() == [v for _, v in rows]
-
-    def test_truncated_or_foreign_streams_are_refused(self) -> None:
-        data = self.stream([(uuid.uuid4().bytes, [1.0])], 1)
-        decoder = CopyDecoder(1)
-        decoder.feed(data[:-5])
-        with pytest.raises(ValueError, match="truncated"):
-            decoder.finish()
-        decoder = CopyDecoder(1)
-        decoder.feed(b"NOTCOPY" + data[7:])
-        with pytest.raises(ValueError, match="binary COPY"):
-            decoder.finish()
-        decoder = CopyDecoder(2)
-        decoder.feed(data)
-        with pytest.raises(ValueError, match=r"layout|truncated"):
-            decoder.finish()

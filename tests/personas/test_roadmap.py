@@ -21,7 +21,7 @@ async def a_persona(tenant: Tenant) -> uuid.UUID:
 
 
 async def titles(tenant: Tenant, persona_id: uuid.UUID) -> list[str]:
-    items = (await service.roadmaps(tenant.organization_id, [persona_id]))[persona_id]
+    items = (await service.roadmaps(staff(tenant), [persona_id]))[persona_id]
     return [i.title for i in items]
 
 
@@ -102,7 +102,7 @@ class TestEdit:
         mine = await service.add_roadmap_item(staff(tenant), persona, title="Mine")
         await service.move_roadmap_item(staff(tenant), mine.id, 0)
         assert await service.delete_roadmap_item(staff(tenant), mine.id) == mine.id
-        items = (await service.roadmaps(tenant.organization_id, [persona]))[persona]
+        items = (await service.roadmaps(staff(tenant), [persona]))[persona]
         assert [i.title for i in items] == start
         assert [i.position for i in items] == list(range(len(items)))
         with pytest.raises(DomainError) as caught:

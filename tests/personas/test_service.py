@@ -18,7 +18,7 @@ from app.models.persona import (
     RoadmapItemSource,
 )
 from app.models.staff import Role
-from app.personas import service
+from app.personas import generation, service
 from app.personas.errors import PersonaErrorCode as Code
 from app.personas.errors import PersonaSetFailure as Failure
 from app.personas.service import PersonasStatus, Requirement
@@ -167,9 +167,9 @@ class TestGeneration:
         tenant = await seeded_tenant(300)
         done = await generate(tenant)
         customer_id = next(iter(await assignments(done.id)))
-        assert await service.forget_customer(tenant.organization_id, customer_id) == 1
+        assert await service.forget_customer(staff(tenant), customer_id) == 1
         assert customer_id not in await assignments(done.id)
-        assert await service.personas_of_customers(tenant.organization_id, [customer_id]) == {}
+        assert await service.personas_of_customers(staff(tenant), [customer_id]) == {}
 
     async def test_assignments_older_than_the_previous_set_are_pruned(self) -> None:
         tenant = await seeded_tenant(300)
@@ -183,11 +183,11 @@ class TestGeneration:
     async def test_running_twice_is_harmless(self) -> None:
         tenant = await seeded_tenant(300)
         done = await generate(tenant)
-        again = await service.run_generation(done.id, as_of=AS_OF)
+        again = await service.run_generation(staff(tenant), done.id, as_of=AS_OF)
         assert again is not None
         assert again.status is PersonaSetStatus.READY
         assert len(await assignments(done.id)) == done.customer_count
-        assert await service.run_generation(uuid.uuid4()) is None
+        assert await service.run_generation(staff(tenant), uuid.uuid4()) is None
 
     async def test_an_interrupted_run_is_never_current_and_a_rerun_finishes_it(
         self, monkeypatch: pytest.MonkeyPatch
@@ -200,9 +200,9 @@ class TestGeneration:
             raise RuntimeError("worker killed")
 
         # Dies after personas and assignments are written, before the switch.
-        monkeypatch.setattr(service, "_add_roadmap_items", crash)
+        monkeypatch.setattr(generation, "_add_roadmap_items", crash)
         with pytest.raises(RuntimeError):
-            await service.run_generation(requested.id, as_of=AS_OF)
+            await service.run_generation(staff(tenant), requested.id, as_of=AS_OF)
         half = await PersonaSet.get(id=requested.id)
         assert half.status is PersonaSetStatus.RUNNING
         assert not half.is_current
@@ -212,7 +212,7 @@ class TestGeneration:
         assert view.status is PersonasStatus.RUNNING
 
         monkeypatch.undo()
-        done = await service.run_generation(requested.id, as_of=AS_OF)
+        done = await service.run_generation(staff(tenant), requested.id, as_of=AS_OF)
         assert done is not None
         assert done.is_current
         assert (done.details or {})["attempts"] == 2
@@ -222,7 +222,7 @@ class TestGeneration:
         tenant = await seeded_tenant(100)
         requested = await service.request_regeneration(staff(tenant))
         await PersonaSet.filter(id=requested.id).update(details={"attempts": service.MAX_ATTEMPTS})
-        done = await service.run_generation(requested.id, as_of=AS_OF)
+        done = await service.run_generation(staff(tenant), requested.id, as_of=AS_OF)
         assert done is not None
         assert done.status is PersonaSetStatus.FAILED
         assert done.error_code == Failure.TOO_MANY_ATTEMPTS
@@ -231,7 +231,7 @@ class TestGeneration:
         tenant = await seeded_tenant(100)
         requested = await service.request_regeneration(staff(tenant))
         await set_program(tenant.organization_id, birthday_reward_enabled=False)
-        done = await service.run_generation(requested.id, as_of=AS_OF)
+        done = await service.run_generation(staff(tenant), requested.id, as_of=AS_OF)
         assert done is not None
         assert done.status is PersonaSetStatus.FAILED
         assert done.error_code == Failure.NOT_ELIGIBLE
@@ -248,9 +248,10 @@ class TestGeneration:
         await PersonaSet.filter(id=old.id).update(
             created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
         )
-        found = await service.reconcile()
-        assert found.resume == [recent.id]
-        assert found.failed == [old.id]
+        assert await service.reconcile(staff(other)) == service.Reconciled([], [old.id])
+        # No queue bound: the run cannot be sent, so nothing counts as resumed.
+        assert await service.reconcile(staff(tenant)) == service.Reconciled([], [])
+        assert (await PersonaSet.get(id=recent.id)).status is PersonaSetStatus.RUNNING
         assert (await PersonaSet.get(id=old.id)).error_code == Failure.TIMED_OUT
 
 
@@ -309,7 +310,7 @@ class TestBadInput:
         await Order.filter(customer_id__in=[b.id for b in buyers[:5]]).update(
             status=OrderStatus.REFUNDED
         )
-        done = await service.run_generation(requested.id, as_of=AS_OF)
+        done = await service.run_generation(staff(tenant), requested.id, as_of=AS_OF)
         assert done is not None
         assert done.status is PersonaSetStatus.FAILED
         assert done.error_code == Failure.NOT_ENOUGH_CUSTOMERS
@@ -323,9 +324,7 @@ class TestRoadmapAcrossRefreshes:
         owner = staff(tenant)
         view = await service.overview(owner)
         persona = next(p for p in view.personas if not p.is_other)
-        items = (await service.roadmaps(tenant.organization_id, [persona.identity_id]))[
-            persona.identity_id
-        ]
+        items = (await service.roadmaps(staff(tenant), [persona.identity_id]))[persona.identity_id]
         assert items
         assert all(i.source is RoadmapItemSource.GENERATED for i in items)
         ticked, dismissed = items[0], items[-1]
@@ -338,9 +337,7 @@ class TestRoadmapAcrossRefreshes:
         second = await generate(tenant, force=True)
         assert second.id != first.id
         kept = await Persona.get(persona_set_id=second.id, identity_id=persona.identity_id)
-        after = (await service.roadmaps(tenant.organization_id, [kept.identity_id]))[
-            kept.identity_id
-        ]
+        after = (await service.roadmaps(staff(tenant), [kept.identity_id]))[kept.identity_id]
         by_id = {i.id: i for i in after}
         assert by_id[ticked.id].done
         assert by_id[ticked.id].notes == "Launched in May"

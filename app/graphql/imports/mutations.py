@@ -4,7 +4,6 @@ import logging
 from typing import Any
 
 import strawberry
-from redis.exceptions import RedisError
 
 from app.core.errors import DomainError
 from app.core.ids import parse_id
@@ -15,8 +14,6 @@ from app.graphql.imports.types import ImportJobType
 from app.graphql.payloads import Payload
 from app.imports import service
 from app.imports.errors import ImportErrorCode
-from app.imports.reconcile import enqueue_import
-from app.models.imports import ImportJob, ImportStatus
 
 logger = logging.getLogger("app.graphql")
 
@@ -25,18 +22,6 @@ logger = logging.getLogger("app.graphql")
 class ImportJobPayload(Payload):
     import_job: ImportJobType | None = None
     errors: list[ImportJobError] = strawberry.field(default_factory=list)
-
-
-async def _enqueue(info: Info, job: ImportJob) -> None:
-    """After the commit, as every enqueue; if Redis is down a worker's reconcile picks it up."""
-    resources = getattr(info.context.request.app.state, "resources", None)
-    redis = getattr(resources, "redis", None)
-    if redis is None:
-        return
-    try:
-        await enqueue_import(redis, job.id)
-    except (RedisError, OSError):
-        logger.warning("could not enqueue an import; a worker will reconcile it")
 
 
 @strawberry.type
@@ -65,8 +50,6 @@ class ImportMutations:
             )
         except DomainError as exc:
             return ImportJobPayload.failed(exc)
-        if job.status is ImportStatus.QUEUED:
-            await _enqueue(info, job)
         return ImportJobPayload(import_job=ImportJobType.from_model(job))
 
     @strawberry.mutation(

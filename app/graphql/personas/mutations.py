@@ -3,7 +3,6 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from redis.exceptions import RedisError
 
 from app.core.errors import DomainError
 from app.core.ids import parse_id
@@ -12,9 +11,7 @@ from app.graphql.errors import PersonaError
 from app.graphql.payloads import Payload
 from app.graphql.personas.inputs import RoadmapItemInput, RoadmapItemUpdateInput
 from app.graphql.personas.types import PersonaRegeneration, RoadmapItemType
-from app.models.persona import PersonaSet
 from app.personas import service
-from workers.personas import enqueue_persona_regeneration
 
 logger = logging.getLogger("app.graphql")
 
@@ -48,18 +45,6 @@ class RoadmapItemDeletePayload(Payload):
     errors: list[PersonaError] = strawberry.field(default_factory=list)
 
 
-async def _enqueue(info: Info, persona_set: PersonaSet) -> None:
-    """After the commit; if Redis is down, the hourly reconciliation enqueues it later."""
-    resources = getattr(info.context.request.app.state, "resources", None)
-    redis = getattr(resources, "redis", None)
-    if redis is None:
-        return
-    try:
-        await enqueue_persona_regeneration(redis, persona_set.id)
-    except (RedisError, OSError):
-        logger.warning("could not enqueue a persona regeneration; reconciliation will retry")
-
-
 @strawberry.type
 class PersonaMutations:
     @strawberry.mutation(
@@ -74,7 +59,6 @@ class PersonaMutations:
             persona_set = await service.request_regeneration(info.context.principal, force=force)
         except DomainError as exc:
             return PersonasRegeneratePayload.failed(exc)
-        await _enqueue(info, persona_set)
         return PersonasRegeneratePayload(regeneration=PersonaRegeneration.from_model(persona_set))
 
     @strawberry.mutation(description="Add a staff item at the end of a persona's roadmap.")

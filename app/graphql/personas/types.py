@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import strawberry
 
@@ -20,20 +21,28 @@ from app.graphql.enums import (
 )
 from app.models.persona import Persona, PersonaSet, RoadmapItem
 from app.personas import service as personas
+from app.personas.portrait_json import (
+    BehaviorsJson,
+    DemographicsJson,
+    EvidenceJson,
+    LabelShareJson,
+    MotivationJson,
+)
 from app.personas.service import Eligibility, PersonasOverview
 
 
-def _float(data: dict[str, Any], key: str) -> float:
+def _float(data: Mapping[str, object], key: str) -> float:
     value = data.get(key)
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def _optional_float(data: dict[str, Any], key: str) -> float | None:
+def _optional_float(data: Mapping[str, object], key: str) -> float | None:
     value = data.get(key)
     return float(value) if isinstance(value, int | float) else None
 
 
-def _items(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+def _items(data: Mapping[str, object], key: str) -> list[Any]:
+    """The dict items of a list (stored JSON is read defensively: rows written long ago)."""
     value = data.get(key)
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
@@ -47,7 +56,7 @@ class LabelShare:
     )
 
     @classmethod
-    def of(cls, data: dict[str, Any]) -> LabelShare:
+    def of(cls, data: LabelShareJson) -> LabelShare:
         return cls(
             label=str(data.get("label", "")),
             share=_float(data, "share"),
@@ -74,7 +83,7 @@ class PersonaDemographics:
     top_cities: list[CityShare]
 
     @classmethod
-    def of(cls, data: dict[str, Any]) -> PersonaDemographics:
+    def of(cls, data: DemographicsJson) -> PersonaDemographics:
         return cls(
             median_age=_optional_float(data, "medianAge"),
             birthday_known_share=_float(data, "birthdayKnownShare"),
@@ -101,7 +110,7 @@ class MotivationEvidence:
     description: str
 
     @classmethod
-    def of(cls, data: dict[str, Any]) -> MotivationEvidence:
+    def of(cls, data: EvidenceJson) -> MotivationEvidence:
         return cls(
             metric=str(data.get("metric", "")),
             label=str(data.get("label", "")),
@@ -120,7 +129,7 @@ class PersonaMotivation:
     evidence: list[MotivationEvidence]
 
     @classmethod
-    def of(cls, data: dict[str, Any]) -> PersonaMotivation | None:
+    def of(cls, data: MotivationJson) -> PersonaMotivation | None:
         key = data.get("key")
         if not isinstance(key, str) or key not in MotivationKey._value2member_map_:
             return None
@@ -153,7 +162,7 @@ class PersonaBehaviors:
     top_tags: list[LabelShare] = strawberry.field(description="By share of item lines.")
 
     @classmethod
-    def of(cls, data: dict[str, Any]) -> PersonaBehaviors:
+    def of(cls, data: BehaviorsJson) -> PersonaBehaviors:
         return cls(
             average_order_value=_float(data, "averageOrderValue"),
             median_order_value=_float(data, "medianOrderValue"),
@@ -233,16 +242,21 @@ class PersonaType:
 
     @classmethod
     def from_model(cls, p: Persona) -> PersonaType:
-        motivations = [PersonaMotivation.of(m) for m in p.motivations or [] if isinstance(m, dict)]
+        # The JSON the portraits wrote (app.personas.portrait_json), read defensively.
+        motivations = [
+            PersonaMotivation.of(cast(MotivationJson, m))
+            for m in p.motivations or []
+            if isinstance(m, dict)
+        ]
         return cls(
             id=strawberry.ID(str(p.identity_id)),
             name=p.name,
             size=p.size,
             share=p.share,
             is_other=p.is_other,
-            demographics=PersonaDemographics.of(p.demographics or {}),
+            demographics=PersonaDemographics.of(cast(DemographicsJson, p.demographics or {})),
             motivations=[m for m in motivations if m is not None],
-            behaviors=PersonaBehaviors.of(p.behaviors or {}),
+            behaviors=PersonaBehaviors.of(cast(BehaviorsJson, p.behaviors or {})),
             identity_id=p.identity_id,
         )
 

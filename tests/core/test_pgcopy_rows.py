@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from tortoise import connections
 
-from app.imports.pgbinary import RowTemplate, matches_table, stream, type_codes
-from app.imports.sql import model_columns
+from app.core.pgcopy.rows import RowTemplate, matches_table, stream, type_codes
+from app.imports.repository.batch import model_columns
 from app.models.consent import ConsentEvent
 from app.models.customer import Customer
 

@@ -28,9 +28,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.fields.data import JSONField
 from tortoise.models import Model
 
-from app.imports.pgbinary import HEADER, TRAILER, stream
+from app.core.pgcopy import HEADER, TRAILER
+from app.core.pgcopy.rows import stream
 
-# A row as values, or already in PostgreSQL's binary COPY format (see pgbinary).
+# A row as values, or already in PostgreSQL's binary COPY format (see app.core.pgcopy.rows).
 Row = tuple[Any, ...] | bytes
 
 

@@ -1,17 +1,13 @@
-"""Rows encoded in PostgreSQL's binary COPY format, by the processes that validate them.
+"""Rows encoded one at a time from Python values, by the processes that validate them.
 
 Encoding a million 41-column rows is seconds of CPU; done where rows are validated (every
 core), it leaves the process that talks to the database only bytes to concatenate. The column
 types come from the Tortoise fields and are checked against the live table before use: a column
 of a type this module does not know makes the import fall back to the driver's own encoding.
-
-Format (PostgreSQL docs, "COPY ... BINARY"): a header, then per row an int16 field count and
-per field an int32 length (-1 for NULL) and the value in the type's binary send format.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import struct
 import uuid
@@ -35,10 +31,8 @@ from tortoise.fields import (
 )
 from tortoise.models import Model
 
-HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
-TRAILER = struct.pack("!h", -1)
-_PG_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_PG_EPOCH_DAY = dt.date(2000, 1, 1).toordinal()
+from app.core.pgcopy import HEADER, PG_EPOCH, PG_EPOCH_DAY, TRAILER
+
 _NULL = struct.pack("!i", -1)
 _I16 = struct.Struct("!h")
 _I32 = struct.Struct("!i")
@@ -120,13 +114,13 @@ def _uuid(value: Any) -> bytes:
 
 
 def _timestamptz(value: Any) -> bytes:
-    delta = value - _PG_EPOCH
+    delta = value - PG_EPOCH
     micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     return _I64.pack(micros)
 
 
 def _date(value: Any) -> bytes:
-    return _I32.pack(value.toordinal() - _PG_EPOCH_DAY)
+    return _I32.pack(value.toordinal() - PG_EPOCH_DAY)
 
 
 def _numeric(value: Any) -> bytes:
