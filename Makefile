@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint typecheck schema schema-check check clean
+.PHONY: run test test-sqlite test-postgres lint typecheck contracts schema schema-check check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,13 +34,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## Layer contracts (.importlinter): GraphQL above services above repositories and models.
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
 schema: $(STAMP)
 	$(BIN)/loyalty export-schema > schema.graphql
 
 schema-check: $(STAMP)
 	$(BIN)/loyalty export-schema | diff -u schema.graphql - || (echo "schema.graphql is stale: run 'make schema'" && exit 1)
 
-check: lint typecheck schema-check
+check: lint typecheck contracts schema-check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -91,10 +91,10 @@ async def prepare(args: argparse.Namespace, database_url: str) -> dict[str, Any]
     from app.db import close_db, init_db, migrate
     from app.models.customer import Customer
     from app.models.organization import Organization
+    from app.organizations.program import program_of
     from app.organizations.service import bootstrap
     from app.seed.repository import seeded_customers
     from app.seed.writer import seed_organization
-    from app.wallets.program import program_of
 
     admin = await asyncpg.connect(args.admin_url.replace("postgres://", "postgresql://", 1))
     try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.requests import HTTPConnection
+
 from app.auth.permissions import known_scopes
 from app.auth.principal import Principal, PrincipalKind
 from app.core.clock import monotonic, utcnow
@@ -102,3 +104,13 @@ async def authenticate(secret: str, ttl: float) -> Principal:
         principal, left = await _load(secret, digest)
         cache.put(digest, principal, ttl if left is None else min(ttl, left))
     return principal
+
+
+def bearer_of(connection: HTTPConnection) -> str | None:
+    """The credential of an `Authorization: Bearer <secret>` header (GraphQL and the HTTP
+    routes read it the same way); None without one."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()

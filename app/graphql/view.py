@@ -13,7 +13,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
-from app.auth.credentials import authenticate
+from app.auth.credentials import authenticate, bearer_of
 from app.config import Settings
 from app.core import jobs
 from app.core.errors import PublicError
@@ -21,14 +21,6 @@ from app.graphiql import page as graphiql_page
 from app.graphql.context import Context
 from app.graphql.persisted import PersistedOperations
 from app.graphql.schema import build_schema
-
-
-def bearer_of(request: Request | WebSocket) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()
 
 
 class LoyaltyGraphQL(GraphQL[Context, None]):

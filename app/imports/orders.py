@@ -39,7 +39,7 @@ from app.models.audit import ActorKind
 from app.models.customer import CustomerStatus
 from app.models.order import Order, OrderItem, OrderStatus
 from app.models.wallet import LedgerEntry, LedgerKind
-from app.wallets.program import LoyaltyProgram
+from app.organizations.program import LoyaltyProgram
 
 CENT = Decimal("0.01")
 IMPORTED_SKU = "IMPORTED"

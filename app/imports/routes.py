@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.auth.credentials import authenticate
+from app.auth.credentials import authenticate, bearer_of
 from app.core.errors import NotAuthenticated, PublicError
 from app.core.ids import try_parse_id
-from app.graphql.view import bearer_of
 from app.imports import service
 
 STATUS_OF = {"UNAUTHENTICATED": 401, "INVALID_CREDENTIALS": 401, "FORBIDDEN": 403}

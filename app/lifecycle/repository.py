@@ -34,7 +34,7 @@ from app.core.transactions import atomic
 from app.customers.lookup import LIVE_STATUSES
 from app.lifecycle.rules import segment_keys
 from app.models.customer import Customer, LifecycleStage
-from app.wallets.program import LoyaltyProgram
+from app.organizations.program import LoyaltyProgram
 
 CONNECTION = "default"
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.models.customer import LifecycleStage, RfmSegment
-from app.wallets.program import LoyaltyProgram
+from app.organizations.program import LoyaltyProgram
 
 SCORES = (1, 2, 3, 4, 5)
 

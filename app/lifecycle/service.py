@@ -18,7 +18,7 @@ from app.lifecycle import repository
 from app.lifecycle.rules import stage_for
 from app.models.customer import Customer, LifecycleStage
 from app.organizations.profile import load_program, load_program_fresh
-from app.wallets.program import LoyaltyProgram
+from app.organizations.program import LoyaltyProgram
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ from app.orders import repository
 from app.orders.errors import OrderErrorCode as Code
 from app.organizations import repository as organizations
 from app.organizations.profile import load_program
+from app.organizations.program import LoyaltyProgram
 from app.wallets import repository as ledger_entries
 from app.wallets.ledger import Movement, lock_customer, post
-from app.wallets.program import LoyaltyProgram
 from app.wallets.service import WalletView
 
 MAX_RECEIPT = 64

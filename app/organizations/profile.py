@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from app.core.clock import monotonic
 from app.organizations import repository
-from app.wallets.program import LoyaltyProgram, program_of
+from app.organizations.program import LoyaltyProgram, program_of
 
 PROFILE_CACHE_SECONDS = 5.0
 

@@ -6,9 +6,9 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.organizations.program import LoyaltyProgram
 from app.personas import repository
 from app.personas.rules import PersonaRules
-from app.wallets.program import LoyaltyProgram
 
 
 class Requirement(StrEnum):

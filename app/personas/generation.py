@@ -25,6 +25,7 @@ from app.core.clock import utcnow
 from app.core.ids import new_id
 from app.core.transactions import atomic
 from app.models.persona import Persona, PersonaSet, PersonaSetStatus, RoadmapItem, RoadmapItemSource
+from app.organizations.program import LoyaltyProgram, program_of
 from app.personas import bulk, identity, repository
 from app.personas.eligibility import evaluate
 from app.personas.errors import PersonaSetFailure as Failure
@@ -34,7 +35,6 @@ from app.personas.model import Clustering, ModelConfig, cluster
 from app.personas.regeneration import CONNECTION, MAX_ATTEMPTS, mark_failed
 from app.personas.roadmap import MAX_SETTING, MAX_TITLE
 from app.personas.rules import PersonaRules, rules_of
-from app.wallets.program import LoyaltyProgram, program_of
 
 # PostgreSQL: room for the hash aggregates of the feature statement.
 _PG_WORK_MEM = "SET LOCAL work_mem = '256MB'"

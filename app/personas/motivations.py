@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.organizations.program import LoyaltyProgram
 from app.personas.metrics import Metrics
 from app.personas.portrait_json import EvidenceJson, MotivationJson
-from app.wallets.program import LoyaltyProgram
 
 
 class MotivationKey(StrEnum):

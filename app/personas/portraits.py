@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from app.organizations.program import LoyaltyProgram
 from app.personas.features import CustomerFeatures
 from app.personas.metrics import F64, Customers, Mask, metrics_of, per_customer
 from app.personas.model import Clustering
@@ -19,7 +20,6 @@ from app.personas.portrait_json import (
     MotivationJson,
 )
 from app.personas.suggestions import RoadmapSuggestion, roadmap
-from app.wallets.program import LoyaltyProgram
 
 AGE_BANDS: tuple[tuple[int, int, str], ...] = (
     (0, 25, "under 25"),

@@ -12,10 +12,10 @@ from enum import StrEnum
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.models.persona import Persona, PersonaSet, RoadmapItem
+from app.organizations.program import program_of
 from app.personas import repository
 from app.personas.eligibility import Eligibility, evaluate
 from app.personas.rules import PersonaRules, rules_of
-from app.wallets.program import program_of
 
 MAX_HISTORY = 100
 

@@ -27,13 +27,13 @@ from app.core.transactions import atomic
 from app.models.audit import AuditAction
 from app.models.persona import PersonaSet, PersonaSetStatus
 from app.models.staff import Role
+from app.organizations.program import program_of
 from app.personas import jobs, repository
 from app.personas.eligibility import EligibilityReason, evaluate
 from app.personas.errors import PersonaErrorCode as Code
 from app.personas.errors import PersonaSetFailure as Failure
 from app.personas.queries import next_regeneration_at
 from app.personas.rules import rules_of
-from app.wallets.program import program_of
 
 CONNECTION = repository.CONNECTION
 # A run gets this many tries (a killed worker's job is re-run by arq or by `reconcile`).

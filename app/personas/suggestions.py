@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.organizations.program import LoyaltyProgram
 from app.personas.metrics import Metrics
 from app.personas.motivations import (
     BELONGING,
@@ -16,7 +17,6 @@ from app.personas.motivations import (
     TRANSACTIONAL_VALUE,
     pct,
 )
-from app.wallets.program import LoyaltyProgram
 
 
 @dataclass(frozen=True)

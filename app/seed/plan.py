@@ -16,7 +16,7 @@ from app.seed import catalog
 from app.seed.catalog import GROUPS, TAG_SETS
 
 if TYPE_CHECKING:
-    from app.wallets.program import LoyaltyProgram
+    from app.organizations.program import LoyaltyProgram
 
 
 I64 = npt.NDArray[np.int64]

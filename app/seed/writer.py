@@ -26,11 +26,11 @@ from typing import Any, TextIO
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.core.pgcopy.columns import Table, binary_copy
+from app.organizations.program import program_of
 from app.seed import repository
 from app.seed.encode import BlockTables, Context, block_tables, sqlite_rows
 from app.seed.generate import generate_block
 from app.seed.plan import BLOCK_SIZE, ProgramRules, SeedPlan
-from app.wallets.program import program_of
 
 MIN_STORES = 10
 SQLITE_BATCH = 5_000

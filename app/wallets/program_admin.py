@@ -14,8 +14,8 @@ from app.core.transactions import atomic
 from app.models.audit import AuditAction
 from app.organizations import repository as organizations
 from app.organizations.profile import forget_profile, load_program
+from app.organizations.program import LoyaltyProgram, Tier, program_of
 from app.wallets.errors import WalletErrorCode as Code
-from app.wallets.program import LoyaltyProgram, Tier, program_of
 
 
 async def get_program(principal: Principal) -> LoyaltyProgram:

@@ -14,9 +14,9 @@ from app.core.clock import utcnow
 from app.models.customer import Customer
 from app.models.wallet import LedgerKind
 from app.organizations.profile import load_profile_fresh
+from app.organizations.program import LoyaltyProgram
 from app.wallets import repository
 from app.wallets.ledger import Movement, post
-from app.wallets.program import LoyaltyProgram
 from app.wallets.service import move_points
 
 BIRTHDAY_BATCH = 1000

@@ -23,10 +23,10 @@ from app.customers.finder import normalized_identifier
 from app.models.customer import Customer
 from app.models.wallet import LedgerEntry, LedgerKind
 from app.organizations.profile import load_program
+from app.organizations.program import LoyaltyProgram, Tier
 from app.wallets import repository
 from app.wallets.errors import WalletErrorCode as Code
 from app.wallets.ledger import Movement, lock_customer, post
-from app.wallets.program import LoyaltyProgram, Tier
 
 MAX_POINTS_PER_ENTRY = 10_000_000
 MAX_REASON = 200

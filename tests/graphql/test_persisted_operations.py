@@ -38,8 +38,8 @@ from app.graphql.schema import build_schema
 from app.graphql.wallets.types import WalletType
 from app.main import create_app
 from app.models.customer import Customer, CustomerStatus
+from app.organizations.program import Tier
 from app.wallets import service as wallets
-from app.wallets.program import Tier
 from app.wallets.program_admin import update_program
 from tests.conftest import Tenant
 from tests.wallets.helpers import new_customer

@@ -9,7 +9,7 @@ from app.lifecycle import rules
 from app.lifecycle.rules import SEGMENT_TABLE, fm_score, segment_for, stage_for
 from app.models.customer import LifecycleStage as Stage
 from app.models.customer import RfmSegment as Seg
-from app.wallets.program import LoyaltyProgram
+from app.organizations.program import LoyaltyProgram
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 DEFAULT = LoyaltyProgram()

@@ -19,7 +19,7 @@ from app.models.customer import Customer, CustomerStatus
 from app.models.customer import LifecycleStage as Stage
 from app.models.customer import RfmSegment as Seg
 from app.models.organization import Organization
-from app.wallets.program import LoyaltyProgram
+from app.organizations.program import LoyaltyProgram
 from tests.lifecycle.fixtures import NOW, add_customer, fixed_id, reload
 
 # The hand computation. Default thresholds: AT_RISK after 180 days, LOST after 365.

@@ -6,10 +6,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.organizations.program import LoyaltyProgram
 from app.personas.explain import Metrics, motivations, portraits, roadmap
 from app.personas.features import Col, Vocabulary
 from app.personas.model import ModelConfig, cluster
-from app.wallets.program import LoyaltyProgram
 from tests.personas.synthetic import blobs, features
 
 PROGRAM = LoyaltyProgram()

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from app.core.identifiers import normalize_email, normalize_phone
+from app.organizations.program import LoyaltyProgram
 from app.seed import catalog
 from app.seed.catalog import TAG_SETS
 from app.seed.encode import time_ordered_ids, uuid_text
 from app.seed.generate import generate_block
 from app.seed.people import phones_for
 from app.seed.plan import EARN, EXPIRE, REDEEM, US_PER_DAY, ProgramRules, SeedBlock, SeedPlan
-from app.wallets.program import LoyaltyProgram
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 

@@ -19,10 +19,10 @@ from app.models.customer import Customer, CustomerStatus
 from app.models.order import Order, OrderItem, OrderStatus
 from app.models.organization import SignupForm, Store
 from app.models.wallet import LedgerEntry, LedgerKind
+from app.organizations.program import LoyaltyProgram
 from app.seed import catalog
 from app.seed.writer import SeedSummary, seed_organization
 from app.wallets import service as wallets
-from app.wallets.program import LoyaltyProgram
 from tests.conftest import Tenant
 from tests.wallets.helpers import assert_wallet_consistent
 

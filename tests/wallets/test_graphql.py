@@ -14,8 +14,8 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.models.customer import Customer, CustomerStatus
 from app.models.wallet import LedgerEntry
+from app.organizations.program import Tier
 from app.wallets import service as wallets
-from app.wallets.program import Tier
 from app.wallets.program_admin import update_program
 from app.wallets.service import expire_due_points, points_expiring
 from tests.conftest import GraphQLClient, Tenant

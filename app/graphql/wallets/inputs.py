@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 
-from app.wallets.program import Tier
+from app.organizations.program import Tier
 
 
 @strawberry.input

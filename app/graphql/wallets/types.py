@@ -9,8 +9,8 @@ import strawberry
 from app.graphql.context import Info
 from app.models.audit import ActorKind
 from app.models.wallet import LedgerEntry, LedgerKind
+from app.organizations.program import LoyaltyProgram, Tier
 from app.wallets import service
-from app.wallets.program import LoyaltyProgram, Tier
 from app.wallets.service import WalletView
 
 strawberry.enum(LedgerKind)
