@@ -116,6 +116,10 @@ class TransientFailure(Exception):
     """The database kept refusing a batch (locks, a busy SQLite): try the job again later."""
 
 
+class _CancelledMeanwhile(Exception):
+    """A cancel was asked for while a batch waited for the job's lock: nothing was written."""
+
+
 class _Stop(Exception):
     """This run no longer owns the job (cancelled, taken over, or finished elsewhere)."""
 
@@ -460,6 +464,81 @@ class JobRunner:
         dry_run = self.job.dry_run
         last_index = batch[-1].index
         counts = Counts()
+        await self._cancel_if_asked()
+        try:
+            async with atomic() as conn:
+                current = await repository.locked(job_id, conn)
+                if (
+                    current is None
+                    or current.status in FINAL
+                    or current.attempts != self.attempt
+                    or current.checkpoint_row != self.checkpoint
+                ):
+                    raise _Stop("taken over")
+                if current.cancel_requested:
+                    # Asked for between the check above and this lock.
+                    raise _CancelledMeanwhile
+                sql = BatchSql(conn, self.timings)
+                if sql.postgres:
+                    # A batch lost in a database crash before its WAL reached the disk is lost
+                    # with its checkpoint and counts, and simply done again: no need to wait.
+                    await sql.execute("SET LOCAL synchronous_commit TO off", [])
+                candidates = [k for r in results for k in self._keys(r)]
+                claims = BatchClaims(self.seen, candidates)
+                await self.suppression.prepare(candidates)
+                outcome = await self._decide(sql, results, claims, dry_run)
+                errors: list[RowError] = list(outcome.errors)
+                for result in results:
+                    if result is None:
+                        continue
+                    counts.processed += 1
+                    if isinstance(result, InvalidRow):
+                        counts.invalid += 1
+                        errors.extend(result.errors)
+                errors.sort(key=lambda e: e.row)
+                await sql.insert(
+                    "import_row_error",
+                    ("job_id", "row_number", "column", "code", "message"),
+                    [
+                        (
+                            job_id,
+                            e.row,
+                            (e.column or "")[:100] or None,
+                            e.code.value,
+                            e.message[:300],
+                        )
+                        for e in errors
+                    ],
+                )
+                await repository.add_batch_counts(
+                    job_id,
+                    conn,
+                    checkpoint_row=last_index,
+                    processed=counts.processed,
+                    created=outcome.created,
+                    updated=outcome.updated,
+                    unchanged=outcome.unchanged,
+                    invalid=counts.invalid + outcome.invalid,
+                    suppressed=outcome.suppressed,
+                    now=utcnow(),
+                )
+        except _CancelledMeanwhile:
+            await self._cancel_if_asked()
+            raise _Stop("taken over") from None
+        claims.commit()
+        count_import_rows(
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            invalid=counts.invalid + outcome.invalid,
+            suppressed=outcome.suppressed,
+        )
+        self.checkpoint = last_index
+        self._created_since_analyze += outcome.created
+
+    async def _cancel_if_asked(self) -> None:
+        """End the job CANCELLED when a cancel was asked for (raises `_Stop`); else nothing."""
+        job_id = self.job.id
         cancelled = False
         async with atomic() as conn:
             current = await repository.locked(job_id, conn)
@@ -476,64 +555,6 @@ class JobRunner:
         if cancelled:
             self.storage.delete(self.job.file_path)
             raise _Stop(ImportStatus.CANCELLED.value)
-        async with atomic() as conn:
-            current = await repository.locked(job_id, conn)
-            if (
-                current is None
-                or current.status in FINAL
-                or current.attempts != self.attempt
-                or current.checkpoint_row != self.checkpoint
-                or current.cancel_requested
-            ):
-                raise _Stop("taken over")
-            sql = BatchSql(conn, self.timings)
-            if sql.postgres:
-                # A batch lost in a database crash before its WAL reached the disk is lost
-                # with its checkpoint and counts, and simply done again: no need to wait.
-                await sql.execute("SET LOCAL synchronous_commit TO off", [])
-            candidates = [k for r in results for k in self._keys(r)]
-            claims = BatchClaims(self.seen, candidates)
-            await self.suppression.prepare(candidates)
-            outcome = await self._decide(sql, results, claims, dry_run)
-            errors: list[RowError] = list(outcome.errors)
-            for result in results:
-                if result is None:
-                    continue
-                counts.processed += 1
-                if isinstance(result, InvalidRow):
-                    counts.invalid += 1
-                    errors.extend(result.errors)
-            errors.sort(key=lambda e: e.row)
-            await sql.insert(
-                "import_row_error",
-                ("job_id", "row_number", "column", "code", "message"),
-                [
-                    (job_id, e.row, (e.column or "")[:100] or None, e.code.value, e.message[:300])
-                    for e in errors
-                ],
-            )
-            await repository.add_batch_counts(
-                job_id,
-                conn,
-                checkpoint_row=last_index,
-                processed=counts.processed,
-                created=outcome.created,
-                updated=outcome.updated,
-                unchanged=outcome.unchanged,
-                invalid=counts.invalid + outcome.invalid,
-                suppressed=outcome.suppressed,
-                now=utcnow(),
-            )
-        claims.commit()
-        count_import_rows(
-            created=outcome.created,
-            updated=outcome.updated,
-            unchanged=outcome.unchanged,
-            invalid=counts.invalid + outcome.invalid,
-            suppressed=outcome.suppressed,
-        )
-        self.checkpoint = last_index
-        self._created_since_analyze += outcome.created
 
     async def _decide(
         self, sql: BatchSql, results: list[RowResult], claims: BatchClaims, dry_run: bool
