@@ -65,13 +65,17 @@ class TestRefreshSegmentsJob:
         with queue_bound(arq_redis):
             assert await send_now(refresh_soon(org))
             assert not await send_now(refresh_soon(org))
-        assert await run_worker(settings, redis_url) == 1
+        # The burst is one queued job (other jobs a worker may find are not this test's).
+        ours = [j for j in await arq_redis.queued_jobs() if j.job_id == f"segments:{org.id}"]
+        assert len(ours) == 1
+        assert await run_worker(settings, redis_url) >= 1
+        assert not [j for j in await arq_redis.queued_jobs() if j.job_id == f"segments:{org.id}"]
 
         assert await stages(org) == REFRESHED
         # No result is kept, so the next order can ask for the next refresh.
         with queue_bound(arq_redis):
             assert await send_now(segment_refresh(org.id, debounce=False))
-        assert await run_worker(settings, redis_url) == 1
+        assert await run_worker(settings, redis_url) >= 1
         assert await stages(org) == REFRESHED
 
     async def test_nightly_job_refreshes_every_organization(
