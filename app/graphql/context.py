@@ -15,6 +15,7 @@ from tortoise.functions import Count
 from app.auth.principal import Principal
 from app.config import Settings
 from app.core.errors import NotAuthenticated, PublicError
+from app.graphql.dataloader import SharedDataLoader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
 from app.models.customer import Customer
 from app.models.organization import SignupForm, Store
@@ -32,7 +33,7 @@ def _by_id_loader(model: Any, organization_id: uuid.UUID) -> DataLoader[uuid.UUI
         found = {row.id: row for row in rows}
         return [found.get(k) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedDataLoader(load_fn=load)
 
 
 def _referral_count_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, int]:
@@ -46,7 +47,7 @@ def _referral_count_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, 
         counts = {row["referred_by_id"]: int(row["n"]) for row in rows}
         return [counts.get(k, 0) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedDataLoader(load_fn=load)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import uuid
 
 from strawberry.dataloader import DataLoader
 
+from app.graphql.dataloader import SharedDataLoader
 from app.models.persona import Persona, RoadmapItem
 from app.personas import service
 
@@ -17,7 +18,7 @@ def customer_persona_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID,
         found = await service.personas_of_customers(organization_id, keys)
         return [found.get(k) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedDataLoader(load_fn=load)
 
 
 def roadmap_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, list[RoadmapItem]]:
@@ -27,4 +28,4 @@ def roadmap_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, list[Roa
         found = await service.roadmaps(organization_id, keys)
         return [found.get(k, []) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedDataLoader(load_fn=load)
