@@ -117,7 +117,8 @@ class TestLengths:
             ("query($v: String) { customers(search: $v) { nodes { id } } }", "search"),
             ("query($v: String) { customer(externalReference: $v) { id } }", "externalReference"),
             (
-                "mutation($v: String!) { customerFindOrCreate(externalReference: $v) { errors { code } } }",
+                "mutation($v: String!) {"
+                " customerFindOrCreate(externalReference: $v) { errors { code } } }",
                 "externalReference",
             ),
         ],
