@@ -28,6 +28,11 @@ async def customer_activity(
     orders = Order.filter(organization_id=org, customer_id=customer_id)
     entries = LedgerEntry.filter(organization_id=org, customer_id=customer_id)
     events = AuditEvent.filter(organization_id=org, subject_id=customer_id)
+    counts = (orders.count, entries.count, events.count)
+
+    async def count() -> int:
+        return sum([await counted() for counted in counts])
+
     if page.after is not None:
         orders = orders.filter(id__lt=page.after)
         entries = entries.filter(id__lt=page.after)
@@ -38,4 +43,4 @@ async def customer_activity(
         *await events.order_by("-id").limit(limit),
     ]
     rows.sort(key=lambda r: r.id, reverse=True)
-    return Page.from_overfetch(rows[:limit], page)
+    return Page.from_overfetch(rows[:limit], page, count)

@@ -42,7 +42,8 @@ async def list_events(
     query = AuditEvent.filter(organization_id=principal.organization_id)
     if subject_id is not None:
         query = query.filter(subject_id=subject_id)
+    count = query.count
     if page.after is not None:
         query = query.filter(id__lt=page.after)
     rows = await query.order_by("-id").limit(page.first + 1)
-    return Page.from_overfetch(rows, page)
+    return Page.from_overfetch(rows, page, count)

@@ -173,10 +173,11 @@ async def list_jobs(
         query = query.filter(kind=kind)
     if status is not None:
         query = query.filter(status=status)
+    count = query.count
     if page.after is not None:
         query = query.filter(id__lt=page.after)
     rows = await query.order_by("-id").limit(page.first + 1)
-    return Page.from_overfetch(rows, page)
+    return Page.from_overfetch(rows, page, count)
 
 
 async def cancel_job(principal: Principal, settings: Settings, job_id: uuid.UUID) -> ImportJob:

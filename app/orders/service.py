@@ -303,7 +303,8 @@ async def list_orders(
     """A customer's orders, newest first."""
     principal.require(Operation.CUSTOMER_READ)
     query = Order.filter(organization_id=principal.organization_id, customer_id=customer_id)
+    count = query.count
     if page.after is not None:
         query = query.filter(id__lt=page.after)
     rows = await query.order_by("-id").limit(page.first + 1).prefetch_related("items")
-    return Page.from_overfetch(rows, page)
+    return Page.from_overfetch(rows, page, count)
