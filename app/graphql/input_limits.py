@@ -22,7 +22,9 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLError,
+    GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInterfaceType,
@@ -304,13 +306,12 @@ class ArgumentChecks:
                         )
         elif isinstance(type_, GraphQLScalarType):
             if type_.name == _JSON_SCALAR:
-                refused = _json_refusal(label, value_from_ast_untyped(node, dict(variables)))
-                if refused is not None:
-                    yield refused
-            elif type_.name not in _SKIPPED_SCALARS and isinstance(node, StringValueNode):
-                refused = _refusal(label, node.value, max_length or DEFAULT_MAX_LENGTH)
-                if refused is not None:
-                    yield refused
+                value: Any = value_from_ast_untyped(node, dict(variables))
+            else:
+                value = node.value if isinstance(node, StringValueNode) else None
+            refused = _scalar_refusal(type_, label, max_length, value)
+            if refused is not None:
+                yield refused
 
 
 def _field(parent: GraphQLNamedType | None, name: str) -> Any:
@@ -345,14 +346,19 @@ def _check_value(
                         MAX_LENGTHS.get(f"{type_.name}.{name}"),
                     )
     elif isinstance(type_, GraphQLScalarType):
-        if type_.name == _JSON_SCALAR:
-            refused = _json_refusal(label, value)
-            if refused is not None:
-                yield refused
-        elif type_.name not in _SKIPPED_SCALARS and isinstance(value, str):
-            refused = _refusal(label, value, max_length or DEFAULT_MAX_LENGTH)
-            if refused is not None:
-                yield refused
+        refused = _scalar_refusal(type_, label, max_length, value)
+        if refused is not None:
+            yield refused
+
+
+def _scalar_refusal(
+    type_: GraphQLScalarType, label: str, max_length: int | None, value: Any
+) -> InvalidInput | None:
+    if type_.name == _JSON_SCALAR:
+        return _json_refusal(label, value)
+    if type_.name in _SKIPPED_SCALARS or not isinstance(value, str):
+        return None
+    return _refusal(label, value, max_length or DEFAULT_MAX_LENGTH)
 
 
 def _limit_note(max_length: int) -> str:
@@ -361,28 +367,24 @@ def _limit_note(max_length: int) -> str:
 
 def describe_limits(schema: GraphQLSchema) -> None:
     """Writes each string argument's and input field's maximum into its description."""
-    known: set[str] = set()
+    inputs: dict[str, GraphQLArgument | GraphQLInputField] = {}
     for type_ in schema.type_map.values():
         if type_.name.startswith("__"):
             continue
         if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
             for field_name, field in type_.fields.items():
                 for name, argument in field.args.items():
-                    coordinate = f"{type_.name}.{field_name}.{name}"
-                    known.add(coordinate)
-                    note = _note_for(argument.type, coordinate)
-                    if note:
-                        argument.description = _joined(argument.description, note)
+                    inputs[f"{type_.name}.{field_name}.{name}"] = argument
         elif isinstance(type_, GraphQLInputObjectType):
             for name, input_field in type_.fields.items():
-                coordinate = f"{type_.name}.{name}"
-                known.add(coordinate)
-                note = _note_for(input_field.type, coordinate)
-                if note:
-                    input_field.description = _joined(input_field.description, note)
-    unknown = sorted(set(MAX_LENGTHS) - known)
+                inputs[f"{type_.name}.{name}"] = input_field
+    unknown = sorted(set(MAX_LENGTHS) - set(inputs))
     if unknown:
         raise RuntimeError(f"input limits name coordinates the schema lacks: {unknown}")
+    for coordinate, holder in inputs.items():
+        note = _note_for(holder.type, coordinate)
+        if note:
+            holder.description = _joined(holder.description, note)
 
 
 def _note_for(type_: GraphQLInputType, coordinate: str) -> str | None:

@@ -20,6 +20,16 @@ def store_body(name: str) -> bytes:
     return json.dumps({"query": STORE_CREATE, "variables": {"n": name}}).encode()
 
 
+async def post(
+    http: httpx.AsyncClient, tenant: Tenant, content: bytes | AsyncIterator[bytes]
+) -> httpx.Response:
+    return await http.post(
+        "/graphql",
+        content=content,
+        headers={"authorization": f"Bearer {tenant.token}", "content-type": "application/json"},
+    )
+
+
 async def chunks(body: bytes, size: int = 1000) -> AsyncIterator[bytes]:
     for start in range(0, len(body), size):
         yield body[start : start + size]
@@ -34,14 +44,7 @@ class TestBodyLimit:
     ) -> None:
         small = settings.with_overrides(max_body_bytes=4096)
         async with client_for(small, arq_redis) as gql:
-            response = await gql.http.post(
-                "/graphql",
-                content=store_body("x" * 5000),
-                headers={
-                    "authorization": f"Bearer {tenant.token}",
-                    "content-type": "application/json",
-                },
-            )
+            response = await post(gql.http, tenant, store_body("x" * 5000))
         assert response.status_code == 413
         body = response.json()
         assert body["errors"][0]["extensions"] == {"code": "PAYLOAD_TOO_LARGE"}
@@ -55,43 +58,22 @@ class TestBodyLimit:
     ) -> None:
         small = settings.with_overrides(max_body_bytes=4096)
         async with client_for(small, arq_redis) as gql:
-            response = await gql.http.post(
-                "/graphql",
-                content=chunks(store_body("x" * 5000)),
-                headers={
-                    "authorization": f"Bearer {tenant.token}",
-                    "content-type": "application/json",
-                },
-            )
+            response = await post(gql.http, tenant, chunks(store_body("x" * 5000)))
             assert "content-length" not in response.request.headers
             assert response.status_code == 413
             # Under the limit, streamed the same way, it runs.
-            response = await gql.http.post(
-                "/graphql",
-                content=chunks(store_body("Main")),
-                headers={
-                    "authorization": f"Bearer {tenant.token}",
-                    "content-type": "application/json",
-                },
-            )
+            response = await post(gql.http, tenant, chunks(store_body("Main")))
         assert response.status_code == 200, response.text
         assert response.json()["data"]["storeCreate"]["store"]["id"]
         assert await Store.filter(organization_id=tenant.organization_id).count() == 1
 
 
 class TestMalformedJson:
-    async def post(self, http: httpx.AsyncClient, tenant: Tenant, body: bytes) -> httpx.Response:
-        return await http.post(
-            "/graphql",
-            content=body,
-            headers={"authorization": f"Bearer {tenant.token}", "content-type": "application/json"},
-        )
-
     async def test_invalid_utf8_is_a_400_that_says_so(
         self, http: httpx.AsyncClient, tenant: Tenant
     ) -> None:
         body = b'{"query": "{ viewer { kind } }", "variables": {"x": "\xff\xfe"}}'
-        response = await self.post(http, tenant, body)
+        response = await post(http, tenant, body)
         assert response.status_code == 400
         assert response.text == "The request body is not valid UTF-8."
 
@@ -101,7 +83,7 @@ class TestMalformedJson:
         depth = 100_000
         body = b'{"query": "{ viewer { kind } }", "variables": {"x": ' + b"[" * depth
         body += b"]" * depth + b"}}"
-        response = await self.post(http, tenant, body)
+        response = await post(http, tenant, body)
         assert response.status_code == 400
         assert response.text == "The request body nests JSON too deeply."
 
@@ -110,10 +92,10 @@ class TestMalformedJson:
     ) -> None:
         query = "query($phone: String!) { wallet(phone: $phone) { balance } }"
         bad = json.dumps({"query": query, "variables": {"phone": "X"}}).encode()
-        response = await self.post(http, tenant, bad.replace(b'"X"', b'"\xff"'))
+        response = await post(http, tenant, bad.replace(b'"X"', b'"\xff"'))
         assert response.status_code == 400
         assert response.text == "The request body is not valid UTF-8."
         deep = bad.replace(b'"X"', b"[" * 100_000 + b"]" * 100_000)
-        response = await self.post(http, tenant, deep)
+        response = await post(http, tenant, deep)
         assert response.status_code == 400
         assert response.text == "The request body nests JSON too deeply."
