@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint typecheck contracts schema schema-check check clean
+.PHONY: run test test-sqlite test-postgres lint typecheck contracts schema schema-check check fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ schema-check: $(STAMP)
 	$(BIN)/loyalty export-schema | diff -u schema.graphql - || (echo "schema.graphql is stale: run 'make schema'" && exit 1)
 
 check: lint typecheck contracts schema-check
+
+## Schemathesis on /graphql of a fresh service; fails on a 5xx or a masked error.
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,fuzz]'
+	$(BIN)/python -m tests.fuzz.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,9 @@
 """A cap on request bodies, applied before anything parses them.
 
-File uploads (multipart bodies) are refused past the configured size with HTTP 413: at once when
-`Content-Length` says so, otherwise as soon as the streamed body crosses the limit, so a client
-cannot fill the disk or memory by lying about, or omitting, the length.
+Every body is refused past its limit with HTTP 413: at once when `Content-Length` says so,
+otherwise as soon as the streamed body crosses the limit, so a client cannot fill the disk or
+memory by lying about, or omitting, the length. File uploads (multipart bodies) may be as
+large as the upload limit; any other body (a JSON operation) as large as the body limit.
 """
 
 from __future__ import annotations
@@ -19,19 +20,35 @@ class _TooLarge(Exception):
     pass
 
 
+def describe_size(size: int) -> str:
+    """`1 MiB`, `64 KiB`, `300 bytes`: how a limit is worded in an error message."""
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} bytes"
+
+
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_upload_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_upload_bytes: int, max_body_bytes: int) -> None:
         self.app = app
-        self.limit = max_upload_bytes + ENVELOPE_BYTES
         self.max_upload_bytes = max_upload_bytes
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._is_upload(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self._is_upload(scope):
+            limit = self.max_upload_bytes + ENVELOPE_BYTES
+            refusal = (
+                f"The upload is larger than the limit of {describe_size(self.max_upload_bytes)}."
+            )
+        else:
+            limit = self.max_body_bytes
+            refusal = f"The request body is larger than the limit of {describe_size(limit)}."
         declared = self._content_length(scope)
-        if declared is not None and declared > self.limit:
-            await self._refuse(send)
+        if declared is not None and declared > limit:
+            await self._refuse(send, refusal)
             return
         received = 0
         started = False
@@ -41,7 +58,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise _TooLarge()
             return message
 
@@ -56,7 +73,7 @@ class BodyLimit:
         except _TooLarge:
             if started:
                 raise
-            await self._refuse(send)
+            await self._refuse(send, refusal)
 
     @staticmethod
     def _is_upload(scope: Scope) -> bool:
@@ -76,17 +93,12 @@ class BodyLimit:
                     return None
         return None
 
-    async def _refuse(self, send: Send) -> None:
-        mib = self.max_upload_bytes // (1024 * 1024)
+    @staticmethod
+    async def _refuse(send: Send, message: str) -> None:
         body = json.dumps(
             {
                 "data": None,
-                "errors": [
-                    {
-                        "message": f"The upload is larger than the limit of {mib} MiB.",
-                        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                    }
-                ],
+                "errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}],
             }
         ).encode()
         await send(

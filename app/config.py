@@ -47,6 +47,11 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 15
     max_tokens: int = 2000
+    # Request-size guards: the largest JSON body (uploads have max_upload_bytes), the largest
+    # query document, and the bytes of query text the parse/validation cache may hold.
+    max_body_bytes: int = 1024 * 1024
+    max_document_bytes: int = 64 * 1024
+    document_cache_bytes: int = 16 * 1024 * 1024
     # The POS wallet lookups run through precompiled plans instead of strawberry's executor
     # (app.graphql.persisted); off, every request takes the general path.
     compiled_operations: bool = True
@@ -196,6 +201,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_query_depth=_int(env_vars, "LOYALTY_MAX_QUERY_DEPTH", 12),
         max_aliases=_int(env_vars, "LOYALTY_MAX_ALIASES", 15),
         max_tokens=_int(env_vars, "LOYALTY_MAX_TOKENS", 2000),
+        max_body_bytes=_int(env_vars, "LOYALTY_MAX_BODY_BYTES", 1024 * 1024),
+        max_document_bytes=_int(env_vars, "LOYALTY_MAX_DOCUMENT_BYTES", 64 * 1024),
+        document_cache_bytes=_int(env_vars, "LOYALTY_DOCUMENT_CACHE_BYTES", 16 * 1024 * 1024),
         compiled_operations=env_vars.get("LOYALTY_COMPILED_OPERATIONS", "1").strip().lower()
         not in {"0", "false", "no", "off"},
         cors_origins=origins,

@@ -139,7 +139,7 @@ def create_app(
         routes=[
             Route(
                 "/graphql",
-                BodyLimit(graphql, settings.max_upload_bytes),
+                BodyLimit(graphql, settings.max_upload_bytes, settings.max_body_bytes),
                 methods=["GET", "POST"],
             ),
             Route("/imports/{job_id}/errors.csv", import_error_report, methods=["GET"]),

@@ -28,10 +28,18 @@ async def customer_activity(
     principal.require(Operation.CUSTOMER_READ)
     org = principal.organization_id
     limit = page.first + 1
+
+    async def count() -> int:
+        return (
+            await orders.count_of_customer(org, customer_id)
+            + await ledger.count_of_customer(org, customer_id)
+            + await audit.count(org, subject_id=customer_id)
+        )
+
     rows: list[ActivityRecord] = [
         *await orders.newest_of_customer(org, customer_id, limit, page.after),
         *await ledger.newest_of_customer(org, customer_id, limit, page.after),
         *await audit.newest_first(org, limit, subject_id=customer_id, before=page.after),
     ]
     rows.sort(key=lambda r: r.id, reverse=True)
-    return Page.from_overfetch(rows[:limit], page)
+    return Page.from_overfetch(rows[:limit], page, count)

@@ -45,3 +45,10 @@ async def newest_first(
     if subject_id is not None:
         query = query.filter(subject_id=subject_id)
     return await keyset.newest_first(query, limit, before)
+
+
+async def count(organization_id: uuid.UUID, *, subject_id: uuid.UUID | None = None) -> int:
+    query = AuditEvent.filter(organization_id=organization_id)
+    if subject_id is not None:
+        query = query.filter(subject_id=subject_id)
+    return await query.count()

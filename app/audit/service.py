@@ -40,7 +40,8 @@ async def list_events(
 ) -> Page[AuditEvent]:
     """Newest first, the way an auditor reads."""
     principal.require(Operation.AUDIT_READ)
+    org = principal.organization_id
     rows = await repository.newest_first(
-        principal.organization_id, page.first + 1, subject_id=subject_id, before=page.after
+        org, page.first + 1, subject_id=subject_id, before=page.after
     )
-    return Page.from_overfetch(rows, page)
+    return Page.from_overfetch(rows, page, lambda: repository.count(org, subject_id=subject_id))

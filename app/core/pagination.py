@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -52,17 +52,28 @@ class PageRequest:
         return cls(first=size, after=decode_cursor(after) if after else None)
 
 
+# Counts the rows of every page together; awaited only when a client asks for the total.
+Counter = Callable[[], Awaitable[int]]
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: Sequence[T]
     has_next_page: bool
     has_previous_page: bool
+    count: Counter | None = None
 
     @classmethod
-    def from_overfetch(cls, rows: Sequence[T], request: PageRequest) -> Page[T]:
-        """`rows` was fetched with limit first+1: the extra row only tells there is more."""
+    def from_overfetch(
+        cls, rows: Sequence[T], request: PageRequest, count: Counter | None = None
+    ) -> Page[T]:
+        """`rows` was fetched with limit first+1: the extra row only tells there is more.
+
+        `count` is the `count` of the same filtered query before the cursor was applied.
+        """
         return cls(
             items=rows[: request.first],
             has_next_page=len(rows) > request.first,
             has_previous_page=request.after is not None,
+            count=count,
         )

@@ -333,19 +333,21 @@ async def list_customers(
         query = await apply_search(
             query, search, await organization_region(principal), principal.organization_id
         )
+    count = query.count
     if page.after is not None:
         query = query.filter(id__gt=page.after)
     rows = await query.order_by("id").limit(page.first + 1)
-    return Page.from_overfetch(rows, page)
+    return Page.from_overfetch(rows, page, count)
 
 
 async def list_archived(principal: Principal, page: PageRequest) -> Page[Customer]:
     principal.require(Operation.CUSTOMER_READ)
     query = lookup.scoped(principal).filter(status=CustomerStatus.ARCHIVED)
+    count = query.count
     if page.after is not None:
         query = query.filter(id__gt=page.after)
     rows = await query.order_by("id").limit(page.first + 1)
-    return Page.from_overfetch(rows, page)
+    return Page.from_overfetch(rows, page, count)
 
 
 async def referral_counts(principal: Principal, referrer_ids: list[uuid.UUID]) -> list[int]:

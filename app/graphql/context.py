@@ -15,6 +15,7 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.core.errors import NotAuthenticated, PublicError
 from app.customers import service as customers
+from app.graphql.dataloader import SharedDataLoader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
@@ -39,14 +40,14 @@ def _by_id_loader(
         found = {row.id: row for row in await fetch(principal, keys)}
         return [found.get(k) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedDataLoader(load_fn=load)
 
 
 def _referral_count_loader(principal: Principal) -> DataLoader[uuid.UUID, int]:
     async def load(keys: list[uuid.UUID]) -> list[int]:
         return await customers.referral_counts(principal, keys)
 
-    return DataLoader(load_fn=load)
+    return SharedDataLoader(load_fn=load)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
@@ -35,10 +35,23 @@ class Edge(Generic[NodeT]):
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
 
     @strawberry.field
     def nodes(self) -> list[NodeT]:
         return [edge.node for edge in self.edges]
+
+    @strawberry.field(
+        description="How many items all pages hold together, exact, under the same filters. "
+        "Counted only when selected, with one COUNT query: cheap where the filters are "
+        "indexed (a customer's orders, the audit log, import jobs, the archive); a free-text "
+        "`search` or a broad `where` over many customers counts every matching row, so ask "
+        "for it once rather than with every page."
+    )
+    async def total_count(self) -> int:
+        if self.count is None:
+            return len(self.edges)
+        return await self.count()
 
 
 RowT = TypeVar("RowT", bound=HasId)
@@ -49,6 +62,7 @@ def build_connection(page: Page[RowT], convert: Callable[[RowT], NodeT]) -> Conn
         Edge(cursor=encode_cursor(uuid.UUID(str(row.id))), node=convert(row)) for row in page.items
     ]
     return Connection(
+        count=page.count,
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next_page,

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
@@ -20,10 +16,12 @@ from app.graphql.accounts.queries import AccountQueries
 from app.graphql.audit.queries import AuditQueries
 from app.graphql.customers.mutations import CustomerMutations
 from app.graphql.customers.queries import CustomerQueries
+from app.graphql.document_cache import DocumentCache
 from app.graphql.errors import should_mask
-from app.graphql.guards import RequestGuards, limit_rules
+from app.graphql.guards import GuardSettings, RequestGuards, limit_rules
 from app.graphql.imports.mutations import ImportMutations
 from app.graphql.imports.queries import ImportQueries
+from app.graphql.input_limits import describe_limits
 from app.graphql.orders.mutations import OrderMutations
 from app.graphql.orders.queries import OrderQueries
 from app.graphql.organizations.mutations import OrganizationMutations
@@ -63,6 +61,22 @@ class Mutation(
 
 
 class LoyaltySchema(strawberry.Schema):
+    def __init__(self, *, hide_suggestions: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hide_suggestions = hide_suggestions
+        # The maximum length of every string argument, in its description (app.graphql.guards
+        # enforces the same numbers).
+        describe_limits(self._schema)
+
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        # Variable coercion errors suggest enum values and field names too; validation is
+        # told the same in app.graphql.guards.
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        kwargs["hide_suggestions"] = self.hide_suggestions
+        return kwargs
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -72,19 +86,29 @@ class LoyaltySchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> LoyaltySchema:
-    rules = limit_rules(settings.max_query_depth, settings.max_aliases, settings.is_development)
-    max_tokens = settings.max_tokens
+    introspection = settings.is_development
+    guards = GuardSettings(
+        max_tokens=settings.max_tokens,
+        max_document_bytes=settings.max_document_bytes,
+        rules=limit_rules(settings.max_query_depth, settings.max_aliases, introspection),
+        hide_suggestions=not introspection,
+        # One cache per schema: its verdicts hold for this schema's rules only.
+        cache=DocumentCache(max_bytes=settings.document_cache_bytes),
+    )
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         # First, so that it sees the errors as the client will (after masking).
         OperationMetrics,
-        lambda: RequestGuards(max_tokens, rules),
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        lambda: RequestGuards(guards),
         lambda: MaskErrors(should_mask_error=should_mask),
     ]
-    return LoyaltySchema(query=Query, mutation=Mutation, extensions=extensions)
+    return LoyaltySchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        hide_suggestions=not introspection,
+    )
 
 
 def schema_sdl() -> str:
     """The SDL checked in as schema.graphql; independent of runtime settings."""
-    return strawberry.Schema(query=Query, mutation=Mutation).as_str() + "\n"
+    return LoyaltySchema(query=Query, mutation=Mutation).as_str() + "\n"

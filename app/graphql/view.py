@@ -60,6 +60,17 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         # Strawberry's page loads its scripts from a CDN; ours from this service (app.graphiql).
         return graphiql_page()
 
+    def decode_json(self, data: str | bytes) -> object:
+        # json.loads raises more than JSONDecodeError, the one strawberry turns into a 400:
+        # bytes that are not UTF-8, and a RecursionError for arrays nested thousands deep.
+        # Both are the client's mistake, not a 500.
+        try:
+            return super().decode_json(data)
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not valid UTF-8.") from None
+        except RecursionError:
+            raise HTTPException(400, "The request body nests JSON too deeply.") from None
+
     def parse_json(self, data: str | bytes) -> Any:
         # strawberry reads fields of whatever JSON arrives: a body that is a bare string, number
         # or null crashed it into a 500. Anything but an object (or a batch, which strawberry

@@ -173,10 +173,11 @@ async def list_jobs(
 ) -> Page[ImportJob]:
     """The import history, newest first."""
     principal.require(Operation.IMPORT_RUN)
+    org = principal.organization_id
     rows = await repository.page(
-        principal.organization_id, page.first + 1, before_id=page.after, kind=kind, status=status
+        org, page.first + 1, before_id=page.after, kind=kind, status=status
     )
-    return Page.from_overfetch(rows, page)
+    return Page.from_overfetch(rows, page, lambda: repository.count(org, kind=kind, status=status))
 
 
 async def cancel_job(principal: Principal, settings: Settings, job_id: uuid.UUID) -> ImportJob:

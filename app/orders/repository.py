@@ -91,3 +91,7 @@ async def newest_of_customer(
     query = Order.filter(organization_id=organization_id, customer_id=customer_id)
     page = newest_first(query, limit, before)
     return await (page.prefetch_related("items") if with_items else page)
+
+
+async def count_of_customer(organization_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+    return await Order.filter(organization_id=organization_id, customer_id=customer_id).count()

@@ -302,7 +302,8 @@ async def list_orders(
 ) -> Page[Order]:
     """A customer's orders with their items fetched, newest first."""
     principal.require(Operation.CUSTOMER_READ)
+    org = principal.organization_id
     rows = await repository.newest_of_customer(
-        principal.organization_id, customer_id, page.first + 1, page.after, with_items=True
+        org, customer_id, page.first + 1, page.after, with_items=True
     )
-    return Page.from_overfetch(rows, page)
+    return Page.from_overfetch(rows, page, lambda: repository.count_of_customer(org, customer_id))

@@ -92,3 +92,8 @@ async def newest_of_customer(
 ) -> list[LedgerEntry]:
     query = LedgerEntry.filter(organization_id=organization_id, customer_id=customer_id)
     return await newest_first(query, limit, before)
+
+
+async def count_of_customer(organization_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+    query = LedgerEntry.filter(organization_id=organization_id, customer_id=customer_id)
+    return await query.count()

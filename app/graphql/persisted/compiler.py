@@ -52,6 +52,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from app.graphql.context import Context
+from app.graphql.input_limits import ArgumentChecks
 from app.graphql.persisted.operations import RootField
 
 # graphql-core's default (`Executor.build`): the same bad variables give the same errors.
@@ -140,6 +141,8 @@ class CompiledOperation:
     # `get_argument_values` returns with each variable's value in place of its `_Variable`.
     string_variables: tuple[str, ...] | None = None
     string_arguments: Mapping[str, Any] | None = None
+    # The string checks every operation gets (app.graphql.input_limits).
+    argument_checks: ArgumentChecks | None = None
 
     def _arguments(self, variables: VariableValues | None) -> dict[str, Any]:
         node = self.root_nodes[0]
@@ -166,6 +169,10 @@ class CompiledOperation:
         """Errors come back unmasked, as graphql-core's executor leaves them."""
         errors: list[GraphQLError] | None = None
         value: dict[str, Any] | None = None
+        if self.argument_checks is not None:
+            refused = self.argument_checks.errors(raw_variables)
+            if refused:
+                return ExecutionResult(data=None, errors=refused)
         arguments = self._string_arguments(raw_variables)
         variables: VariableValues | None = None
         if arguments is None:
@@ -260,6 +267,7 @@ def compile_operation(
         selection=tuple(selection),
         plan=_plan_object(schema, object_type, _selection_sets(root_nodes)),
         string_variables=string_variables,
+        argument_checks=ArgumentChecks.of_operation(graphql_schema, document, operation),
     )
     if string_variables is None:
         return operation_plan

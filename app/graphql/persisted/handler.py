@@ -115,10 +115,11 @@ class PersistedOperations:
         self.schema = schema
         self.roots = tuple(roots)
         self._root_names = tuple(r.name for r in self.roots)
-        self._max_tokens = guards.max_tokens
+        self._max_tokens = guards.settings.max_tokens
+        self._max_document_bytes = guards.settings.max_document_bytes
         # What strawberry validates with: graphql's rules, then the guards' (RequestGuards
         # appends them in this order, and `validate_document` adds strawberry's own two).
-        self._rules = (*specified_rules, *guards.rules)
+        self._rules = (*specified_rules, *guards.settings.rules)
         self._verdict = lru_cache(maxsize=cache_size)(self._compile)
         self.documents = DocumentStore()
         self.stats = Stats()
@@ -164,6 +165,10 @@ class PersistedOperations:
         pinned = self.pinned.get(text)
         if pinned is not None:
             return pinned
+        limit = self._max_document_bytes
+        if len(text) * 4 > limit and len(text.encode()) > limit:
+            # Never parsed nor cached here: strawberry's path refuses it (RequestGuards).
+            return None
         # A text that names no compiled root field cannot compile: skip the parse.
         if not any(name in text for name in self._root_names):
             return None

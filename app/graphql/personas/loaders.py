@@ -8,6 +8,7 @@ import uuid
 
 from strawberry.dataloader import DataLoader
 
+from app.graphql.dataloader import SharedDataLoader
 from app.models.persona import Persona, RoadmapItem
 from app.personas import repository
 
@@ -19,7 +20,7 @@ def customer_persona_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID,
         found = await repository.personas_of_customers(organization_id, keys)
         return [found.get(k) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedDataLoader(load_fn=load)
 
 
 def roadmap_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, list[RoadmapItem]]:
@@ -29,4 +30,4 @@ def roadmap_loader(organization_id: uuid.UUID) -> DataLoader[uuid.UUID, list[Roa
         found = await repository.roadmaps(organization_id, keys)
         return [found.get(k, []) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedDataLoader(load_fn=load)

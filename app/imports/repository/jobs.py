@@ -11,6 +11,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from app.imports.status import ACTIVE, FINAL
 from app.models.customer import Customer
@@ -88,6 +89,23 @@ async def locked(
     return await query.select_for_update().using_db(conn).first()
 
 
+def _history(
+    organization_id: uuid.UUID, kind: ImportKind | None, status: ImportStatus | None
+) -> QuerySet[ImportJob]:
+    query = ImportJob.filter(organization_id=organization_id)
+    if kind is not None:
+        query = query.filter(kind=kind)
+    if status is not None:
+        query = query.filter(status=status)
+    return query
+
+
+async def count(
+    organization_id: uuid.UUID, *, kind: ImportKind | None, status: ImportStatus | None
+) -> int:
+    return await _history(organization_id, kind, status).count()
+
+
 async def page(
     organization_id: uuid.UUID,
     first: int,
@@ -97,11 +115,7 @@ async def page(
     status: ImportStatus | None,
 ) -> list[ImportJob]:
     """Newest first, up to `first` jobs with an id below `before_id`."""
-    query = ImportJob.filter(organization_id=organization_id)
-    if kind is not None:
-        query = query.filter(kind=kind)
-    if status is not None:
-        query = query.filter(status=status)
+    query = _history(organization_id, kind, status)
     if before_id is not None:
         query = query.filter(id__lt=before_id)
     return list(await query.order_by("-id").limit(first))
