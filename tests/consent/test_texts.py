@@ -119,7 +119,7 @@ def test_settings_whose_texts_need_too_many_parts_are_refused() -> None:
 
 
 _FIELD = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("C",)), min_size=1, max_size=30
+    alphabet=st.characters(codec="utf-8", exclude_categories=["C"]), min_size=1, max_size=30
 ).filter(lambda s: s.strip().rstrip(".").strip())
 
 
