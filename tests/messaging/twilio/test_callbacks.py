@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
-import pytest_asyncio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -21,7 +20,7 @@ from app.messaging.twilio.callbacks import (
     parse_inbound_text,
     parse_status_callback,
 )
-from app.messaging.twilio.client import TwilioConfig, TwilioProvider
+from app.messaging.twilio.client import TwilioProvider
 from app.messaging.twilio.signature import SIGNATURE_HEADER, verify_signature
 from tests.fake_twilio import AUTH_TOKEN, FakeTwilio
 from tests.live_server import serve_in_thread
@@ -37,21 +36,19 @@ class Receiver:
     reports: list[DeliveryReport] = field(default_factory=list)
     inbound: list[InboundText] = field(default_factory=list)
 
-    async def _form(self, request: Request) -> dict[str, str] | None:
+    async def _signed_form(self, request: Request) -> dict[str, str] | None:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         signature = request.headers.get(SIGNATURE_HEADER)
         return form if verify_signature(str(request.url), form, signature, AUTH_TOKEN) else None
 
     async def status(self, request: Request) -> PlainTextResponse:
-        form = await self._form(request)
-        if form is None:
+        if (form := await self._signed_form(request)) is None:
             return PlainTextResponse("", status_code=403)
         self.reports.append(parse_status_callback(form))
         return PlainTextResponse("")
 
     async def sms(self, request: Request) -> PlainTextResponse:
-        form = await self._form(request)
-        if form is None:
+        if (form := await self._signed_form(request)) is None:
             return PlainTextResponse("", status_code=403)
         self.inbound.append(parse_inbound_text(form))
         return PlainTextResponse("")
@@ -69,13 +66,6 @@ def receiver() -> Iterator[Receiver]:
     with serve_in_thread(app) as base_url:
         found.url = base_url
         yield found
-
-
-@pytest_asyncio.fixture
-async def provider(fake_twilio: FakeTwilio) -> AsyncIterator[TwilioProvider]:
-    config = TwilioConfig(fake_twilio.account_sid, fake_twilio.auth_token, fake_twilio.base_url)
-    async with TwilioProvider(config) as twilio:
-        yield twilio
 
 
 async def test_a_delivery_callback_reaches_the_webhook_signed_and_parsed(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 
 from app.messaging.provider import (
     FailureCode,
@@ -27,13 +25,6 @@ from tests.fake_twilio import (
 SHOPPER = "+14155550132"
 FROM = Sender(from_number="+15005550006")
 BODY = "Acme Rewards: Reply YES to confirm you want reward updates."
-
-
-@pytest_asyncio.fixture
-async def provider(fake_twilio: FakeTwilio) -> AsyncIterator[TwilioProvider]:
-    config = TwilioConfig(fake_twilio.account_sid, fake_twilio.auth_token, fake_twilio.base_url)
-    async with TwilioProvider(config) as twilio:
-        yield twilio
 
 
 def test_the_provider_meets_the_protocol(provider: TwilioProvider) -> None:
