@@ -83,14 +83,18 @@ def _next_open(window: Window, zone: ZoneInfo, after: datetime) -> datetime | No
     if window.contains(after, zone):
         return after
     until = after + _ZONE_HORIZON
-    candidates = set(_transitions(zone, after, until))
     first_day = after.astimezone(zone).date() - timedelta(days=1)
+    readings: set[datetime] = set()
     for offset in range(_ZONE_HORIZON.days + 2):
-        candidates.update(_wall_clock(first_day + timedelta(days=offset), window.start, zone))
-    for candidate in sorted(c for c in candidates if after <= c <= until):
-        if window.contains(candidate, zone):
-            return candidate
-    return None
+        readings.update(_wall_clock(first_day + timedelta(days=offset), window.start, zone))
+    opening = next(
+        (c for c in sorted(readings) if after <= c <= until and window.contains(c, zone)), None
+    )
+    # A clock change before that reading may open the window earlier (a jump over `start`);
+    # only that stretch needs searching for changes, which keeps the usual case cheap.
+    jumps = _transitions(zone, after, opening if opening is not None else until)
+    inside = [c for c in jumps if window.contains(c, zone)]
+    return min([*inside, opening]) if opening is not None else min(inside, default=None)
 
 
 def next_send_time(
