@@ -1,0 +1,1 @@
+"""SMS double opt-in rules that need no table: reply keywords and the program's texts."""

@@ -1,0 +1,1 @@
+"""Sending texts: segment counting, quiet hours, recipients' time zones and SMS providers."""

@@ -1,0 +1,1 @@
+"""Twilio's Programmable Messaging API, spoken over httpx: signatures, sending, callbacks."""
