@@ -154,7 +154,7 @@ async def prepare(args: argparse.Namespace, database_url: str) -> dict[str, Any]
             "customers": total,
             "token": issued.key,
             "phones": [str(row["phone"]) for row in sample],
-            # The statement Tortoise builds for lookup.by_identifier(phone=...).
+            # The statement Tortoise builds for visibility.by_identifier(phone=...).
             "sql": (
                 f'SELECT {columns} FROM "customer" WHERE "organization_id"=$1'
                 ' AND "status" IN ($2,$3) AND "phone"=$4 LIMIT $5'

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
+from app.auth import repository
 from app.auth.permissions import known_scopes
 from app.auth.principal import Principal, PrincipalKind
 from app.core.clock import monotonic, utcnow
 from app.core.errors import InvalidCredentials
 from app.core.secrets import API_KEY_PREFIX, STAFF_TOKEN_PREFIX, secret_digest
-from app.models.api_key import ApiKey
-from app.models.staff import StaffSession
 
 _MAX_ENTRIES = 10_000
 
@@ -66,7 +65,7 @@ async def _load(secret: str, digest: str) -> tuple[Principal, float | None]:
     """The principal, and for a session the seconds it has left (the cache must not outlive it)."""
     now = utcnow()
     if secret.startswith(API_KEY_PREFIX):
-        key = await ApiKey.get_or_none(key_hash=digest, revoked_at=None)
+        key = await repository.live_api_key(digest)
         if key is None:
             raise InvalidCredentials("The API key is not valid or has been revoked.")
         principal = Principal(
@@ -77,13 +76,7 @@ async def _load(secret: str, digest: str) -> tuple[Principal, float | None]:
         )
         return principal, None
     if secret.startswith(STAFF_TOKEN_PREFIX):
-        session = (
-            await StaffSession.filter(
-                token_hash=digest, revoked_at=None, expires_at__gt=now, staff__is_active=True
-            )
-            .select_related("staff")
-            .first()
-        )
+        session = await repository.live_session(digest, now)
         if session is None:
             raise InvalidCredentials("The session has expired or was signed out.")
         staff = session.staff

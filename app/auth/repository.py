@@ -116,3 +116,19 @@ async def save_api_key(key: ApiKey, fields: list[str], conn: BaseDBAsyncClient) 
 
 async def list_api_keys(organization_id: uuid.UUID) -> list[ApiKey]:
     return await ApiKey.filter(organization_id=organization_id).order_by("id")
+
+
+async def live_api_key(key_hash: str) -> ApiKey | None:
+    """The unrevoked API key with this digest (the credential check of every POS request)."""
+    return await ApiKey.get_or_none(key_hash=key_hash, revoked_at=None)
+
+
+async def live_session(token_hash: str, now: dt.datetime) -> StaffSession | None:
+    """The unexpired, signed-in session with this digest, of active staff, with its staff."""
+    return (
+        await StaffSession.filter(
+            token_hash=token_hash, revoked_at=None, expires_at__gt=now, staff__is_active=True
+        )
+        .select_related("staff")
+        .first()
+    )

@@ -10,8 +10,8 @@ import uuid
 from app.auth.principal import Principal
 from app.core.errors import DomainError
 from app.core.identifiers import InvalidIdentifier, normalize_email, normalize_phone
-from app.customers import lookup
 from app.customers.errors import CustomerErrorCode as Code
+from app.customers.repository import visibility
 from app.models.customer import Customer
 from app.organizations.profile import load_profile
 
@@ -26,7 +26,7 @@ async def normalized_identifier(
     email: str | None = None,
     phone: str | None = None,
     external_reference: str | None = None,
-) -> tuple[lookup.IdentifierColumn, str] | None:
+) -> tuple[visibility.IdentifierColumn, str] | None:
     """The one identifier given, normalized as on write: (column, value); None if blank."""
     given = [k for k in (email, phone, external_reference) if k is not None]
     if len(given) != 1:
@@ -61,12 +61,12 @@ async def find_customer(
         raise DomainError(Code.INVALID, "Give exactly one of id, email, phone, externalReference.")
     if customer_id is not None:
         if erased_is_unavailable:
-            return await lookup.by_id_or_unavailable(principal, customer_id)
-        return await lookup.by_id(principal, customer_id)
+            return await visibility.by_id_or_unavailable(principal, customer_id)
+        return await visibility.by_id(principal, customer_id)
     key = await normalized_identifier(
         principal, email=email, phone=phone, external_reference=external_reference
     )
     if key is None:
         return None
     column, value = key
-    return await lookup.by_identifier(principal, **{column: value})
+    return await visibility.by_identifier(principal, **{column: value})

@@ -22,13 +22,14 @@ from app.core.errors import DomainError, FieldError, ValidationFailed
 from app.core.pagination import Page, PageRequest
 from app.core.transactions import atomic
 from app.core.unset import UNSET
-from app.customers import lookup, repository
+from app.customers import repository
 from app.customers.consent_rules import consent_transition
 from app.customers.errors import CustomerErrorCode as Code
 from app.customers.favorite_store import may_replace
 from app.customers.fields import CustomerInput, Normalized, normalize
 from app.customers.finder import find_customer, organization_region
-from app.customers.search import CustomerFilter, apply_filter, apply_search
+from app.customers.repository import visibility
+from app.customers.repository.search import CustomerFilter, apply_filter, apply_search
 from app.models.audit import AuditAction
 from app.models.consent import ConsentChannel, ConsentSource
 from app.models.customer import Customer, CustomerStatus
@@ -197,14 +198,16 @@ async def create_customer(principal: Principal, data: CustomerInput) -> Customer
 async def _referrer(principal: Principal, data: CustomerInput) -> Customer | None:
     if data.referred_by_id is UNSET or data.referred_by_id is None:
         return None
-    referrer = await lookup.by_id(principal, data.referred_by_id)
+    referrer = await visibility.by_id(principal, data.referred_by_id)
     if referrer is None:
         raise DomainError(Code.REFERRER_NOT_FOUND, "No such referring customer.", "referredBy")
     return referrer
 
 
 async def _editable(principal: Principal, customer_id: uuid.UUID) -> Customer:
-    customer = await lookup.visible(principal, include_archived=True).get_or_none(id=customer_id)
+    customer = await visibility.visible(principal, include_archived=True).get_or_none(
+        id=customer_id
+    )
     if customer is None:
         raise DomainError(Code.NOT_FOUND, "No such customer.", "id")
     return customer
@@ -241,7 +244,7 @@ async def find_or_create(
     reference = external_reference.strip()
     if not reference:
         raise DomainError(Code.REQUIRED, "External reference is required.", "externalReference")
-    existing = await lookup.by_identifier(principal, external_reference=reference)
+    existing = await visibility.by_identifier(principal, external_reference=reference)
     if existing is not None:
         return FindOrCreateResult(existing, created=False)
     data.external_reference = reference
@@ -250,7 +253,7 @@ async def find_or_create(
     except ValidationFailed as exc:
         # A concurrent call created it between our lookup and insert: that one wins.
         if any(e.code is Code.DUPLICATE_EXTERNAL_REFERENCE for e in exc.errors):
-            winner = await lookup.by_identifier(principal, external_reference=reference)
+            winner = await visibility.by_identifier(principal, external_reference=reference)
             if winner is not None:
                 return FindOrCreateResult(winner, created=False)
         raise
@@ -326,7 +329,7 @@ async def list_customers(
     include_archived: bool = False,
 ) -> Page[Customer]:
     principal.require(Operation.CUSTOMER_READ)
-    query = lookup.visible(principal, include_archived)
+    query = visibility.visible(principal, include_archived)
     if where is not None:
         query = apply_filter(query, where)
     if search:
@@ -342,7 +345,7 @@ async def list_customers(
 
 async def list_archived(principal: Principal, page: PageRequest) -> Page[Customer]:
     principal.require(Operation.CUSTOMER_READ)
-    query = lookup.scoped(principal).filter(status=CustomerStatus.ARCHIVED)
+    query = visibility.scoped(principal).filter(status=CustomerStatus.ARCHIVED)
     count = query.count
     if page.after is not None:
         query = query.filter(id__gt=page.after)

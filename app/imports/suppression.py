@@ -1,7 +1,8 @@
 """Which rows an import must skip and only count: the one hook for suppression.
 
 Today a row is suppressed when it matches a customer that cannot be written to: one whose
-status is outside `app.customers.lookup.LIVE_STATUSES` (ERASED, or MERGED into another).
+status is outside `app.customers.repository.visibility.LIVE_STATUSES` (ERASED, or MERGED
+into another).
 Such rows are counted in `suppressed`, never reported row by row and never written.
 
 The privacy blocklist (keyed hashes of the identifiers of people who asked to be erased or
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.customers.lookup import LIVE_STATUSES
+from app.customers.repository.visibility import LIVE_STATUSES
 from app.imports.seen import Key
 from app.models.customer import CustomerStatus
 

@@ -31,7 +31,7 @@ import uuid
 from typing import Any
 
 from app.core.transactions import atomic
-from app.customers.lookup import LIVE_STATUSES
+from app.customers.repository.visibility import LIVE_STATUSES
 from app.lifecycle.rules import segment_keys
 from app.models.customer import Customer, LifecycleStage
 from app.organizations.program import LoyaltyProgram

@@ -21,8 +21,8 @@ from app.core.errors import DomainError, FieldError, ValidationFailed
 from app.core.jobs import request_job
 from app.core.pagination import Page, PageRequest
 from app.core.transactions import atomic
-from app.customers import lookup
 from app.customers import repository as customers
+from app.customers.repository import visibility
 from app.lifecycle.jobs import segment_refresh
 from app.lifecycle.rules import stage_for
 from app.models.customer import Customer
@@ -123,7 +123,7 @@ async def _same_or_conflict(
 async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
     principal.require(Operation.ORDER_WRITE)
     receipt, total, placed_at = _validate(data, utcnow())
-    holder = await lookup.by_id(principal, data.customer_id)
+    holder = await visibility.by_id(principal, data.customer_id)
     if holder is None:
         raise DomainError(Code.CUSTOMER_NOT_FOUND, "No such customer.", "customerId")
     existing = await _existing(principal, receipt)

@@ -45,7 +45,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.core.pgcopy.decode import CopyDecoder
-from app.customers.lookup import LIVE_STATUSES
+from app.customers.repository.visibility import LIVE_STATUSES
 from app.models.order import OrderStatus
 from app.models.wallet import LedgerKind
 

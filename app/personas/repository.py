@@ -15,7 +15,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 
-from app.customers.lookup import LIVE_STATUSES
+from app.customers.repository.visibility import LIVE_STATUSES
 from app.models.order import OrderStatus
 from app.models.organization import Organization
 from app.models.persona import (

@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Sum
 
 from app.core.keyset import newest_first
-from app.customers import lookup
+from app.customers.repository import visibility
 from app.models.customer import Customer
 from app.models.wallet import LedgerEntry, LedgerKind
 
@@ -78,8 +78,8 @@ async def birthday_customer_ids(
     organization_id: uuid.UUID, monthdays: list[int], after: uuid.UUID | None, limit: int
 ) -> list[uuid.UUID]:
     """Enrolled live customers with a birthday on one of `monthdays`, in id order after `after`."""
-    query = lookup.rows_of(organization_id).filter(
-        birthday_monthday__in=monthdays, status__in=lookup.LIVE_STATUSES, loyalty_enrolled=True
+    query = visibility.rows_of(organization_id).filter(
+        birthday_monthday__in=monthdays, status__in=visibility.LIVE_STATUSES, loyalty_enrolled=True
     )
     if after is not None:
         query = query.filter(id__gt=after)

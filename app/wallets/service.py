@@ -18,8 +18,8 @@ from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.transactions import atomic
-from app.customers import lookup
 from app.customers.finder import normalized_identifier
+from app.customers.repository import visibility
 from app.models.customer import Customer
 from app.models.wallet import LedgerEntry, LedgerKind
 from app.organizations.profile import load_program
@@ -114,7 +114,7 @@ async def _replay(
             "idempotencyKey",
         )
     # The entry's customer, scoped: a merge since then may have moved it, so not `by_id`.
-    customer = await lookup.scoped(principal).get(id=customer_id)
+    customer = await visibility.scoped(principal).get(id=customer_id)
     program = await load_program(principal.organization_id)
     view = WalletView.of(customer, program)
     # The first response reported the balance right after the entry.
@@ -125,7 +125,7 @@ async def _replay(
 
 
 async def _holder(principal: Principal, customer_id: uuid.UUID) -> Customer:
-    customer = await lookup.by_id(principal, customer_id)
+    customer = await visibility.by_id(principal, customer_id)
     if customer is None:
         raise DomainError(Code.CUSTOMER_NOT_FOUND, "No such customer.", "customerId")
     return customer
@@ -214,13 +214,13 @@ async def wallet_holder(
     if customer_id is not None:
         if any(k is not None for k in (phone, email, external_reference)):
             raise DomainError(Code.INVALID, "Give exactly one key.")
-        return await lookup.by_id_or_unavailable(principal, customer_id)
+        return await visibility.by_id_or_unavailable(principal, customer_id)
     key = await normalized_identifier(
         principal, email=email, phone=phone, external_reference=external_reference
     )
     if key is None:
         return None
-    return await lookup.wallet_row_by_identifier(principal, *key)
+    return await visibility.wallet_row_by_identifier(principal, *key)
 
 
 async def wallet_of(principal: Principal, customer: WalletHolder) -> WalletView:

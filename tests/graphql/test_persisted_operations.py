@@ -30,7 +30,7 @@ from app.auth.principal import Principal
 from app.auth.service import create_api_key, revoke_api_key
 from app.config import Environment, Settings
 from app.core.secrets import API_KEY_PREFIX
-from app.customers import lookup
+from app.customers.repository import visibility
 from app.graphql.persisted import POS_DOCUMENTS, PersistedOperations, Stats
 from app.graphql.persisted.compiler import ObjectPlan, Unsupported, root_arguments
 from app.graphql.persisted.operations import RootField
@@ -499,7 +499,7 @@ class TestSameAnswers:
         async def broken(*args: Any, **kwargs: Any) -> None:
             raise RuntimeError("duplicate key value ann@example.com")
 
-        monkeypatch.setattr(lookup, "wallet_row_by_identifier", broken)
+        monkeypatch.setattr(visibility, "wallet_row_by_identifier", broken)
         with caplog.at_level(logging.DEBUG):
             response = await pair.compare(
                 {"query": BY_EMAIL, "variables": {"email": "ann@example.com"}},

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 from app.core.ids import parse_id
 from app.core.unset import UNSET as SERVICE_UNSET
 from app.customers.fields import CustomerInput, FavoriteStoreChoice
-from app.customers.search import CustomerFilter
+from app.customers.repository.search import CustomerFilter
 from app.customers.service import TraitsMode
 from app.graphql.enums import FavoriteStoreSource, LifecycleStage, RfmSegment, SmsState
 

@@ -1,4 +1,5 @@
-"""Customer writes and aggregate reads; the visibility rules of reads stay in `lookup`."""
+"""Customer queries: writes and aggregate reads here, the visibility rules of every read in
+`visibility`, search and list filters in `search`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Count
 
-from app.customers import lookup
+from app.customers.repository import visibility
 from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
 from app.models.customer import Customer
 
@@ -17,7 +18,7 @@ async def identifier_taken(
     organization_id: uuid.UUID, column: str, value: object, exclude_id: uuid.UUID | None
 ) -> bool:
     """Whether another customer row of the organization holds this identifier value."""
-    query = lookup.rows_of(organization_id).filter(**{column: value})
+    query = visibility.rows_of(organization_id).filter(**{column: value})
     if exclude_id is not None:
         query = query.exclude(id=exclude_id)
     return await query.exists()
@@ -29,7 +30,7 @@ async def lock(
     """The customer row, locked until the transaction ends (a no-op lock on SQLite, where
     the single connection already serializes transactions)."""
     return (
-        await lookup.rows_of(organization_id)
+        await visibility.rows_of(organization_id)
         .filter(id=customer_id)
         .select_for_update()
         .using_db(conn)
@@ -82,7 +83,7 @@ async def referral_counts(
     organization_id: uuid.UUID, referrer_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
     rows = (
-        await lookup.rows_of(organization_id)
+        await visibility.rows_of(organization_id)
         .filter(referred_by_id__in=list(referrer_ids))
         .annotate(n=Count("id"))
         .group_by("referred_by_id")
