@@ -8,11 +8,13 @@ client can handle any payload error the same way and still switch on a typed cod
 from __future__ import annotations
 
 import logging
+import re
 from enum import StrEnum
 from typing import Any, Generic, TypeVar, get_args, get_origin
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 
 from app.auth.errors import AccountErrorCode
 from app.core.errors import DomainError, PublicError
@@ -145,3 +147,43 @@ def should_mask(error: GraphQLError) -> bool:
         where,
     )
     return True
+
+
+# graphql-core words a variable it cannot coerce with the value itself ("..., found: {...}",
+# "String cannot represent a non string value: 5"), so an email or a phone sent in the wrong
+# place would come back in the error, and into any log or monitoring that keeps errors. The
+# reason and the path stay; the value goes.
+_COERCION = re.compile(r"^(Variable '\$\w+' has invalid value[^:]*: )(.*)$", re.DOTALL)
+_FOUND_VALUE = re.compile(r"[,;.]?\s*[Ff]ound: .*$", re.DOTALL)
+_TRAILING_VALUE = re.compile(r"\b(value): .*$", re.DOTALL)
+
+
+def without_echoed_values(message: str) -> str:
+    """The message of a variable coercion error, with the offending value cut out."""
+    match = _COERCION.match(message)
+    if match is None:
+        return message
+    prefix, reason = match.groups()
+    reason = _FOUND_VALUE.sub(".", reason)
+    return prefix + _TRAILING_VALUE.sub(r"\1.", reason)
+
+
+class MaskAndScrubErrors(MaskErrors):
+    """Masks unexpected errors (`should_mask`) and cuts echoed values out of the public ones."""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed: list[GraphQLError] = []
+        for error in super()._process_errors(errors):
+            message = without_echoed_values(error.message)
+            if message != error.message:
+                error = GraphQLError(
+                    message,
+                    nodes=error.nodes,
+                    source=error.source,
+                    positions=error.positions,
+                    path=error.path,
+                    original_error=None,
+                    extensions=error.extensions,
+                )
+            processed.append(error)
+        return processed

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
@@ -17,7 +17,7 @@ from app.graphql.audit.queries import AuditQueries
 from app.graphql.customers.mutations import CustomerMutations
 from app.graphql.customers.queries import CustomerQueries
 from app.graphql.document_cache import DocumentCache
-from app.graphql.errors import should_mask
+from app.graphql.errors import MaskAndScrubErrors, should_mask
 from app.graphql.guards import GuardSettings, RequestGuards, limit_rules
 from app.graphql.imports.mutations import ImportMutations
 from app.graphql.imports.queries import ImportQueries
@@ -99,7 +99,7 @@ def build_schema(settings: Settings) -> LoyaltySchema:
         # First, so that it sees the errors as the client will (after masking).
         OperationMetrics,
         lambda: RequestGuards(guards),
-        lambda: MaskErrors(should_mask_error=should_mask),
+        lambda: MaskAndScrubErrors(should_mask_error=should_mask),
     ]
     return LoyaltySchema(
         query=Query,
