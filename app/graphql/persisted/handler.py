@@ -248,11 +248,9 @@ class PersistedOperations:
     def _processed(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         """What strawberry does to execution errors: `process_errors`, then masking."""
         self.schema.process_errors(errors, None)
-        masker = self._masker
-        return [
-            masker.anonymise_error(error) if masker.should_mask_error(error) else error
-            for error in errors
-        ]
+        # The schema's own masking step (it also cuts echoed values out of public errors), so
+        # both paths answer with the same bytes.
+        return self._masker._process_errors(errors)
 
     async def _persisted_query_not_found(self, request: Request, view: View) -> Response:
         # Apollo's answer: the client sends the text along with the hash next time.
