@@ -19,6 +19,8 @@ from enum import StrEnum
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.core.jobs import bound_queue
+
 logger = logging.getLogger("app.auth")
 
 _PREFIX = "loyalty:login-throttle"
@@ -132,3 +134,11 @@ class LoginThrottle:
             await self._redis.delete(f"{_PREFIX}:fail:{digest}", f"{_PREFIX}:wait:{digest}")
         except (RedisError, OSError):
             logger.warning("login throttle unavailable: Redis did not answer")
+
+
+def bound_throttle(secret_key: str) -> LoginThrottle | None:
+    """The throttle over the Redis the entry point bound for this task (see
+    `app.core.jobs.bind_queue`): the same server that takes its jobs. None when no Redis is
+    bound (a CLI without one), and then sign-in is not throttled."""
+    redis = bound_queue()
+    return LoginThrottle(redis, secret_key) if redis is not None else None

@@ -171,6 +171,11 @@ def without_echoed_values(message: str) -> str:
 class MaskAndScrubErrors(MaskErrors):
     """Masks unexpected errors (`should_mask`) and cuts echoed values out of the public ones."""
 
+    def processed(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """The errors as this extension leaves them: for a path that executes outside
+        strawberry's own hooks (the compiled POS documents) and must answer alike."""
+        return self._process_errors(errors)
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed: list[GraphQLError] = []
         for error in super()._process_errors(errors):

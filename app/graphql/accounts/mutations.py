@@ -6,7 +6,7 @@ from app.auth import service
 from app.auth.errors import AccountErrorCode
 from app.auth.login import login
 from app.auth.principal import PrincipalKind
-from app.auth.throttle import LoginThrottle
+from app.auth.throttle import bound_throttle
 from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.graphql.accounts.inputs import StaffCreateInput
@@ -71,8 +71,6 @@ class AccountMutations:
         organization_id: strawberry.ID | None = None,
     ) -> LoginPayload:
         context = info.context
-        redis = getattr(getattr(context.request.app.state, "resources", None), "redis", None)
-        throttle = LoginThrottle(redis, context.settings.secret_key) if redis else None
         client = context.request.client
         try:
             result = await login(
@@ -82,7 +80,7 @@ class AccountMutations:
                 organization_id=parse_id(organization_id, "organizationId")
                 if organization_id
                 else None,
-                throttle=throttle,
+                throttle=bound_throttle(context.settings.secret_key),
                 address=client.host if client else None,
             )
         except DomainError as exc:

@@ -19,13 +19,14 @@ from graphql import GraphQLError, parse, specified_rules
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionResult
 
 from app.graphql.context import Context
+from app.graphql.errors import MaskAndScrubErrors
 from app.graphql.guards import RequestGuards
 from app.graphql.persisted.compiler import (
     Bailout,
@@ -48,7 +49,13 @@ logger = logging.getLogger("app.graphql.persisted")
 # the masking on every error, the metrics below; the parser and validation caches change
 # nothing visible. Any other extension could act on execution, so its presence turns the
 # compiled path off.
-KNOWN_EXTENSIONS = (RequestGuards, ParserCache, ValidationCache, MaskErrors, OperationMetrics)
+KNOWN_EXTENSIONS = (
+    RequestGuards,
+    ParserCache,
+    ValidationCache,
+    MaskAndScrubErrors,
+    OperationMetrics,
+)
 VERDICT_CACHE_SIZE = 512
 
 ExtensionT = TypeVar("ExtensionT", bound=SchemaExtension)
@@ -111,7 +118,7 @@ class PersistedOperations:
         if schema.exception_handlers or schema.config.enable_experimental_incremental_execution:
             raise Unsupported("exception handlers or incremental execution")
         guards = _one(extensions, RequestGuards)
-        self._masker = _one(extensions, MaskErrors)
+        self._masker = _one(extensions, MaskAndScrubErrors)
         self.schema = schema
         self.roots = tuple(roots)
         self._root_names = tuple(r.name for r in self.roots)
@@ -250,7 +257,7 @@ class PersistedOperations:
         self.schema.process_errors(errors, None)
         # The schema's own masking step (it also cuts echoed values out of public errors), so
         # both paths answer with the same bytes.
-        return self._masker._process_errors(errors)
+        return self._masker.processed(errors)
 
     async def _persisted_query_not_found(self, request: Request, view: View) -> Response:
         # Apollo's answer: the client sends the text along with the hash next time.
