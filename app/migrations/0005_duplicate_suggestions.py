@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
                 ('computed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'duplicate_settings', 'app': 'models', 'pk_attr': 'id', 'table_description': "An organization's placeholder list and sharing threshold; defaults until first edited."},
+            options={'table': 'duplicate_settings', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The placeholder list and sharing threshold of an organization (defaults until edited).'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 ('suggestion', fields.ForeignKeyField('models.DuplicateSuggestion', source_field='suggestion_id', db_constraint=True, to_field='id', related_name='members', on_delete=OnDelete.CASCADE)),
                 ('customer', fields.ForeignKeyField('models.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
             ],
-            options={'table': 'duplicate_suggestion_member', 'app': 'models', 'unique_together': (('suggestion', 'customer'),), 'indexes': [Index(fields=['organization_id', 'customer_id'])], 'pk_attr': 'id', 'table_description': "One customer of a suggestion: finds a customer's suggestions and drops stale ones."},
+            options={'table': 'duplicate_suggestion_member', 'app': 'models', 'unique_together': (('suggestion', 'customer'),), 'indexes': [Index(fields=['organization_id', 'customer_id'])], 'pk_attr': 'id', 'table_description': 'One customer of a suggestion: finds the suggestions of a customer, drops stale ones.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 ('customer_count', fields.IntField()),
                 ('source', fields.CharEnumField(description='LISTED: LISTED\nSHARED: SHARED', enum_type=PlaceholderSource, max_length=8)),
             ],
-            options={'table': 'placeholder_identifier', 'app': 'models', 'indexes': [Index(fields=['organization_id', 'id'])], 'pk_attr': 'id', 'table_description': 'A placeholder value the last recompute found among live customers, with its count.'},
+            options={'table': 'placeholder_identifier', 'app': 'models', 'indexes': [Index(fields=['organization_id', 'id'])], 'pk_attr': 'id', 'table_description': 'A placeholder value the last recompute found among active customers, with its count.'},
             bases=['Model'],
         ),
     ]

@@ -57,7 +57,7 @@ class DuplicateSuggestion(Model):
 
 
 class DuplicateSuggestionMember(Model):
-    """One customer of a suggestion: finds a customer's suggestions and drops stale ones."""
+    """One customer of a suggestion: finds the suggestions of a customer, drops stale ones."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
@@ -101,7 +101,7 @@ class DismissedDuplicatePair(Model):
 
 
 class DuplicateSettings(Model):
-    """An organization's placeholder list and sharing threshold; defaults until first edited."""
+    """The placeholder list and sharing threshold of an organization (defaults until edited)."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
     organization: fields.OneToOneRelation[Organization] = fields.OneToOneField(
@@ -122,7 +122,7 @@ class DuplicateSettings(Model):
 
 
 class PlaceholderIdentifier(Model):
-    """A placeholder value the last recompute found among live customers, with its count."""
+    """A placeholder value the last recompute found among active customers, with its count."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
