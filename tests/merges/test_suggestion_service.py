@@ -13,6 +13,7 @@ from app.merges import suggestion_service as service
 from app.merges.duplicate_errors import DuplicateErrorCode
 from app.merges.placeholder_settings import DEFAULT_PLACEHOLDER_VALUES
 from app.merges.records import IdentifierKind
+from app.merges.scoring import Reason
 from app.models.customer import Customer, CustomerStatus
 from app.models.duplicates import PlaceholderIdentifier, PlaceholderKind, PlaceholderSource
 from app.seed.writer import seed_organization
@@ -100,8 +101,8 @@ class TestPlantedDuplicates:
         scores = [s.score for s in page.items]
         assert scores == sorted(scores, reverse=True)
         by_pair = {frozenset(c.id for c in s.customers): s for s in page.items}
-        assert service.Reason.SAME_EMAIL in by_pair[frozenset(planted[3])].reasons
-        assert service.Reason.SIMILAR_NAME_SAME_BIRTHDAY in by_pair[frozenset(planted[0])].reasons
+        assert Reason.SAME_EMAIL in by_pair[frozenset(planted[3])].reasons
+        assert Reason.SIMILAR_NAME_SAME_BIRTHDAY in by_pair[frozenset(planted[0])].reasons
 
     async def test_a_recompute_replaces_the_previous_set(self, tenant: Tenant) -> None:
         org = tenant.organization_id
