@@ -44,20 +44,7 @@ from app.models.duplicates import (
 )
 from app.organizations.profile import load_profile_fresh
 
-REASON_TEXT: dict[Reason, str] = {
-    Reason.SAME_EMAIL: "same email",
-    Reason.SAME_PHONE: "same phone",
-    Reason.SAME_EXTERNAL_REFERENCE: "same external reference",
-    Reason.SIMILAR_NAME_SAME_BIRTHDAY: "similar name and same birthday",
-    Reason.SIMILAR_NAME_SAME_POSTAL_CODE: "similar name and same postal code",
-}
 MAX_PLACEHOLDERS_LISTED = 500
-
-
-def reasons_text(reasons: Sequence[Reason]) -> str:
-    """`Same email; similar name and same birthday.`"""
-    text = "; ".join(REASON_TEXT[r] for r in reasons)
-    return f"{text[:1].upper()}{text[1:]}." if text else ""
 
 
 # --- settings ----------------------------------------------------------------------------------

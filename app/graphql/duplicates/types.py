@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from app.merges.placeholder_settings import PlaceholderValue
+from app.merges.reasons import reasons_text
 from app.merges.scoring import Reason
-from app.merges.suggestion_service import DuplicateSettingsView, SuggestionView, reasons_text
+from app.merges.suggestion_service import DuplicateSettingsView, SuggestionView
 from app.models.duplicates import PlaceholderIdentifier, PlaceholderKind, PlaceholderSource
 
 if TYPE_CHECKING:
