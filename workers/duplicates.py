@@ -52,7 +52,7 @@ async def refresh_all_duplicate_suggestions(ctx: dict[str, Any]) -> int:
     """Nightly: one recompute per organization (it also makes good any lost request)."""
     enqueued = 0
     for principal in await system_principals():
-        if await send_now(duplicate_refresh(principal.organization_id, debounce=False)):
+        if await send_now(duplicate_refresh(principal.organization_id, debounce=None)):
             enqueued += 1
     return enqueued
 

@@ -83,30 +83,35 @@ class PlaceholderSettings:
         )
 
 
-def _invalid(index: int, message: str) -> DomainError:
-    return DomainError(Code.INVALID_PLACEHOLDER, message, f"values.{index}.value")
+def _too_many(field: str) -> DomainError:
+    return DomainError(
+        Code.TOO_MANY_PLACEHOLDERS, f"At most {MAX_PLACEHOLDER_VALUES} placeholder values.", field
+    )
 
 
 def normalize_placeholder(
-    kind: IdentifierKind, raw: str, default_region: str, index: int = 0
+    kind: IdentifierKind, raw: str, default_region: str, field: str = "values.0.value"
 ) -> PlaceholderValue:
-    """The stored form of one entry; refuses (naming the entry, never echoing it) what cannot be
-    one."""
+    """The stored form of one entry; refuses what cannot be one, naming the entry's `field`
+    and never echoing the value."""
+
+    def invalid(message: str) -> DomainError:
+        return DomainError(Code.INVALID_PLACEHOLDER, message, field)
+
     text = raw.strip()
     if not text:
-        raise _invalid(index, "A placeholder value cannot be empty.")
+        raise invalid("A placeholder value cannot be empty.")
     if kind is IdentifierKind.EMAIL:
+        shape = "An email placeholder is an address, or a local part followed by @."
         if text.endswith("@"):
             local = text[:-1].lower()
             if not local or "@" in local or any(ch.isspace() for ch in local) or len(local) > 64:
-                raise _invalid(index, "An email placeholder is an address or a local part + @.")
+                raise invalid(shape)
             return PlaceholderValue(kind, f"{local}@")
         try:
             email = canonical_email(normalize_email(text))
         except InvalidIdentifier:
-            raise _invalid(
-                index, "An email placeholder is an address or a local part + @."
-            ) from None
+            raise invalid(shape) from None
         assert email is not None
         return PlaceholderValue(kind, email)
     if kind is IdentifierKind.PHONE:
@@ -119,29 +124,35 @@ def normalize_placeholder(
                 or len(digits) > 15
                 or not all(ch.isdigit() or ch in "+-(). " for ch in text)
             ):
-                raise _invalid(index, "A phone placeholder is a number or its digits.") from None
+                raise invalid("A phone placeholder is a number or its digits.") from None
             return PlaceholderValue(kind, digits)
     return PlaceholderValue(kind, text)
 
 
-def validated_settings(
-    entries: Sequence[tuple[IdentifierKind, str]], shared_threshold: int, default_region: str
-) -> PlaceholderSettings:
-    """The settings staff asked for, normalized, without repeated entries (first kept)."""
+def normalize_placeholders(
+    entries: Sequence[tuple[IdentifierKind, str]], default_region: str, field: str
+) -> list[PlaceholderValue]:
+    """Each entry normalized; an error names `<field>.<index>.value`."""
+    # Counted before any is parsed: a phone costs tens of microseconds.
     if len(entries) > MAX_PLACEHOLDER_VALUES:
-        raise DomainError(
-            Code.TOO_MANY_PLACEHOLDERS,
-            f"At most {MAX_PLACEHOLDER_VALUES} placeholder values.",
-            "values",
-        )
+        raise _too_many(field)
+    return [
+        normalize_placeholder(kind, raw, default_region, f"{field}.{index}.value")
+        for index, (kind, raw) in enumerate(entries)
+    ]
+
+
+def validated_settings(
+    values: Sequence[PlaceholderValue], shared_threshold: int
+) -> PlaceholderSettings:
+    """The settings staff asked for (values normalized), repeated entries once (first kept)."""
+    unique = tuple(dict.fromkeys(values))
+    if len(unique) > MAX_PLACEHOLDER_VALUES:
+        raise _too_many("values")
     if not MIN_SHARED_THRESHOLD <= shared_threshold <= MAX_SHARED_THRESHOLD:
         raise DomainError(
             Code.INVALID_THRESHOLD,
             f"The threshold is between {MIN_SHARED_THRESHOLD} and {MAX_SHARED_THRESHOLD}.",
             "sharedThreshold",
         )
-    values = [
-        normalize_placeholder(kind, raw, default_region, index)
-        for index, (kind, raw) in enumerate(entries)
-    ]
-    return PlaceholderSettings(tuple(dict.fromkeys(values)), shared_threshold)
+    return PlaceholderSettings(unique, shared_threshold)

@@ -29,11 +29,12 @@ from app.merges.grouping import MAX_GROUP
 from app.merges.placeholder_settings import (
     PlaceholderSettings,
     PlaceholderValue,
+    normalize_placeholders,
     validated_settings,
 )
 from app.merges.records import IdentifierKind
 from app.merges.scoring import Reason
-from app.merges.suggestion_jobs import duplicate_refresh
+from app.merges.suggestion_jobs import REQUEST_DEBOUNCE, duplicate_refresh
 from app.merges.suggestions import SuggestionOptions, SuggestionReport, suggest_duplicates
 from app.models.customer import Customer
 from app.models.duplicates import (
@@ -80,17 +81,24 @@ async def update_placeholder_settings(
     principal: Principal,
     values: Sequence[tuple[IdentifierKind, str]] | None = None,
     shared_threshold: int | None = None,
+    *,
+    add: Sequence[tuple[IdentifierKind, str]] = (),
+    remove: Sequence[tuple[IdentifierKind, str]] = (),
 ) -> DuplicateSettingsView:
-    """Replace the placeholder list, the threshold or both (None keeps it); a recompute
-    follows shortly."""
+    """Replace the placeholder list (`values`), or add to it and remove from it, and set the
+    threshold (None keeps it); a recompute follows shortly."""
     principal.require(Operation.DUPLICATE_SETTINGS)
     org = principal.organization_id
     current = await _settings(org)
     region = (await load_profile_fresh(org)).default_region
+    base = (
+        list(current.values) if values is None else normalize_placeholders(values, region, "values")
+    )
+    # Removed entries are compared in stored form, so `(202) 555-0143` removes `+12025550143`.
+    removed = set(normalize_placeholders(remove, region, "remove"))
+    kept = [v for v in [*base, *normalize_placeholders(add, region, "add")] if v not in removed]
     settings = validated_settings(
-        [(v.kind, v.value) for v in current.values] if values is None else values,
-        current.shared_threshold if shared_threshold is None else shared_threshold,
-        region,
+        kept, current.shared_threshold if shared_threshold is None else shared_threshold
     )
     async with atomic(repository.CONNECTION):
         row = await repository.save_settings(
@@ -195,7 +203,7 @@ async def recompute_suggestions(principal: Principal) -> RecomputeCounts:
 async def request_refresh(principal: Principal) -> None:
     """Ask for a recompute (debounced: requests within a short while make one run)."""
     principal.require(Operation.CUSTOMER_MERGE)
-    await request_job(duplicate_refresh(principal.organization_id))
+    await request_job(duplicate_refresh(principal.organization_id, debounce=REQUEST_DEBOUNCE))
 
 
 # --- reading and dismissing --------------------------------------------------------------------

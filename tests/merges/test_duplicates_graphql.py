@@ -233,6 +233,21 @@ class TestPlaceholders:
         settings = only_threshold["placeholderSettingsUpdate"]["settings"]
         assert settings["sharedThreshold"] == 6
         assert len(settings["values"]) == 3
+        edited = await gql.data(
+            SETTINGS_UPDATE,
+            {
+                "input": {
+                    "add": [{"kind": "PHONE", "value": "312.555.0188"}],
+                    "remove": [{"kind": "PHONE", "value": "202-555-0143"}],
+                }
+            },
+            tenant.token,
+        )
+        assert edited["placeholderSettingsUpdate"]["settings"]["values"] == [
+            {"kind": "EMAIL", "value": "noemail@"},
+            {"kind": "EXTERNAL_REFERENCE", "value": "WALKIN"},
+            {"kind": "PHONE", "value": "+13125550188"},
+        ]
 
     async def test_bad_settings_are_refused_without_echoing_them(
         self, gql: GraphQLClient, tenant: Tenant
@@ -248,6 +263,15 @@ class TestPlaceholders:
             ("values.0.value", "INVALID_PLACEHOLDER")
         ]
         assert "secret" not in str(payload)
+        added = await gql.data(
+            SETTINGS_UPDATE,
+            {"input": {"add": [{"kind": "PHONE", "value": "+1 (555) call me"}]}},
+            tenant.token,
+        )
+        assert [(e["field"], e["code"]) for e in added["placeholderSettingsUpdate"]["errors"]] == [
+            ("add.0.value", "INVALID_PLACEHOLDER")
+        ]
+        assert "call me" not in str(added)
         threshold = await gql.data(SETTINGS_UPDATE, {"input": {"sharedThreshold": 0}}, tenant.token)
         assert [e["code"] for e in threshold["placeholderSettingsUpdate"]["errors"]] == [
             "INVALID_THRESHOLD"

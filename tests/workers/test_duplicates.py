@@ -63,7 +63,7 @@ class TestRefreshDuplicateSuggestionsJob:
 
         # No result is kept, so the next request can ask for the next refresh.
         with queue_bound(arq_redis):
-            assert await send_now(duplicate_refresh(org, debounce=False))
+            assert await send_now(duplicate_refresh(org, debounce=None))
         assert await run_worker(settings, redis_url) >= 1
         assert await suggested_groups(org) == {twins}
 

@@ -30,11 +30,25 @@ class PlaceholderSettingsInput:
     values: list[PlaceholderValueInput] | None = strawberry.field(
         default=None, description="The whole list, replacing the current one; omitted: kept."
     )
+    add: list[PlaceholderValueInput] = strawberry.field(
+        default_factory=list, description="Entries added to the list."
+    )
+    remove: list[PlaceholderValueInput] = strawberry.field(
+        default_factory=list, description="Entries removed from the list."
+    )
     shared_threshold: int | None = strawberry.field(
         default=None, description="2 to 10000; omitted: kept."
     )
 
     def entries(self) -> list[tuple[IdentifierKind, str]] | None:
-        if self.values is None:
-            return None
-        return [(IdentifierKind(v.kind.value), v.value) for v in self.values]
+        return None if self.values is None else _entries(self.values)
+
+    def added(self) -> list[tuple[IdentifierKind, str]]:
+        return _entries(self.add)
+
+    def removed(self) -> list[tuple[IdentifierKind, str]]:
+        return _entries(self.remove)
+
+
+def _entries(values: list[PlaceholderValueInput]) -> list[tuple[IdentifierKind, str]]:
+    return [(IdentifierKind(v.kind.value), v.value) for v in values]

@@ -62,7 +62,11 @@ class DuplicateMutations:
     ) -> PlaceholderSettingsPayload:
         try:
             view = await service.update_placeholder_settings(
-                info.context.principal, input.entries(), input.shared_threshold
+                info.context.principal,
+                input.entries(),
+                input.shared_threshold,
+                add=input.added(),
+                remove=input.removed(),
             )
         except DomainError as exc:
             return PlaceholderSettingsPayload.failed(exc)
