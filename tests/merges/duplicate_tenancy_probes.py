@@ -3,10 +3,11 @@ dismissals and placeholder settings."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from tests.conftest import GraphQLClient, Tenant
 from tests.factories import create_customer
+from tests.imports.tenancy_probes import IntruderLike
 from tests.merges.duplicate_fixtures import recompute
 
 SETTINGS_UPDATE = """
@@ -21,18 +22,6 @@ SNAPSHOT_FIELDS = """
   placeholderIdentifiers { kind value customerCount source }
   placeholderSettings { values { kind value } sharedThreshold computedAt }
 """
-
-
-class Prober(Protocol):
-    token: str
-
-    async def data(
-        self, document: str, variables: dict[str, Any] | None = None, token: str | None = None
-    ) -> dict[str, Any]: ...
-
-    async def payload_codes(
-        self, document: str, variables: dict[str, Any], token: str | None = None
-    ) -> list[str]: ...
 
 
 async def plant_duplicates(gql: GraphQLClient, tenant: Tenant, customer_id: str) -> dict[str, str]:
@@ -53,7 +42,9 @@ async def plant_duplicates(gql: GraphQLClient, tenant: Tenant, customer_id: str)
     return {"twin_id": twin["id"], "suggestion_id": suggestion["id"]}
 
 
-async def probe_duplicates(b: Prober, customer_ids: list[str], b_organization_id: Any) -> None:
+async def probe_duplicates(
+    b: IntruderLike, customer_ids: list[str], b_organization_id: Any
+) -> None:
     listing = await b.data(
         "{ duplicateSuggestions(first: 100, minScore: 0) {"
         " totalCount nodes { id customers { id } } } }"

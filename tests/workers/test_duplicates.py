@@ -14,8 +14,8 @@ from app.core.jobs import Job, queue_bound, send_now
 from app.merges.suggestion_jobs import duplicate_refresh
 from app.models.organization import Organization
 from tests.merges.duplicate_fixtures import add_person, suggested_groups
+from tests.workers.test_lifecycle import run_worker
 from workers.duplicates import refresh_all_duplicate_suggestions, refresh_duplicate_suggestions
-from workers.settings import build_worker
 
 SHORT_DELAY = dt.timedelta(milliseconds=200)
 BIRTHDAY = dt.date(1979, 11, 3)
@@ -24,15 +24,6 @@ BIRTHDAY = dt.date(1979, 11, 3)
 def refresh_soon(org: uuid.UUID) -> Job:
     """The staff request's debounced refresh, with a delay short enough for a burst worker."""
     return dataclasses.replace(duplicate_refresh(org), defer_by=SHORT_DELAY)
-
-
-async def run_worker(settings: Settings, redis_url: str) -> int:
-    worker = build_worker(settings, redis_url, manage_db=False, burst=True)
-    try:
-        completed: int = await worker.run_check()
-    finally:
-        await worker.close()
-    return completed
 
 
 async def organization_with_twins(name: str) -> tuple[uuid.UUID, frozenset[uuid.UUID]]:
