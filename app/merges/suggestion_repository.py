@@ -180,22 +180,14 @@ async def replace_results(
     await mark_computed(conn, organization_id, computed_at)
 
 
-def _shown(
-    organization_id: uuid.UUID, min_score: float, customer_id: uuid.UUID | None
-) -> QuerySet[DuplicateSuggestion]:
+def _shown(organization_id: uuid.UUID, min_score: float) -> QuerySet[DuplicateSuggestion]:
     # A suggestion whose customer was archived, merged or erased since the recompute is not
     # shown: the next recompute drops it.
     stale = DuplicateSuggestionMember.filter(organization_id=organization_id).exclude(
         customer__status=SUGGESTED_STATUS
     )
     query = DuplicateSuggestion.filter(organization_id=organization_id, score__gte=min_score)
-    query = query.exclude(id__in=Subquery(stale.values("suggestion_id")))
-    if customer_id is not None:
-        mine = DuplicateSuggestionMember.filter(
-            organization_id=organization_id, customer_id=customer_id
-        )
-        query = query.filter(id__in=Subquery(mine.values("suggestion_id")))
-    return query
+    return query.exclude(id__in=Subquery(stale.values("suggestion_id")))
 
 
 async def suggestions_page(
@@ -204,18 +196,39 @@ async def suggestions_page(
     *,
     after: uuid.UUID | None = None,
     min_score: float = 0.0,
-    customer_id: uuid.UUID | None = None,
 ) -> list[DuplicateSuggestion]:
-    query = _shown(organization_id, min_score, customer_id)
+    query = _shown(organization_id, min_score)
     if after is not None:
         query = query.filter(id__gt=after)
     return list(await query.order_by("id").limit(limit))
 
 
-async def count_suggestions(
-    organization_id: uuid.UUID, min_score: float = 0.0, customer_id: uuid.UUID | None = None
-) -> int:
-    count: int = await _shown(organization_id, min_score, customer_id).count()
+async def suggestions_of_customers(
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[DuplicateSuggestion]]:
+    """Customer id -> the shown suggestions it is in, strongest first (two queries)."""
+    members = await DuplicateSuggestionMember.filter(
+        organization_id=organization_id, customer_id__in=list(customer_ids)
+    ).values_list("suggestion_id", "customer_id")
+    rows = await (
+        _shown(organization_id, 0.0)
+        .filter(id__in=list({_uuid(s) for s, _ in members}))
+        .order_by("id")
+    )
+    rank = {_uuid(row.id): (n, row) for n, row in enumerate(rows)}
+    found: dict[uuid.UUID, list[tuple[int, DuplicateSuggestion]]] = {}
+    for suggestion_id, customer_id in members:
+        hit = rank.get(_uuid(suggestion_id))
+        if hit is not None:
+            found.setdefault(_uuid(customer_id), []).append(hit)
+    return {
+        customer_id: [row for _, row in sorted(hits, key=lambda hit: hit[0])]
+        for customer_id, hits in found.items()
+    }
+
+
+async def count_suggestions(organization_id: uuid.UUID, min_score: float = 0.0) -> int:
+    count: int = await _shown(organization_id, min_score).count()
     return count
 
 

@@ -261,17 +261,26 @@ async def list_suggestions(
     )
 
 
-# A customer is in few suggestions (one group, or a pair left out of it): one short list.
-MAX_CUSTOMER_SUGGESTIONS = 20
+async def suggestions_of_customers(
+    principal: Principal, customer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[SuggestionView]]:
+    """Customer id -> the suggestions it is in, strongest first, for many customers at once
+    (a customer is in few: its group, and pairs left out of it)."""
+    principal.require(Operation.CUSTOMER_MERGE)
+    org = principal.organization_id
+    found = await repository.suggestions_of_customers(org, customer_ids)
+    rows = {row.id: row for rows in found.values() for row in rows}
+    views = {view.id: view for view in await _views(org, list(rows.values()))}
+    return {
+        customer_id: [views[i] for i in (uuid.UUID(str(r.id)) for r in rows) if i in views]
+        for customer_id, rows in found.items()
+    }
 
 
 async def customer_suggestions(
     principal: Principal, customer_id: uuid.UUID
 ) -> list[SuggestionView]:
-    principal.require(Operation.CUSTOMER_MERGE)
-    org = principal.organization_id
-    rows = await repository.suggestions_page(org, MAX_CUSTOMER_SUGGESTIONS, customer_id=customer_id)
-    return await _views(org, rows)
+    return (await suggestions_of_customers(principal, [customer_id])).get(customer_id, [])
 
 
 async def dismiss(principal: Principal, customer_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:

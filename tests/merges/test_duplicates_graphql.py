@@ -106,6 +106,28 @@ class TestDuplicateSuggestions:
         alone = await gql.data(CUSTOMER_SUGGESTIONS, {"id": made["alan"]}, tenant.token)
         assert alone["customer"]["duplicateSuggestions"] == []
 
+    async def test_a_customer_list_reads_each_customers_suggestions(
+        self, gql: GraphQLClient, tenant: Tenant
+    ) -> None:
+        made = await plant(gql, tenant)
+        data = await gql.data(
+            "{ customers(first: 20) { nodes { id duplicateSuggestions { customers { id } } } } }",
+            token=tenant.token,
+        )
+        partners = {
+            node["id"]: [ids_of(s) for s in node["duplicateSuggestions"]]
+            for node in data["customers"]["nodes"]
+        }
+        pair = {made["bob"], made["robert"]}
+        email = {made["ada"], made["ada2"]}
+        assert partners == {
+            made["ada"]: [email],
+            made["ada2"]: [email],
+            made["bob"]: [pair],
+            made["robert"]: [pair],
+            made["alan"]: [],
+        }
+
     async def test_bad_arguments_are_typed_refusals(
         self, gql: GraphQLClient, tenant: Tenant
     ) -> None:

@@ -6,9 +6,9 @@ import uuid
 
 import strawberry
 
+from app.auth.permissions import Operation
 from app.graphql.context import Info
 from app.graphql.duplicates.types import DuplicateSuggestionType
-from app.merges import suggestion_service as service
 from app.models.customer import Customer
 
 
@@ -20,7 +20,6 @@ class CustomerDuplicateFields:
         description="Suggestions this customer is in (as of the last recompute), strongest first."
     )
     async def duplicate_suggestions(self, info: Info) -> list[DuplicateSuggestionType]:
-        views = await service.customer_suggestions(
-            info.context.principal, uuid.UUID(str(self.model.id))
-        )
+        info.context.principal.require(Operation.CUSTOMER_MERGE)
+        views = await info.context.loaders.duplicate_suggestions.load(uuid.UUID(str(self.model.id)))
         return [DuplicateSuggestionType.of(v) for v in views]
