@@ -6,9 +6,11 @@ import datetime as dt
 import uuid
 
 import pytest
+from tortoise import connections
 
 from app.core.errors import DomainError, Forbidden
 from app.core.pagination import PageRequest
+from app.core.transactions import atomic
 from app.merges import suggestion_service as service
 from app.merges.duplicate_errors import DuplicateErrorCode
 from app.merges.placeholder_settings import DEFAULT_PLACEHOLDER_VALUES
@@ -118,6 +120,10 @@ class TestPlantedDuplicates:
         assert await suggested_groups(org) == set()
 
 
+class RolledBackError(Exception):
+    """Raised to roll a test's transaction back."""
+
+
 class TestPlaceholders:
     async def walk_ins(self, org: uuid.UUID) -> list[uuid.UUID]:
         """40 walk-ins typed with the front desk's address (a +tag each: addresses are unique)
@@ -156,6 +162,48 @@ class TestPlaceholders:
             (PlaceholderKind.EMAIL, "frontdesk@acme-store.com", 40, PlaceholderSource.SHARED),
             (PlaceholderKind.PHONE, "+12025550143", 1, PlaceholderSource.LISTED),
         }
+
+    @pytest.mark.postgres_only
+    async def test_a_store_phone_on_40_customers_is_a_placeholder_and_suggests_nothing(
+        self, tenant: Tenant
+    ) -> None:
+        """What a base loaded without the schema's unique phone constraint holds: one store
+        phone typed for 40 walk-ins. Run in a transaction that drops the constraint and is
+        rolled back, so the schema the other tests see is untouched."""
+        org = tenant.organization_id
+        phone_constraints = (
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'customer'::regclass"
+            " AND contype = 'u' AND pg_get_constraintdef(oid) LIKE '%phone%'"
+        )
+
+        async def without_the_constraint() -> None:
+            async with atomic() as conn:
+                for row in await conn.execute_query_dict(phone_constraints):
+                    await conn.execute_script(
+                        f'ALTER TABLE customer DROP CONSTRAINT "{row["conname"]}"'
+                    )
+                for n in range(40):
+                    await add_person(
+                        org,
+                        f"Walkin{n:02d}",
+                        f"Guest{n:02d}",
+                        phone="(202) 555-0143",
+                        birthday=dt.date(1950, 1, 1) + dt.timedelta(days=97 * n),
+                    )
+                counts = await recompute(org)
+                assert counts.suggestions == 0
+                assert await suggested_groups(org) == set()
+                flagged = await service.placeholder_identifiers(owner_of(tenant))
+                assert [(p.kind, p.value, p.customer_count, p.source) for p in flagged] == [
+                    (PlaceholderKind.PHONE, "+12025550143", 40, PlaceholderSource.SHARED)
+                ]
+                raise RolledBackError
+
+        with pytest.raises(RolledBackError):
+            await without_the_constraint()
+        conn = connections.get("default")
+        assert await conn.execute_query_dict(phone_constraints)
+        assert not await Customer.filter(organization_id=org).exists()
 
     async def test_above_the_threshold_the_same_address_is_evidence(self, tenant: Tenant) -> None:
         # The control: the guard, not the data, is what keeps the walk-ins apart.
