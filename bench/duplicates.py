@@ -16,7 +16,11 @@
    which the schema's unique constraints per organization on email, phone and external
    reference forbid today: the bench drops those constraints in its own database, so the
    engine sees what a base imported without them (or a future relaxed schema) holds.
-3. Ours: reads the live customers back, normalizes them and runs `suggest_duplicates`.
+3. Ours: the recompute job's own path (`app.merges.suggestion_service.recompute_suggestions`,
+   what the `refresh_duplicate_suggestions` worker job calls): the store phones put on the
+   organization's placeholder list, the active customers read in one query, scored, and the
+   suggestions and placeholders written in one transaction; the stored suggestions (groups)
+   are read back and every pair within a group counts as a suggested pair.
    Splink: reads the same rows into DuckDB and runs a Fellegi-Sunter model (u by random
    sampling, m by EM on two blocking rules, the prior from deterministic rules) with blocking
    rules and comparisons chosen for these fields, predicting at match probability >= 0.5.
@@ -30,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import multiprocessing
 import random
@@ -47,16 +52,22 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.auth.principal import Principal  # noqa: E402
 from app.core.identifiers import (  # noqa: E402
     InvalidIdentifier,
     name_key,
     normalize_email,
     normalize_phone,
 )
-from app.db import migrate  # noqa: E402
-from app.merges.candidates import Candidate  # noqa: E402
-from app.merges.placeholders import PlaceholderList  # noqa: E402
-from app.merges.suggestions import SuggestionOptions, suggest_duplicates  # noqa: E402
+from app.db import close_db, init_db, migrate  # noqa: E402
+from app.merges.placeholder_settings import DEFAULT_PLACEHOLDER_VALUES  # noqa: E402
+from app.merges.records import IdentifierKind  # noqa: E402
+from app.merges.suggestion_service import (  # noqa: E402
+    recompute_suggestions,
+    update_placeholder_settings,
+)
+from app.models.duplicates import DuplicateSuggestion, PlaceholderIdentifier  # noqa: E402
+from app.models.organization import Organization  # noqa: E402
 
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 FIRST = [
@@ -528,20 +539,37 @@ async def _read_rows(database_url: str) -> Iterator[asyncpg.Record]:
         await conn.close()
 
 
-def run_ours(database_url: str) -> list[tuple[str, str]]:
-    rows = asyncio.run(_read_rows(database_url))
-    candidates = [
-        Candidate(uuid.UUID(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows
-    ]
-    del rows
-    options = SuggestionOptions(placeholder_list=PlaceholderList().with_values(*STORE_PHONES))
-    report = suggest_duplicates(candidates, options=options)
+async def _ours(database_url: str) -> list[tuple[str, str]]:
+    await init_db(database_url)
+    try:
+        org = await Organization.first()
+        assert org is not None
+        system = Principal.system(org.id)
+        listed = [(v.kind, v.value) for v in DEFAULT_PLACEHOLDER_VALUES]
+        listed += [(IdentifierKind.PHONE, phone) for phone in STORE_PHONES]
+        await update_placeholder_settings(system, listed, None)
+        counts = await recompute_suggestions(system)
+        groups = await DuplicateSuggestion.filter(organization_id=org.id).values_list(
+            "customer_ids", flat=True
+        )
+        placeholders = await PlaceholderIdentifier.filter(organization_id=org.id).values_list(
+            "kind", "customer_count", "source"
+        )
+    finally:
+        await close_db()
     print(
-        f"  ours: {report.compared_pairs} pairs compared, {len(report.pairs)} suggested,"
-        f" {len(report.groups)} groups, {report.skipped_blocks} blocks skipped;"
-        f" placeholders: {[(p.kind.value, p.count, p.reason.value) for p in report.placeholders]}"
+        f"  ours: {counts.compared_pairs} pairs compared, {counts.suggestions} suggestions"
+        f" stored; placeholders: {[(str(k), n, str(s)) for k, n, s in placeholders]}"
     )
-    return [(str(a), str(b)) for a, b in (s.customer_ids for s in report.pairs)]
+    return [
+        (a, b)
+        for ids in groups
+        for a, b in itertools.combinations(ids, 2)  # type: ignore[arg-type]
+    ]
+
+
+def run_ours(database_url: str) -> list[tuple[str, str]]:
+    return asyncio.run(_ours(database_url))
 
 
 def run_splink(database_url: str) -> list[tuple[str, str]]:

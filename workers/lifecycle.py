@@ -11,49 +11,26 @@ or the nightly run.
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 from typing import Any
 
-from arq.worker import Retry, func
+from arq.worker import func
 
-from app.auth.principal import Principal
-from app.core.db_errors import is_transient
-from app.core.ids import try_parse_id
-from app.core.jobs import send_now
 from app.lifecycle.jobs import REFRESH_SEGMENTS, segment_refresh
 from app.lifecycle.service import recompute_segments
-from app.organizations.service import organization_exists, system_principals
-
-logger = logging.getLogger("workers.lifecycle")
-
-RETRY_DELAY = dt.timedelta(seconds=20)
+from workers.per_organization import enqueue_for_every_organization, recompute_organization
 
 
 async def refresh_segments(ctx: dict[str, Any], organization_id: str) -> dict[str, int] | None:
     """Recompute lifecycle stages and RFM of one organization. Safe to run twice."""
-    org_id = try_parse_id(organization_id)
-    principal = Principal.system(org_id) if org_id is not None else None
-    if principal is None or not await organization_exists(principal):
-        logger.info("segment refresh skipped: organization %s not found", organization_id)
-        return None
-    try:
-        counts = await recompute_segments(principal)
-    except Exception as exc:
-        if not is_transient(exc):
-            raise
-        # Nothing was written (one transaction), so trying again later is safe.
-        raise Retry(defer=RETRY_DELAY.total_seconds() * ctx.get("job_try", 1)) from exc
-    return counts.as_dict()
+    counts = await recompute_organization(
+        ctx, organization_id, "segment refresh", recompute_segments
+    )
+    return counts.as_dict() if counts is not None else None
 
 
 async def refresh_all_segments(ctx: dict[str, Any]) -> int:
     """Nightly: one refresh job per organization (stages move with time, not only orders)."""
-    enqueued = 0
-    for principal in await system_principals():
-        if await send_now(segment_refresh(principal.organization_id, debounce=False)):
-            enqueued += 1
-    return enqueued
+    return await enqueue_for_every_organization(lambda org: segment_refresh(org, debounce=False))
 
 
 # keep_result=0: a finished refresh must not block the next request with the same job id.

@@ -17,6 +17,10 @@ from app.core import jobs
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
+from workers.duplicates import (
+    refresh_all_duplicate_suggestions,
+    refresh_duplicate_suggestions_job,
+)
 from workers.imports import run_import_job, start_import_supervisor, stop_import_supervisor
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
 from workers.maintenance import purge_expired_sessions
@@ -33,6 +37,7 @@ FUNCTIONS: list[Any] = [
     regenerate_personas_job,
     refresh_due_personas,
     reconcile_personas,
+    refresh_duplicate_suggestions_job,
 ]
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
@@ -45,6 +50,8 @@ CRON_JOBS: list[Any] = [
     cron(refresh_due_personas, hour={4}, minute={23}, run_at_startup=False),
     # Hourly: persona sets left RUNNING by a lost job are enqueued again, or failed when too old.
     cron(reconcile_personas, minute={47}, run_at_startup=False),
+    # Nightly: duplicate suggestions from the day's new and changed customers.
+    cron(refresh_all_duplicate_suggestions, hour={3}, minute={35}, run_at_startup=False),
 ]
 
 

@@ -16,6 +16,8 @@ class Operation(StrEnum):
     CUSTOMER_WRITE = "customer:write"
     CUSTOMER_ARCHIVE = "customer:archive"
     CUSTOMER_MERGE = "customer:merge"
+    # The placeholder list and sharing threshold duplicate suggestions rely on.
+    DUPLICATE_SETTINGS = "duplicates:settings"
     IMPORT_RUN = "import:run"
     WALLET_READ = "wallet:read"
     WALLET_EARN = "wallet:earn"

@@ -16,7 +16,9 @@ from app.config import Settings
 from app.core.errors import NotAuthenticated, PublicError
 from app.customers import service as customers
 from app.graphql.dataloader import SharedDataLoader
+from app.graphql.duplicates.loaders import customer_suggestions_loader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
+from app.merges.suggestion_service import SuggestionView
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
 from app.organizations import service as organizations
@@ -57,6 +59,7 @@ class Loaders:
     referral_counts: DataLoader[uuid.UUID, int]
     customer_personas: DataLoader[uuid.UUID, Persona | None]
     roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
+    duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Loaders:
@@ -67,6 +70,7 @@ class Loaders:
             referral_counts=_referral_count_loader(principal),
             customer_personas=customer_persona_loader(organization_id),
             roadmaps=roadmap_loader(organization_id),
+            duplicate_suggestions=customer_suggestions_loader(principal),
         )
 
 

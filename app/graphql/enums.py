@@ -7,6 +7,7 @@ import strawberry
 from app.auth.permissions import ApiKeyScope
 from app.imports.errors import RowErrorCode
 from app.imports.options import DateOrder, ImportPolicy, MatchKey, SmsDoubleOptIn
+from app.merges.scoring import Reason
 from app.models.audit import ActorKind, AuditAction
 from app.models.customer import (
     CustomerStatus,
@@ -15,6 +16,7 @@ from app.models.customer import (
     RfmSegment,
     SmsState,
 )
+from app.models.duplicates import PlaceholderKind, PlaceholderSource
 from app.models.imports import ImportKind, ImportStatus
 from app.models.organization import SignupChannel
 from app.models.persona import PersonaSetStatus, RoadmapItemSource
@@ -98,3 +100,15 @@ __all__ = [
     "SmsDoubleOptIn",
     "SmsState",
 ]
+
+strawberry.enum(
+    Reason,
+    name="DuplicateReason",
+    description="Evidence behind a duplicate suggestion (placeholder values never count).",
+)
+strawberry.enum(PlaceholderKind)
+strawberry.enum(
+    PlaceholderSource,
+    description="LISTED: on the organization's placeholder list; SHARED: held by more live "
+    "customers than its threshold.",
+)

@@ -71,6 +71,7 @@ MAX_LENGTHS: Mapping[str, int] = {
     "Mutation.customerArchive.reason": 500,
     "Mutation.login.email": 254,
     "Mutation.storeCreate.code": 64,
+    "PlaceholderValueInput.value": 254,
     "CustomerWhereInput.country": 2,
     "CustomerWhereInput.city": 100,
     "CustomerFieldsInput.email": 254,

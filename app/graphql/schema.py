@@ -17,6 +17,8 @@ from app.graphql.audit.queries import AuditQueries
 from app.graphql.customers.mutations import CustomerMutations
 from app.graphql.customers.queries import CustomerQueries
 from app.graphql.document_cache import DocumentCache
+from app.graphql.duplicates.mutations import DuplicateMutations
+from app.graphql.duplicates.queries import DuplicateQueries
 from app.graphql.errors import MaskAndScrubErrors, should_mask
 from app.graphql.guards import GuardSettings, RequestGuards, limit_rules
 from app.graphql.imports.mutations import ImportMutations
@@ -43,6 +45,7 @@ class Query(
     AuditQueries,
     ImportQueries,
     PersonaQueries,
+    DuplicateQueries,
 ):
     pass
 
@@ -56,6 +59,7 @@ class Mutation(
     OrganizationMutations,
     ImportMutations,
     PersonaMutations,
+    DuplicateMutations,
 ):
     pass
 

@@ -57,10 +57,16 @@ class PlaceholderList:
     values: frozenset[str] = frozenset()
     email_local_parts: frozenset[str] = DEFAULT_EMAIL_LOCAL_PARTS
     pattern_phones: bool = True
+    # Digits a phone number ends with (`0000000000`: no valid number has them in full, but a
+    # country code in front of them can pass as one).
+    phone_tails: frozenset[str] = frozenset()
 
     def with_values(self, *values: str) -> PlaceholderList:
         return PlaceholderList(
-            self.values | set(values), self.email_local_parts, self.pattern_phones
+            self.values | set(values),
+            self.email_local_parts,
+            self.pattern_phones,
+            self.phone_tails,
         )
 
     def lists(self, kind: IdentifierKind, value: str) -> bool:
@@ -68,8 +74,10 @@ class PlaceholderList:
             return True
         if kind is IdentifierKind.EMAIL:
             return value.partition("@")[0] in self.email_local_parts
-        if kind is IdentifierKind.PHONE and self.pattern_phones:
-            return _is_pattern_phone(value)
+        if kind is IdentifierKind.PHONE:
+            if any(value.endswith(tail) for tail in self.phone_tails):
+                return True
+            return self.pattern_phones and _is_pattern_phone(value)
         return False
 
 

@@ -28,6 +28,10 @@ PROBES: dict[Operation, str] = {
     Operation.AUDIT_READ: "{ auditEvents { nodes { id } } }",
     Operation.STORE_MANAGE: 'mutation { storeCreate(name: "S", code: "CODE") { errors { code } } }',
     Operation.ORGANIZATION_MANAGE: "mutation { organizationUpdate(input: {}) { errors { code } } }",
+    Operation.CUSTOMER_MERGE: "{ duplicateSuggestions { nodes { id } } }",
+    Operation.DUPLICATE_SETTINGS: (
+        "mutation { placeholderSettingsUpdate(input: {}) { errors { code } } }"
+    ),
 }
 
 STAFF_CREATE = """

@@ -36,6 +36,10 @@ from tests.factories import (
     create_store,
 )
 from tests.imports.tenancy_probes import plant_import, probe_imports
+from tests.merges.duplicate_tenancy_probes import (
+    SNAPSHOT_FIELDS as DUPLICATE_SNAPSHOT,
+)
+from tests.merges.duplicate_tenancy_probes import plant_duplicates, probe_duplicates
 
 ORDER_RECORD = """
 mutation($input: OrderRecordInput!) {
@@ -116,10 +120,12 @@ class Victim:
     order_id: str
     persona_id: str = ""
     roadmap_item_id: str = ""
+    twin_id: str = ""
+    suggestion_id: str = ""
 
     @property
     def customer_ids(self) -> list[str]:
-        return [self.customer["id"], self.archived["id"]]
+        return [self.customer["id"], self.archived["id"], self.twin_id]
 
     @property
     def all_ids(self) -> set[str]:
@@ -134,6 +140,7 @@ class Victim:
             self.order_id,
             self.persona_id,
             self.roadmap_item_id,
+            self.suggestion_id,
         }
 
 
@@ -208,6 +215,7 @@ async def build_victim(gql: GraphQLClient, tenant: Tenant) -> Victim:
         archived=archived,
         order_id=order["orderRecord"]["order"]["id"],
         **await plant_personas(tenant, customer["id"]),
+        **await plant_duplicates(gql, tenant, customer["id"]),
     )
 
 
@@ -257,8 +265,10 @@ query($customer: ID!, $order: ID!) {
       orderCount totalSpent wallet { balance lifetimePoints }
       orders { nodes { id status } }
       persona { id name }
+      duplicateSuggestions { id customers { id } }
     }
   }
+DUPLICATES
   personas { status personas { id name roadmap { id title done notes position } } }
   archivedCustomers(first: 100) { nodes { id contact archiveReason } }
   staffMembers { id email role isActive }
@@ -273,7 +283,7 @@ query($customer: ID!, $order: ID!) {
 async def snapshot(gql: GraphQLClient, victim: Victim) -> dict[str, Any]:
     """Everything A can see of itself, read with A's own credential."""
     return await gql.data(
-        SNAPSHOT,
+        SNAPSHOT.replace("DUPLICATES", DUPLICATE_SNAPSHOT),
         {"customer": victim.customer["id"], "order": victim.order_id},
         victim.tenant.token,
     )
@@ -594,6 +604,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_orders(b, a)
     await probe_imports(b, a_import_id)
     await probe_personas(b, a)
+    await probe_duplicates(b, a.customer_ids, other_tenant.organization_id)
     await probe_customer_mutations(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.graphql.context import Info
+from app.graphql.duplicates.customer_fields import CustomerDuplicateFields
 from app.graphql.enums import (
     CustomerStatus,
     FavoriteStoreSource,
@@ -70,7 +71,7 @@ class RfmScores:
 
 
 @strawberry.type(name="Customer")
-class CustomerType(CustomerWalletFields, CustomerPersonaFields):
+class CustomerType(CustomerWalletFields, CustomerPersonaFields, CustomerDuplicateFields):
     id: strawberry.ID
     status: CustomerStatus
     email: str | None
