@@ -76,6 +76,14 @@ class Settings:
     metrics_token: str | None = None
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # Privacy requests: the legal deadline counted from receipt, and how long an export's
+    # single-use download link lives (its file is deleted when it is followed or expires).
+    privacy_deadline_days: int = 30
+    export_link_hours: int = 24
+
+    @property
+    def exports_root(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def imports_root(self) -> Path:
@@ -197,6 +205,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         redis_url=redis_url,
         secret_key=secret_key,
         token_ttl_seconds=_int(env_vars, "LOYALTY_TOKEN_TTL_SECONDS", 12 * 3600),
+        privacy_deadline_days=_int(env_vars, "LOYALTY_PRIVACY_DEADLINE_DAYS", 30),
+        export_link_hours=_int(env_vars, "LOYALTY_EXPORT_LINK_HOURS", 24),
         credential_cache_seconds=float(env_vars.get("LOYALTY_CREDENTIAL_CACHE_SECONDS") or 5.0),
         max_query_depth=_int(env_vars, "LOYALTY_MAX_QUERY_DEPTH", 12),
         max_aliases=_int(env_vars, "LOYALTY_MAX_ALIASES", 15),

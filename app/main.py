@@ -31,6 +31,7 @@ from app.imports.routes import error_report as import_error_report
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.endpoint import metrics as metrics_endpoint
 from app.metrics.http import ObserveRequests
+from app.privacy_requests.routes import download_export
 from workers.settings import build_worker, redis_settings
 
 logger = logging.getLogger("app")
@@ -143,6 +144,7 @@ def create_app(
                 methods=["GET", "POST"],
             ),
             Route("/imports/{job_id}/errors.csv", import_error_report, methods=["GET"]),
+            Route("/privacy/exports/{token}", download_export, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

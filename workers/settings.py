@@ -21,6 +21,11 @@ from workers.imports import run_import_job, start_import_supervisor, stop_import
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
 from workers.maintenance import purge_expired_sessions
 from workers.personas import reconcile_personas, refresh_due_personas, regenerate_personas_job
+from workers.privacy import (
+    carry_out_privacy_request_job,
+    delete_expired_exports,
+    resend_privacy_requests,
+)
 from workers.reconnecting import ReconnectingWorker
 from workers.wallets import birthday_rewards, expire_points
 
@@ -33,6 +38,9 @@ FUNCTIONS: list[Any] = [
     regenerate_personas_job,
     refresh_due_personas,
     reconcile_personas,
+    carry_out_privacy_request_job,
+    resend_privacy_requests,
+    delete_expired_exports,
 ]
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
@@ -45,6 +53,9 @@ CRON_JOBS: list[Any] = [
     cron(refresh_due_personas, hour={4}, minute={23}, run_at_startup=False),
     # Hourly: persona sets left RUNNING by a lost job are enqueued again, or failed when too old.
     cron(reconcile_personas, minute={47}, run_at_startup=False),
+    # Privacy requests a lost job left waiting; exports whose single-use link expired.
+    cron(resend_privacy_requests, minute=set(range(2, 60, 5)), run_at_startup=False),
+    cron(delete_expired_exports, minute={29}, run_at_startup=False),
 ]
 
 

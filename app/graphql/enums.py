@@ -18,6 +18,11 @@ from app.models.customer import (
 from app.models.imports import ImportKind, ImportStatus
 from app.models.organization import SignupChannel
 from app.models.persona import PersonaSetStatus, RoadmapItemSource
+from app.models.privacy_request import (
+    PrivacyRequestKind,
+    PrivacyRequestSource,
+    PrivacyRequestStatus,
+)
 from app.models.staff import Role
 from app.personas.errors import PersonaSetFailure
 from app.personas.explain import MotivationKey
@@ -89,6 +94,9 @@ __all__ = [
     "PersonaSetFailure",
     "PersonaSetStatus",
     "PersonasStatus",
+    "PrivacyRequestKind",
+    "PrivacyRequestSource",
+    "PrivacyRequestStatus",
     "Requirement",
     "RfmSegment",
     "RoadmapItemSource",
@@ -98,3 +106,10 @@ __all__ = [
     "SmsDoubleOptIn",
     "SmsState",
 ]
+strawberry.enum(
+    PrivacyRequestKind,
+    description="ERASE: remove the person's data and block their identifiers; EXPORT: one JSON "
+    "document of everything held, by a single-use link; OPT_OUT: withdraw email and SMS consent.",
+)
+strawberry.enum(PrivacyRequestStatus)
+strawberry.enum(PrivacyRequestSource)

@@ -23,6 +23,7 @@ from app.imports.errors import ImportErrorCode
 from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
 from app.personas.errors import PersonaErrorCode
+from app.privacy_requests.errors import PrivacyRequestErrorCode
 from app.wallets.errors import WalletErrorCode
 
 logger = logging.getLogger("app.graphql")
@@ -35,6 +36,7 @@ for _codes in (
     OrderErrorCode,
     ImportErrorCode,
     PersonaErrorCode,
+    PrivacyRequestErrorCode,
 ):
     strawberry.enum(_codes)
 
@@ -86,6 +88,11 @@ class OrderError(CodedError[OrderErrorCode]):
     name="ImportError", description="Why an import mutation did not happen, or why a job failed."
 )
 class ImportJobError(CodedError[ImportErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a privacy request was not filed or its export not handed out.")
+class PrivacyRequestError(CodedError[PrivacyRequestErrorCode]):
     pass
 
 

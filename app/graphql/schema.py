@@ -28,6 +28,8 @@ from app.graphql.organizations.mutations import OrganizationMutations
 from app.graphql.organizations.queries import OrganizationQueries
 from app.graphql.personas.mutations import PersonaMutations
 from app.graphql.personas.queries import PersonaQueries
+from app.graphql.privacy_requests.mutations import PrivacyRequestMutations
+from app.graphql.privacy_requests.queries import PrivacyRequestQueries
 from app.graphql.wallets.mutations import WalletMutations
 from app.graphql.wallets.queries import WalletQueries
 from app.metrics.graphql import OperationMetrics
@@ -43,6 +45,7 @@ class Query(
     AuditQueries,
     ImportQueries,
     PersonaQueries,
+    PrivacyRequestQueries,
 ):
     pass
 
@@ -56,6 +59,7 @@ class Mutation(
     OrganizationMutations,
     ImportMutations,
     PersonaMutations,
+    PrivacyRequestMutations,
 ):
     pass
 

@@ -36,6 +36,7 @@ from tests.factories import (
     create_store,
 )
 from tests.imports.tenancy_probes import plant_import, probe_imports
+from tests.privacy_requests.tenancy_probes import plant_privacy_request, probe_privacy_requests
 
 ORDER_RECORD = """
 mutation($input: OrderRecordInput!) {
@@ -583,6 +584,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
 ) -> None:
     a = await build_victim(gql, tenant)
     a_import_id = await plant_import(gql, tenant.token)
+    a_privacy_id = await plant_privacy_request(gql, tenant.token, a.customer["id"])
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -594,6 +596,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_orders(b, a)
     await probe_imports(b, a_import_id)
     await probe_personas(b, a)
+    await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
     await probe_customer_mutations(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []
