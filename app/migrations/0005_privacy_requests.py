@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
                 ('started_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('completed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('attempts', fields.IntField(default=0)),
+                ('resends', fields.IntField(default=0)),
                 ('steps', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('error_code', fields.CharField(null=True, max_length=40)),
                 ('export_file', fields.CharField(null=True, max_length=200)),

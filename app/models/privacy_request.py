@@ -62,6 +62,8 @@ class PrivacyRequest(Model):
     started_at: dt.datetime | None = fields.DatetimeField(null=True)
     completed_at: dt.datetime | None = fields.DatetimeField(null=True)
     attempts = fields.IntField(default=0)
+    # How many times a sweep asked again for a request that a lost job left waiting.
+    resends = fields.IntField(default=0)
     # Names of the steps done, in order (what support staff see happen).
     steps: fields.Field[list[str]] = fields.JSONField(default=list)
     error_code = fields.CharField(max_length=40, null=True)

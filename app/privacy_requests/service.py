@@ -24,7 +24,7 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.core.clock import utcnow
 from app.core.errors import DomainError
-from app.core.jobs import request_job
+from app.core.jobs import request_job, revive
 from app.core.pagination import Page, PageRequest
 from app.core.transactions import atomic
 from app.customers import repository as customers
@@ -414,15 +414,19 @@ async def fail(principal: Principal, request_id: uuid.UUID, code: str) -> None:
 
 
 async def resend_stale(principal: Principal) -> int:
-    """Ask again for requests a worker should be carrying out and is not (lost Redis, killed
-    worker): their rows are the intent, the job only a wake-up call."""
+    """Revive requests a worker should be carrying out and is not (lost Redis, killed worker):
+    their rows are the intent, the job only a wake-up call, and running one twice is harmless
+    (a request already DONE is left alone; erasure skips customers already erased)."""
     principal.require_system()
-    sent = 0
+    revived = 0
     org = principal.organization_id
     for request in await repository.unfinished(org, utcnow() - STALE_AFTER, 500):
-        await request_job(carry_out(org, request.id))
-        sent += 1
-    return sent
+        async with atomic() as conn:
+            # Touched, so the next sweep waits STALE_AFTER again before reviving it.
+            request.resends += 1
+            await repository.save(request, ["resends"], conn)
+        revived += await revive(carry_out(org, request.id))
+    return revived
 
 
 async def delete_expired_exports(principal: Principal, settings: Settings) -> int:
