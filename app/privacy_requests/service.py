@@ -18,6 +18,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from app.audit import service as audit
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
@@ -190,11 +192,11 @@ async def run_request(
     return PrivacyRequestStatus.DONE.value
 
 
-async def _finish(request: PrivacyRequest, steps: list[str], conn: object) -> None:
+async def _finish(request: PrivacyRequest, steps: list[str], conn: BaseDBAsyncClient) -> None:
     request.status = PrivacyRequestStatus.DONE
     request.completed_at = utcnow()
     request.steps = steps
-    await repository.save(request, ["status", "completed_at", "steps"], conn)  # type: ignore[arg-type]
+    await repository.save(request, ["status", "completed_at", "steps"], conn)
 
 
 async def _erase(principal: Principal, settings: Settings, request: PrivacyRequest) -> None:
@@ -335,6 +337,19 @@ async def issue_export_link(principal: Principal, request_id: uuid.UUID) -> Expo
     return ExportLink(token, request.export_expires_at)
 
 
+async def take_operator_export(
+    principal: Principal, settings: Settings, request_id: uuid.UUID
+) -> bytes | None:
+    """The export of a request filed from the command line, handed over once (the operator
+    already holds the machine; no link is issued)."""
+    principal.require_system()
+    async with atomic() as conn:
+        request = await repository.lock(request_id, conn)
+        if request is None or request.organization_id != principal.organization_id:
+            return None
+        return await _hand_over(settings, request, conn)
+
+
 async def take_export(settings: Settings, token: str) -> bytes | None:
     """The export file behind a link, once: the file is deleted as it is handed over."""
     if not token or len(token) > 100:
@@ -344,25 +359,33 @@ async def take_export(settings: Settings, token: str) -> bytes | None:
         if found is None:
             return None
         request = await repository.lock(found.id, conn)
-        if (
-            request is None
-            or request.export_file is None
-            or request.export_downloaded_at is not None
-            or request.export_expires_at is None
-            or request.export_expires_at <= utcnow()
-        ):
+        if request is None:
             return None
-        try:
-            content = (settings.exports_root / request.export_file).read_bytes()
-        except FileNotFoundError:
-            return None
-        _unlink_export(settings, request)
-        request.export_downloaded_at = utcnow()
-        request.export_file = None
-        request.export_token_sha256 = None
-        await repository.save(
-            request, ["export_downloaded_at", "export_file", "export_token_sha256"], conn
-        )
+        return await _hand_over(settings, request, conn)
+
+
+async def _hand_over(
+    settings: Settings, request: PrivacyRequest, conn: BaseDBAsyncClient
+) -> bytes | None:
+    """The export's bytes, once: the file is deleted and the request marked downloaded."""
+    if (
+        request.export_file is None
+        or request.export_downloaded_at is not None
+        or request.export_expires_at is None
+        or request.export_expires_at <= utcnow()
+    ):
+        return None
+    try:
+        content = (settings.exports_root / request.export_file).read_bytes()
+    except FileNotFoundError:
+        return None
+    _unlink_export(settings, request)
+    request.export_downloaded_at = utcnow()
+    request.export_file = None
+    request.export_token_sha256 = None
+    await repository.save(
+        request, ["export_downloaded_at", "export_file", "export_token_sha256"], conn
+    )
     return content
 
 
