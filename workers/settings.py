@@ -20,6 +20,12 @@ from app.metrics.jobs import instrument_cron_jobs, instrument_functions
 from workers.imports import run_import_job, start_import_supervisor, stop_import_supervisor
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
 from workers.maintenance import purge_expired_sessions
+from workers.messages import (
+    reconcile_messages,
+    send_message_job,
+    start_providers,
+    stop_providers,
+)
 from workers.personas import reconcile_personas, refresh_due_personas, regenerate_personas_job
 from workers.reconnecting import ReconnectingWorker
 from workers.wallets import birthday_rewards, expire_points
@@ -33,6 +39,8 @@ FUNCTIONS: list[Any] = [
     regenerate_personas_job,
     refresh_due_personas,
     reconcile_personas,
+    send_message_job,
+    reconcile_messages,
 ]
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
@@ -45,6 +53,8 @@ CRON_JOBS: list[Any] = [
     cron(refresh_due_personas, hour={4}, minute={23}, run_at_startup=False),
     # Hourly: persona sets left RUNNING by a lost job are enqueued again, or failed when too old.
     cron(reconcile_personas, minute={47}, run_at_startup=False),
+    # Every minute: outbox messages whose job was lost are sent, dead workers' sends given up.
+    cron(reconcile_messages, second={41}, run_at_startup=False),
 ]
 
 
@@ -68,12 +78,14 @@ def build_worker(
             exporter.start()
         if manage_db:
             await init_db(settings.database_url)
+        start_providers(ctx)
         # Imports a dead worker left behind are resumed from the database, now and every
         # few seconds (a background loop, not an arq job: burst runs count only real jobs).
         await start_import_supervisor(ctx, periodic=not burst)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         await stop_import_supervisor(ctx)
+        await stop_providers(ctx)
         if manage_db:
             await close_db()
         if exporter is not None:
