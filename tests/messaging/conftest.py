@@ -4,7 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.config import MessagingSettings, Settings, SmsProviderKind
 from tests.fake_twilio import FakeTwilio, running_fake_twilio
+from workers.settings import build_worker
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +21,29 @@ def fake_twilio(fake_twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
     fake_twilio_server.reset()
     yield fake_twilio_server
     fake_twilio_server.reset()
+
+
+@pytest.fixture
+def twilio_settings(settings: Settings, fake_twilio: FakeTwilio) -> Settings:
+    """Texts through the fake Twilio; delivery callbacks to the test client's host."""
+    return settings.with_overrides(
+        messaging=MessagingSettings(
+            sms_provider=SmsProviderKind.TWILIO,
+            twilio_account_sid=fake_twilio.account_sid,
+            twilio_auth_token=fake_twilio.auth_token,
+            twilio_base_url=fake_twilio.base_url,
+            sms_from="+15005550006",
+            public_url="http://test",
+            retry_base_seconds=0.05,
+        )
+    )
+
+
+async def run_worker(settings: Settings, redis_url: str) -> int:
+    """A burst worker: runs every queued (and deferred) job, then stops."""
+    worker = build_worker(settings, redis_url, manage_db=False, burst=True)
+    try:
+        completed: int = await worker.run_check()
+    finally:
+        await worker.close()
+    return completed
