@@ -268,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.imports.cli import add_parser as add_import_parser
 
     add_import_parser(sub)
+    from app.messaging.cli import add_parser as add_messages_parser
+
+    add_messages_parser(sub)
     return parser
 
 

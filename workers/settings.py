@@ -19,7 +19,7 @@ from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
 from workers.imports import run_import_job, start_import_supervisor, stop_import_supervisor
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
-from workers.maintenance import purge_expired_sessions
+from workers.maintenance import purge_expired_sessions, purge_verification_codes
 from workers.messages import (
     reconcile_messages,
     send_message_job,
@@ -41,6 +41,7 @@ FUNCTIONS: list[Any] = [
     reconcile_personas,
     send_message_job,
     reconcile_messages,
+    purge_verification_codes,
 ]
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
@@ -55,6 +56,7 @@ CRON_JOBS: list[Any] = [
     cron(reconcile_personas, minute={47}, run_at_startup=False),
     # Every minute: outbox messages whose job was lost are sent, dead workers' sends given up.
     cron(reconcile_messages, second={41}, run_at_startup=False),
+    cron(purge_verification_codes, hour={2}, minute={53}, run_at_startup=False),
 ]
 
 

@@ -256,3 +256,9 @@ async def check_code(
     if left <= 0:
         return Refused(VerificationErrorCode.LOCKED)
     return Refused(VerificationErrorCode.WRONG_CODE, attempts_left=left)
+
+
+async def purge_expired_codes(now: dt.datetime | None = None) -> int:
+    """Delete codes that expired over a day ago (a daily clean-up; the day keeps a trace for
+    support questions about a code that "never worked")."""
+    return await codes.purge_expired((now or utcnow()) - dt.timedelta(days=1))

@@ -302,3 +302,15 @@ async def test_a_code_never_reaches_a_log_redis_or_a_job(
     for identifier in (NORMALIZED_EMAIL, E164):
         assert identifier not in caplog.text
         assert identifier.encode() not in redis_dump
+
+
+async def test_expired_codes_are_purged_a_day_later(
+    tenant: Tenant, context: VerificationContext
+) -> None:
+    from app.privacy.verification import purge_expired_codes
+
+    await start(tenant, context)
+    assert await purge_expired_codes() == 0
+    assert await purge_expired_codes(utcnow() + CODE_TTL + dt.timedelta(hours=23)) == 0
+    assert await purge_expired_codes(utcnow() + CODE_TTL + dt.timedelta(days=1, seconds=1)) == 1
+    assert await VerificationCode.all().count() == 0
