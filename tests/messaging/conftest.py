@@ -6,7 +6,6 @@ import pytest
 
 from app.config import MessagingSettings, Settings, SmsProviderKind
 from tests.fake_twilio import FakeTwilio, running_fake_twilio
-from workers.settings import build_worker
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +36,3 @@ def twilio_settings(settings: Settings, fake_twilio: FakeTwilio) -> Settings:
             retry_base_seconds=0.05,
         )
     )
-
-
-async def run_worker(settings: Settings, redis_url: str) -> int:
-    """A burst worker: runs every queued (and deferred) job, then stops."""
-    worker = build_worker(settings, redis_url, manage_db=False, burst=True)
-    try:
-        completed: int = await worker.run_check()
-    finally:
-        await worker.close()
-    return completed

@@ -17,9 +17,9 @@ from app.messaging.service import enqueue_message
 from app.models.consent import ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
+from tests.burst_worker import run_worker
 from tests.conftest import Tenant
 from tests.fake_twilio import FakeTwilio, twilio_signature
-from tests.messaging.conftest import run_worker
 
 URL = "http://test/webhooks/sms/twilio/status"
 SHOPPER = "+14155550132"

@@ -29,9 +29,9 @@ from app.messaging.twilio.client import TwilioConfig, TwilioProvider
 from app.models.consent import ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
+from tests.burst_worker import run_worker
 from tests.conftest import Tenant
 from tests.fake_twilio import OPTED_OUT_NUMBER, FakeTwilio
-from tests.messaging.conftest import run_worker
 
 SHOPPER = "+14155550132"
 BODY = "Acme Rewards: Reply YES to confirm reward texts. Msg & data rates may apply."

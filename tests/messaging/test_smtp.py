@@ -18,8 +18,8 @@ from app.messaging.repository import NewMessage
 from app.messaging.service import enqueue_message
 from app.messaging.smtp import SmtpConfig, SmtpProvider
 from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
+from tests.burst_worker import run_worker
 from tests.conftest import Tenant
-from tests.messaging.conftest import run_worker
 from tests.smtp_server import BUSY_MAILBOX, UNKNOWN_MAILBOX, SmtpRecorder, running_smtp_server
 
 SHOPPER = "chloe.shopper@example.com"

@@ -31,8 +31,8 @@ from app.privacy.verification import (
     start_verification,
 )
 from app.privacy.verification_limits import Limit, VerificationLimits
+from tests.burst_worker import run_worker
 from tests.conftest import Tenant
-from tests.messaging.conftest import run_worker
 
 EMAIL = "Chloe.Shopper@Example.com"
 NORMALIZED_EMAIL = "chloe.shopper@example.com"
