@@ -8,18 +8,14 @@ import httpx
 import pytest_asyncio
 from arq.connections import ArqRedis
 
-from app.auth.principal import Principal
 from app.config import Settings
-from app.core.jobs import queue_bound
 from app.main import create_app
 from app.messaging.repository import NewMessage
-from app.messaging.service import enqueue_message
 from app.models.consent import ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
-from tests.burst_worker import run_worker
-from tests.conftest import Tenant
 from tests.fake_twilio import FakeTwilio, twilio_signature
+from tests.messaging.conftest import TwilioOutbox
 
 URL = "http://test/webhooks/sms/twilio/status"
 SHOPPER = "+14155550132"
@@ -35,13 +31,7 @@ async def webhook(
         yield client
 
 
-async def sent_text(
-    tenant: Tenant,
-    arq_redis: ArqRedis,
-    settings: Settings,
-    redis_url: str,
-    customer: Customer | None = None,
-) -> OutboxMessage:
+async def sent_text(outbox: TwilioOutbox, customer: Customer | None = None) -> OutboxMessage:
     new = NewMessage(
         channel=MessageChannel.SMS,
         purpose=MessagePurpose.CONFIRMATION,
@@ -50,9 +40,8 @@ async def sent_text(
         idempotency_key="confirm-1",
         customer_id=customer.id if customer else None,
     )
-    with queue_bound(arq_redis):
-        message = await enqueue_message(Principal.system(tenant.organization_id), new)
-    await run_worker(settings, redis_url)
+    message = await outbox.enqueue(new)
+    await outbox.run_worker()
     row = await OutboxMessage.get(id=message.id)
     assert row.status is MessageStatus.SENT
     return row
@@ -74,14 +63,10 @@ async def post_status(
 
 
 async def test_delivered_then_a_late_sent_keeps_delivered(
-    tenant: Tenant,
-    arq_redis: ArqRedis,
-    twilio_settings: Settings,
-    redis_url: str,
-    fake_twilio: FakeTwilio,
-    webhook: httpx.AsyncClient,
+    twilio_outbox: TwilioOutbox, webhook: httpx.AsyncClient
 ) -> None:
-    row = await sent_text(tenant, arq_redis, twilio_settings, redis_url)
+    fake_twilio = twilio_outbox.fake
+    row = await sent_text(twilio_outbox)
     sid = str(row.provider_message_id)
     assert (await post_status(webhook, fake_twilio, sid, "delivered")).status_code == 204
     delivered = await OutboxMessage.get(id=row.id)
@@ -92,17 +77,15 @@ async def test_delivered_then_a_late_sent_keeps_delivered(
 
 
 async def test_undelivered_with_21610_unsubscribes_the_customer(
-    tenant: Tenant,
-    arq_redis: ArqRedis,
-    twilio_settings: Settings,
-    redis_url: str,
-    fake_twilio: FakeTwilio,
-    webhook: httpx.AsyncClient,
+    twilio_outbox: TwilioOutbox, webhook: httpx.AsyncClient
 ) -> None:
+    fake_twilio = twilio_outbox.fake
     customer = await Customer.create(
-        organization_id=tenant.organization_id, phone=SHOPPER, sms_state=SmsState.SUBSCRIBED
+        organization_id=twilio_outbox.tenant.organization_id,
+        phone=SHOPPER,
+        sms_state=SmsState.SUBSCRIBED,
     )
-    row = await sent_text(tenant, arq_redis, twilio_settings, redis_url, customer)
+    row = await sent_text(twilio_outbox, customer)
     sid = str(row.provider_message_id)
     response = await post_status(webhook, fake_twilio, sid, "undelivered", "21610")
     assert response.status_code == 204
@@ -114,14 +97,10 @@ async def test_undelivered_with_21610_unsubscribes_the_customer(
 
 
 async def test_a_forged_callback_is_refused_and_changes_nothing(
-    tenant: Tenant,
-    arq_redis: ArqRedis,
-    twilio_settings: Settings,
-    redis_url: str,
-    fake_twilio: FakeTwilio,
-    webhook: httpx.AsyncClient,
+    twilio_outbox: TwilioOutbox, webhook: httpx.AsyncClient
 ) -> None:
-    row = await sent_text(tenant, arq_redis, twilio_settings, redis_url)
+    fake_twilio = twilio_outbox.fake
+    row = await sent_text(twilio_outbox)
     forged = twilio_signature(URL, {"MessageSid": "x"}, "not-the-token")
     sid = str(row.provider_message_id)
     response = await post_status(webhook, fake_twilio, sid, "delivered", signature=forged)

@@ -31,7 +31,8 @@ from app.models.customer import Customer, SmsState
 from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
 from tests.burst_worker import run_worker
 from tests.conftest import Tenant
-from tests.fake_twilio import OPTED_OUT_NUMBER, FakeTwilio
+from tests.fake_twilio import OPTED_OUT_NUMBER
+from tests.messaging.conftest import TwilioOutbox
 
 SHOPPER = "+14155550132"
 BODY = "Acme Rewards: Reply YES to confirm reward texts. Msg & data rates may apply."
@@ -110,15 +111,11 @@ class TestOutboxProvider:
 
 class TestTwilio:
     async def test_sent_then_delivered_by_the_status_callback(
-        self,
-        tenant: Tenant,
-        arq_redis: ArqRedis,
-        twilio_settings: Settings,
-        redis_url: str,
-        fake_twilio: FakeTwilio,
+        self, twilio_outbox: TwilioOutbox
     ) -> None:
-        message = await enqueue(tenant, arq_redis, text())
-        await run_worker(twilio_settings, redis_url)
+        outbox, fake_twilio = twilio_outbox, twilio_outbox.fake
+        message = await outbox.enqueue(text())
+        await outbox.run_worker()
         row = await stored(message)
         assert row.status is MessageStatus.SENT
         assert row.provider == "twilio"
@@ -127,17 +124,13 @@ class TestTwilio:
         assert sent.status_callback == "http://test/webhooks/sms/twilio/status"
 
     async def test_a_transient_error_is_retried_and_sends_once(
-        self,
-        tenant: Tenant,
-        arq_redis: ArqRedis,
-        twilio_settings: Settings,
-        redis_url: str,
-        fake_twilio: FakeTwilio,
+        self, twilio_outbox: TwilioOutbox
     ) -> None:
+        outbox, fake_twilio = twilio_outbox, twilio_outbox.fake
         fake_twilio.fail_next(503)
         fake_twilio.fail_next(429, code=20429)
-        message = await enqueue(tenant, arq_redis, text())
-        await run_worker(twilio_settings, redis_url)
+        message = await outbox.enqueue(text())
+        await outbox.run_worker()
         row = await stored(message)
         assert row.status is MessageStatus.SENT
         assert row.attempts == 3
@@ -145,38 +138,30 @@ class TestTwilio:
         assert len(fake_twilio.messages) == 1
 
     async def test_transient_errors_end_failed_after_the_last_attempt(
-        self,
-        tenant: Tenant,
-        arq_redis: ArqRedis,
-        twilio_settings: Settings,
-        redis_url: str,
-        fake_twilio: FakeTwilio,
+        self, twilio_outbox: TwilioOutbox
     ) -> None:
-        limited = twilio_settings.with_overrides(
-            messaging=MessagingSettings(**{**twilio_settings.messaging.__dict__, "max_attempts": 2})
+        outbox, fake_twilio = twilio_outbox, twilio_outbox.fake
+        limited = outbox.settings.with_overrides(
+            messaging=MessagingSettings(**{**outbox.settings.messaging.__dict__, "max_attempts": 2})
         )
         fake_twilio.fail_next(503, times=5)
-        message = await enqueue(tenant, arq_redis, text())
-        await run_worker(limited, redis_url)
+        message = await outbox.enqueue(text())
+        await outbox.run_worker(limited)
         row = await stored(message)
         assert (row.status, row.error_code, row.attempts) == (MessageStatus.FAILED, "HTTP_503", 2)
         assert fake_twilio.messages == []
 
     async def test_carrier_opt_out_fails_the_text_and_unsubscribes_the_customer(
-        self,
-        tenant: Tenant,
-        arq_redis: ArqRedis,
-        twilio_settings: Settings,
-        redis_url: str,
-        fake_twilio: FakeTwilio,
+        self, twilio_outbox: TwilioOutbox
     ) -> None:
+        outbox = twilio_outbox
         customer = await Customer.create(
-            organization_id=tenant.organization_id,
+            organization_id=outbox.tenant.organization_id,
             phone=OPTED_OUT_NUMBER,
             sms_state=SmsState.SUBSCRIBED,
         )
-        message = await enqueue(tenant, arq_redis, text(to=OPTED_OUT_NUMBER, customer=customer))
-        await run_worker(twilio_settings, redis_url)
+        message = await outbox.enqueue(text(to=OPTED_OUT_NUMBER, customer=customer))
+        await outbox.run_worker()
         row = await stored(message)
         assert (row.status, row.error_code) == (MessageStatus.FAILED, "21610")
         assert (await Customer.get(id=customer.id)).sms_state is SmsState.UNSUBSCRIBED
@@ -188,31 +173,26 @@ class TestTwilio:
         assert "21610" in evidence.text
 
     async def test_an_unsubscribed_customer_is_never_texted(
-        self,
-        tenant: Tenant,
-        arq_redis: ArqRedis,
-        twilio_settings: Settings,
-        redis_url: str,
-        fake_twilio: FakeTwilio,
+        self, twilio_outbox: TwilioOutbox
     ) -> None:
+        outbox, fake_twilio = twilio_outbox, twilio_outbox.fake
         customer = await Customer.create(
-            organization_id=tenant.organization_id, phone=SHOPPER, sms_state=SmsState.UNSUBSCRIBED
+            organization_id=outbox.tenant.organization_id,
+            phone=SHOPPER,
+            sms_state=SmsState.UNSUBSCRIBED,
         )
-        message = await enqueue(tenant, arq_redis, text(customer=customer))
-        await run_worker(twilio_settings, redis_url)
+        message = await outbox.enqueue(text(customer=customer))
+        await outbox.run_worker()
         row = await stored(message)
         assert (row.status, row.error_code) == (MessageStatus.FAILED, "RECIPIENT_UNSUBSCRIBED")
         assert fake_twilio.requests == 0
 
     async def test_a_timeout_may_have_sent_so_it_is_never_retried(
-        self,
-        tenant: Tenant,
-        arq_redis: ArqRedis,
-        twilio_settings: Settings,
-        fake_twilio: FakeTwilio,
+        self, twilio_outbox: TwilioOutbox
     ) -> None:
+        outbox, fake_twilio = twilio_outbox, twilio_outbox.fake
         fake_twilio.fail_next(503, delay=1.0)
-        message = await enqueue(tenant, arq_redis, text())
+        message = await outbox.enqueue(text())
         impatient = TwilioConfig(
             fake_twilio.account_sid, fake_twilio.auth_token, fake_twilio.base_url, 0.2
         )
@@ -222,7 +202,7 @@ class TestTwilio:
             sms_sender=Sender(from_number="+15005550006"),
             email_from="rewards@acme.example",
             status_callback=None,
-            settings=twilio_settings.messaging,
+            settings=outbox.settings.messaging,
         )
         try:
             assert await send_message(message.id, providers) is SendOutcome.FAILED
@@ -234,14 +214,11 @@ class TestTwilio:
 
 class TestAtMostOnce:
     async def test_a_job_run_twice_or_concurrently_sends_once(
-        self,
-        tenant: Tenant,
-        arq_redis: ArqRedis,
-        twilio_settings: Settings,
-        fake_twilio: FakeTwilio,
+        self, twilio_outbox: TwilioOutbox
     ) -> None:
-        message = await enqueue(tenant, arq_redis, text())
-        providers = build_providers(twilio_settings.messaging)
+        outbox, fake_twilio = twilio_outbox, twilio_outbox.fake
+        message = await outbox.enqueue(text())
+        providers = build_providers(outbox.settings.messaging)
         try:
             outcomes = await asyncio.gather(
                 send_message(message.id, providers), send_message(message.id, providers)
@@ -254,23 +231,20 @@ class TestAtMostOnce:
         assert fake_twilio.requests == 1
 
     async def test_a_worker_lost_mid_send_is_given_up_never_resent(
-        self,
-        tenant: Tenant,
-        arq_redis: ArqRedis,
-        twilio_settings: Settings,
-        fake_twilio: FakeTwilio,
+        self, twilio_outbox: TwilioOutbox
     ) -> None:
-        message = await enqueue(tenant, arq_redis, text())
+        outbox, fake_twilio = twilio_outbox, twilio_outbox.fake
+        message = await outbox.enqueue(text())
         # What a worker killed after the provider's answer leaves: the claim, nothing after.
         assert await repository.claim(message.id, message.created_at)
-        counts = await reconcile_outbox(twilio_settings.messaging.sending_stale_seconds)
+        counts = await reconcile_outbox(outbox.settings.messaging.sending_stale_seconds)
         assert counts.given_up == 0  # not stale yet: the worker may still be sending
         with advanced(dt.timedelta(hours=1)):
-            counts = await reconcile_outbox(twilio_settings.messaging.sending_stale_seconds)
+            counts = await reconcile_outbox(outbox.settings.messaging.sending_stale_seconds)
         assert counts.given_up == 1
         row = await stored(message)
         assert (row.status, row.error_code) == (MessageStatus.FAILED, WORKER_LOST)
-        providers = build_providers(twilio_settings.messaging)
+        providers = build_providers(outbox.settings.messaging)
         try:
             assert await send_message(message.id, providers) is SendOutcome.NOT_SENDABLE
         finally:
@@ -295,19 +269,15 @@ class TestAtMostOnce:
 
 
 async def test_sending_never_logs_the_recipient_or_the_body(
-    tenant: Tenant,
-    arq_redis: ArqRedis,
-    twilio_settings: Settings,
-    redis_url: str,
-    fake_twilio: FakeTwilio,
-    caplog: pytest.LogCaptureFixture,
+    twilio_outbox: TwilioOutbox, caplog: pytest.LogCaptureFixture
 ) -> None:
+    outbox, fake_twilio = twilio_outbox, twilio_outbox.fake
     caplog.set_level(logging.DEBUG)
     quiet_statement_loggers()  # as the service's logging does: SQL parameters are data
     fake_twilio.fail_next(503)
-    await enqueue(tenant, arq_redis, text("a"))
-    await enqueue(tenant, arq_redis, text("b", to=OPTED_OUT_NUMBER))
-    await run_worker(twilio_settings, redis_url)
+    await outbox.enqueue(text("a"))
+    await outbox.enqueue(text("b", to=OPTED_OUT_NUMBER))
+    await outbox.run_worker()
     assert "sms.send_failed" in caplog.text
     for secret in (SHOPPER, OPTED_OUT_NUMBER, BODY):
         assert secret not in caplog.text
