@@ -271,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.privacy_requests.cli import add_parser as add_privacy_parser
 
     add_privacy_parser(sub)
+    from app.messaging.cli import add_parser as add_messages_parser
+
+    add_messages_parser(sub)
     return parser
 
 

@@ -28,6 +28,8 @@ from app.graphiql import ASSETS_ROUTE
 from app.graphiql import asset as graphiql_asset
 from app.graphql.view import LoyaltyGraphQL
 from app.imports.routes import error_report as import_error_report
+from app.messaging.providers import STATUS_CALLBACK_PATH
+from app.messaging.routes import twilio_status_callback
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.endpoint import metrics as metrics_endpoint
 from app.metrics.http import ObserveRequests
@@ -145,6 +147,7 @@ def create_app(
             ),
             Route("/imports/{job_id}/errors.csv", import_error_report, methods=["GET"]),
             Route("/privacy/exports/{token}", download_export, methods=["GET"]),
+            Route(STATUS_CALLBACK_PATH, twilio_status_callback, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -12,4 +12,5 @@ MODEL_MODULES = [
     "app.models.imports",
     "app.models.persona",
     "app.models.privacy_request",
+    "app.models.message",
 ]

@@ -16,9 +16,9 @@ from app.models.customer import Customer
 from app.models.customer import LifecycleStage as Stage
 from app.models.customer import RfmSegment as Seg
 from app.models.organization import Organization
+from tests.burst_worker import run_worker
 from tests.lifecycle.fixtures import add_customer
 from workers.lifecycle import refresh_all_segments, refresh_segments
-from workers.settings import build_worker
 
 SHORT_DELAY = dt.timedelta(milliseconds=200)
 
@@ -26,15 +26,6 @@ SHORT_DELAY = dt.timedelta(milliseconds=200)
 def refresh_soon(org: Organization) -> Job:
     """The orders' debounced refresh, with a delay short enough for a burst worker."""
     return dataclasses.replace(segment_refresh(org.id), defer_by=SHORT_DELAY)
-
-
-async def run_worker(settings: Settings, redis_url: str) -> int:
-    worker = build_worker(settings, redis_url, manage_db=False, burst=True)
-    try:
-        completed: int = await worker.run_check()
-    finally:
-        await worker.close()
-    return completed
 
 
 async def organization_with_customers(name: str) -> Organization:
