@@ -34,6 +34,7 @@ from app.metrics.endpoint import MetricsExporter
 from app.metrics.endpoint import metrics as metrics_endpoint
 from app.metrics.http import ObserveRequests
 from app.privacy_requests.routes import download_export
+from app.selfserve.routes import ROUTES as SELFSERVE_ROUTES
 from workers.settings import build_worker, redis_settings
 
 logger = logging.getLogger("app")
@@ -147,6 +148,7 @@ def create_app(
             ),
             Route("/imports/{job_id}/errors.csv", import_error_report, methods=["GET"]),
             Route("/privacy/exports/{token}", download_export, methods=["GET"]),
+            *SELFSERVE_ROUTES,
             Route(STATUS_CALLBACK_PATH, twilio_status_callback, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),

@@ -100,4 +100,9 @@ class Migration(migrations.Migration):
             name='source',
             field=fields.CharEnumField(description='STAFF: STAFF\nAPI: API\nIMPORT: IMPORT\nSIGNUP_FORM: SIGNUP_FORM\nSMS_REPLY: SMS_REPLY\nSHOPPER: SHOPPER\nCARRIER: CARRIER', enum_type=ConsentSource, max_length=16),
         ),
+        ops.AddField(
+            model_name='Organization',
+            name='slug',
+            field=fields.CharField(null=True, unique=True, max_length=64),
+        ),
     ]

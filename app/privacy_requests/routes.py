@@ -19,6 +19,15 @@ async def download_export(request: Request) -> Response:
     settings = request.app.state.settings
     token = str(request.path_params.get("token", ""))
     content = await service.take_export(settings, token)
+    if content == service.EXPORT_PENDING:
+        return JSONResponse(
+            {
+                "status": "PREPARING",
+                "message": "Your data is being prepared: try again in a minute.",
+            },
+            status_code=202,
+            headers={**_NO_STORE, "retry-after": "30"},
+        )
     if content is None:
         return JSONResponse(
             {"errors": [{"message": "This link is not valid: it was used, or it expired."}]},

@@ -33,9 +33,12 @@ from app.customers import repository as customers
 from app.customers.errors import CustomerErrorCode
 from app.customers.finder import find_customer
 from app.imports.storage import ImportStorage
+from app.messaging.repository import NewMessage
+from app.messaging.service import enqueue_message
 from app.models.audit import AuditAction
 from app.models.consent import ConsentChannel, ConsentSource
 from app.models.customer import Customer, CustomerStatus, SmsState
+from app.models.message import MessageChannel, MessagePurpose
 from app.models.privacy_request import (
     PrivacyRequest,
     PrivacyRequestKind,
@@ -143,6 +146,90 @@ async def file_request(
         )
         await request_job(carry_out(principal.organization_id, request.id))
     return request
+
+
+@dataclass(frozen=True)
+class ShopperIdentifier:
+    """An identifier the shopper proved to control (a code sent to it was typed back)."""
+
+    channel: MessageChannel
+    value: str
+
+
+async def file_shopper_request(
+    principal: Principal,
+    settings: Settings,
+    kind: PrivacyRequestKind,
+    identifier: ShopperIdentifier,
+    base_url: str,
+) -> None:
+    """A verified shopper's own request, from the self-serve page.
+
+    Returns nothing on purpose: the page says the same whether or not a customer holds the
+    identifier. When one does, the request is filed (verified, source SHOPPER) and carried out
+    by a worker; for an export, the download link is sent at once to the verified identifier
+    (the link answers "being prepared" until the export is ready), so nothing needs to keep
+    the identifier in the request.
+    """
+    principal.require_system()
+    target = (
+        Target(email=identifier.value)
+        if identifier.channel is MessageChannel.EMAIL
+        else Target(phone=identifier.value)
+    )
+    try:
+        customer = await _customer(principal, target)
+    except DomainError:
+        return
+    if await repository.open_of_customer(principal.organization_id, customer.id, kind):
+        return
+    now = utcnow()
+    token = secrets.token_urlsafe(32) if kind is PrivacyRequestKind.EXPORT else None
+    async with atomic() as conn:
+        request = await repository.create(
+            conn,
+            organization_id=principal.organization_id,
+            kind=kind,
+            status=PrivacyRequestStatus.VERIFIED,
+            source=PrivacyRequestSource.SHOPPER,
+            customer_id=customer.id,
+            received_at=now,
+            verified_at=now,
+            due_at=now + dt.timedelta(days=settings.privacy_deadline_days),
+            export_token_sha256=_token_digest(token) if token else None,
+        )
+        await audit.record(
+            principal,
+            AuditAction.PRIVACY_REQUEST_CREATED,
+            REQUEST_SUBJECT,
+            request.id,
+            {"kind": kind.value, "customerId": str(customer.id), "source": "SHOPPER"},
+            using_db=conn,
+        )
+        await request_job(carry_out(principal.organization_id, request.id))
+    if token is not None:
+        link = f"{base_url.rstrip('/')}/privacy/exports/{token}"
+        await enqueue_message(
+            principal,
+            NewMessage(
+                channel=identifier.channel,
+                purpose=MessagePurpose.EXPORT_LINK,
+                recipient=identifier.value,
+                subject="Your data is ready to download"
+                if identifier.channel is MessageChannel.EMAIL
+                else None,
+                body=_export_link_text(link, settings.export_link_hours),
+                idempotency_key=f"export-link:{request.id}",
+                customer_id=customer.id,
+            ),
+        )
+
+
+def _export_link_text(link: str, hours: int) -> str:
+    return (
+        f"You asked for a copy of your data. Download it here (it works once, for {hours} "
+        f"hours after it is ready; if it is still being prepared, try again in a minute): {link}"
+    )
 
 
 async def get_request(principal: Principal, request_id: uuid.UUID) -> PrivacyRequest | None:
@@ -350,8 +437,12 @@ async def take_operator_export(
         return await _hand_over(settings, request, conn)
 
 
+EXPORT_PENDING = b""
+
+
 async def take_export(settings: Settings, token: str) -> bytes | None:
-    """The export file behind a link, once: the file is deleted as it is handed over."""
+    """The export file behind a link, once: the file is deleted as it is handed over.
+    `EXPORT_PENDING` while the export behind a valid link is still being made."""
     if not token or len(token) > 100:
         return None
     async with atomic() as conn:
@@ -361,6 +452,8 @@ async def take_export(settings: Settings, token: str) -> bytes | None:
         request = await repository.lock(found.id, conn)
         if request is None:
             return None
+        if request.status in repository.OPEN_STATUSES:
+            return EXPORT_PENDING
         return await _hand_over(settings, request, conn)
 
 
