@@ -28,6 +28,7 @@ from app.graphiql import ASSETS_ROUTE
 from app.graphiql import asset as graphiql_asset
 from app.graphql.view import LoyaltyGraphQL
 from app.imports.routes import error_report as import_error_report
+from app.job_queue_binding import BindJobQueue
 from app.messaging.providers import STATUS_CALLBACK_PATH
 from app.messaging.routes import twilio_status_callback
 from app.metrics.endpoint import MetricsExporter
@@ -128,7 +129,7 @@ def create_app(
                     resources.embedded_redis.stop()
 
     # Outermost: every request gets its id and is measured, whatever answers it.
-    middleware = [Middleware(ObserveRequests)]
+    middleware = [Middleware(ObserveRequests), Middleware(BindJobQueue)]
     if settings.cors_origins:
         middleware.append(
             Middleware(

@@ -3,7 +3,8 @@ leaves the customer as it was and the rerun starts over), then the files outside
 
 Removed: identifiers, names, birthday, address, traits, consent evidence text, persona
 assignment, points (an ERASE ledger entry empties the wallet), and the same for every customer
-merged into it. Kept for accounting: orders (de-linked from the customer), ledger amounts, the
+merged into it; messages to them in the outbox keep their status, not their text or
+recipient. Kept for accounting: orders (de-linked from the customer), ledger amounts, the
 consent proof (channel, state, source, time) and the anonymous customer row with status ERASED.
 """
 
@@ -120,6 +121,9 @@ async def erase_rows(
     erased.orders_delinked = await repository.delink_orders(erased.customer_ids, conn)
     await repository.strip_consent_evidence(erased.customer_ids, conn)
     await repository.drop_persona_assignments(erased.customer_ids, conn)
+    await repository.redact_outbox(
+        principal.organization_id, erased.customer_ids, [*erased.emails, *erased.phones], conn
+    )
     await repository.purge_row_errors_mentioning(
         principal.organization_id, [*erased.emails, *erased.phones], conn
     )
