@@ -11,7 +11,7 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slug_of(name: str) -> str:
-    """"Café Müller & Co." -> "cafe-muller-co"; a name with no letters or digits -> "shop"."""
+    """ "Café Müller & Co." -> "cafe-muller-co"; a name with no letters or digits -> "shop"."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")[:MAX_SLUG].strip("-")
     return slug or "shop"

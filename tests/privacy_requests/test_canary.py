@@ -10,7 +10,9 @@ import asyncio
 import logging
 import sqlite3
 import subprocess
+from collections.abc import Awaitable
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from arq.connections import ArqRedis
@@ -44,11 +46,11 @@ async def redis_dump(redis: ArqRedis) -> str:
         if kind == "string":
             parts.append(repr(await redis.get(key)))
         elif kind == "hash":
-            parts.append(repr(await redis.hgetall(key)))
+            parts.append(repr(await cast(Awaitable[Any], redis.hgetall(key))))
         elif kind == "list":
-            parts.append(repr(await redis.lrange(key, 0, -1)))
+            parts.append(repr(await cast(Awaitable[Any], redis.lrange(key, 0, -1))))
         elif kind == "set":
-            parts.append(repr(await redis.smembers(key)))
+            parts.append(repr(await cast(Awaitable[Any], redis.smembers(key))))
         elif kind == "zset":
             parts.append(repr(await redis.zrange(key, 0, -1, withscores=True)))
     return "\n".join(parts)
