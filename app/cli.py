@@ -268,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     from app.imports.cli import add_parser as add_import_parser
 
     add_import_parser(sub)
+    from app.privacy_requests.cli import add_parser as add_privacy_parser
+
+    add_privacy_parser(sub)
+    from app.messaging.cli import add_parser as add_messages_parser
+
+    add_messages_parser(sub)
     return parser
 
 

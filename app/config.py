@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 
 class Environment(StrEnum):
@@ -26,6 +27,53 @@ class Environment(StrEnum):
 
 class ConfigurationError(RuntimeError):
     """The environment does not describe a runnable service."""
+
+
+class SmsProviderKind(StrEnum):
+    OUTBOX = "outbox"
+    TWILIO = "twilio"
+
+
+class EmailProviderKind(StrEnum):
+    OUTBOX = "outbox"
+    SMTP = "smtp"
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+@dataclass(frozen=True)
+class MessagingSettings:
+    """Which providers send texts and emails, and how. The outbox provider (messages kept in
+    the database, delivered at once, read with `loyalty messages outbox`) is the default for
+    both, so development sends nothing anywhere."""
+
+    sms_provider: SmsProviderKind = SmsProviderKind.OUTBOX
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)
+    twilio_base_url: str = "https://api.twilio.com"
+    # The sender of texts: a from-number or a messaging service id (Twilio's MG...).
+    sms_from: str | None = None
+    sms_messaging_service: str | None = None
+    email_provider: EmailProviderKind = EmailProviderKind.OUTBOX
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    email_from: str = "no-reply@localhost"
+    # The service's public base URL (https://loyalty.example.com): providers call back there
+    # with delivery reports; without it no callback is asked for.
+    public_url: str | None = None
+    # Sends of one message before a transient failure becomes FAILED, and the first backoff.
+    max_attempts: int = 5
+    retry_base_seconds: float = 5.0
+    # A message claimed for sending this long ago by a worker that never finished is given up
+    # (FAILED, UNCONFIRMED): it may have gone out, so it is never sent again.
+    sending_stale_seconds: float = 600.0
 
 
 SECRET_KEY_FILE = "secret_key"
@@ -76,6 +124,15 @@ class Settings:
     metrics_token: str | None = None
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # Privacy requests: the legal deadline counted from receipt, and how long an export's
+    # single-use download link lives (its file is deleted when it is followed or expires).
+    privacy_deadline_days: int = 30
+    export_link_hours: int = 24
+    messaging: MessagingSettings = field(default_factory=MessagingSettings)
+
+    @property
+    def exports_root(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def imports_root(self) -> Path:
@@ -151,6 +208,64 @@ def _int(environ: dict[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer") from exc
 
 
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _choice(environ: dict[str, str], name: str, kind: type[_E], default: _E) -> _E:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        allowed = ", ".join(repr(k.value) for k in kind)
+        raise ConfigurationError(f"{name} must be one of {allowed}") from exc
+
+
+def _text(environ: dict[str, str], name: str) -> str | None:
+    return environ.get(name, "").strip() or None
+
+
+def load_messaging_settings(environ: dict[str, str]) -> MessagingSettings:
+    sms = _choice(environ, "LOYALTY_SMS_PROVIDER", SmsProviderKind, SmsProviderKind.OUTBOX)
+    email = _choice(environ, "LOYALTY_EMAIL_PROVIDER", EmailProviderKind, EmailProviderKind.OUTBOX)
+    settings = MessagingSettings(
+        sms_provider=sms,
+        twilio_account_sid=_text(environ, "LOYALTY_TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=_text(environ, "LOYALTY_TWILIO_AUTH_TOKEN"),
+        twilio_base_url=_text(environ, "LOYALTY_TWILIO_BASE_URL") or "https://api.twilio.com",
+        sms_from=_text(environ, "LOYALTY_SMS_FROM"),
+        sms_messaging_service=_text(environ, "LOYALTY_SMS_MESSAGING_SERVICE"),
+        email_provider=email,
+        smtp_host=_text(environ, "LOYALTY_SMTP_HOST"),
+        smtp_port=_int(environ, "LOYALTY_SMTP_PORT", 587),
+        smtp_username=_text(environ, "LOYALTY_SMTP_USERNAME"),
+        smtp_password=_text(environ, "LOYALTY_SMTP_PASSWORD"),
+        smtp_security=_choice(
+            environ, "LOYALTY_SMTP_SECURITY", SmtpSecurity, SmtpSecurity.STARTTLS
+        ),
+        email_from=_text(environ, "LOYALTY_EMAIL_FROM") or "no-reply@localhost",
+        public_url=_text(environ, "LOYALTY_PUBLIC_URL"),
+        max_attempts=_int(environ, "LOYALTY_MESSAGE_MAX_ATTEMPTS", 5),
+    )
+    if sms is SmsProviderKind.TWILIO:
+        if not settings.twilio_account_sid or not settings.twilio_auth_token:
+            raise ConfigurationError(
+                "LOYALTY_SMS_PROVIDER=twilio needs LOYALTY_TWILIO_ACCOUNT_SID and "
+                "LOYALTY_TWILIO_AUTH_TOKEN"
+            )
+        if (settings.sms_from is None) == (settings.sms_messaging_service is None):
+            raise ConfigurationError(
+                "LOYALTY_SMS_PROVIDER=twilio needs exactly one of LOYALTY_SMS_FROM and "
+                "LOYALTY_SMS_MESSAGING_SERVICE"
+            )
+    if email is EmailProviderKind.SMTP and not settings.smtp_host:
+        raise ConfigurationError("LOYALTY_EMAIL_PROVIDER=smtp needs LOYALTY_SMTP_HOST")
+    if settings.max_attempts < 1:
+        raise ConfigurationError("LOYALTY_MESSAGE_MAX_ATTEMPTS must be at least 1")
+    return settings
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env_vars = dict(os.environ if environ is None else environ)
     raw_env = env_vars.get("LOYALTY_ENV", Environment.DEVELOPMENT.value).strip().lower()
@@ -197,6 +312,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         redis_url=redis_url,
         secret_key=secret_key,
         token_ttl_seconds=_int(env_vars, "LOYALTY_TOKEN_TTL_SECONDS", 12 * 3600),
+        privacy_deadline_days=_int(env_vars, "LOYALTY_PRIVACY_DEADLINE_DAYS", 30),
+        export_link_hours=_int(env_vars, "LOYALTY_EXPORT_LINK_HOURS", 24),
         credential_cache_seconds=float(env_vars.get("LOYALTY_CREDENTIAL_CACHE_SECONDS") or 5.0),
         max_query_depth=_int(env_vars, "LOYALTY_MAX_QUERY_DEPTH", 12),
         max_aliases=_int(env_vars, "LOYALTY_MAX_ALIASES", 15),
@@ -220,6 +337,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         metrics_token=env_vars.get("LOYALTY_METRICS_TOKEN", "").strip() or None,
         metrics_port=metrics_port,
         metrics_host=env_vars.get("LOYALTY_METRICS_HOST", "").strip() or "127.0.0.1",
+        messaging=load_messaging_settings(env_vars),
         created=tuple(created),
     )
 

@@ -100,6 +100,16 @@ def formatter_for(settings: Settings) -> logging.Formatter:
     return JsonFormatter() if settings.json_logs else TextFormatter()
 
 
+# Database clients log every statement with its parameters at DEBUG: emails, phone numbers,
+# message bodies. They are never let below INFO, whatever the configured level.
+STATEMENT_LOGGERS = ("tortoise.db_client", "aiosqlite", "asyncpg")
+
+
+def quiet_statement_loggers() -> None:
+    for name in STATEMENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
 def configure_logging(settings: Settings) -> None:
     """One handler on the root logger; uvicorn's and arq's loggers propagate to it."""
     handler = logging.StreamHandler(sys.stderr)
@@ -109,6 +119,7 @@ def configure_logging(settings: Settings) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
+    quiet_statement_loggers()
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "arq"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

@@ -28,9 +28,14 @@ from app.graphiql import ASSETS_ROUTE
 from app.graphiql import asset as graphiql_asset
 from app.graphql.view import LoyaltyGraphQL
 from app.imports.routes import error_report as import_error_report
+from app.job_queue_binding import BindJobQueue
+from app.messaging.providers import STATUS_CALLBACK_PATH
+from app.messaging.routes import twilio_status_callback
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.endpoint import metrics as metrics_endpoint
 from app.metrics.http import ObserveRequests
+from app.privacy_requests.routes import download_export
+from app.selfserve.routes import ROUTES as SELFSERVE_ROUTES
 from workers.settings import build_worker, redis_settings
 
 logger = logging.getLogger("app")
@@ -124,7 +129,7 @@ def create_app(
                     resources.embedded_redis.stop()
 
     # Outermost: every request gets its id and is measured, whatever answers it.
-    middleware = [Middleware(ObserveRequests)]
+    middleware = [Middleware(ObserveRequests), Middleware(BindJobQueue)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -143,6 +148,9 @@ def create_app(
                 methods=["GET", "POST"],
             ),
             Route("/imports/{job_id}/errors.csv", import_error_report, methods=["GET"]),
+            Route("/privacy/exports/{token}", download_export, methods=["GET"]),
+            *SELFSERVE_ROUTES,
+            Route(STATUS_CALLBACK_PATH, twilio_status_callback, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -8,7 +8,10 @@ import pytest
 
 from app.config import (
     ConfigurationError,
+    EmailProviderKind,
     Environment,
+    SmsProviderKind,
+    SmtpSecurity,
     default_data_dir,
     describe_new_state,
     load_settings,
@@ -143,3 +146,60 @@ class TestProduction:
 )
 def test_database_url_spellings(url: str, expected: str) -> None:
     assert normalize_database_url(url) == expected
+
+
+class TestMessaging:
+    def test_the_outbox_provider_is_the_default_for_both_channels(self, tmp_path: Path) -> None:
+        messaging = load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).messaging
+        assert (messaging.sms_provider, messaging.email_provider) == (
+            SmsProviderKind.OUTBOX,
+            EmailProviderKind.OUTBOX,
+        )
+
+    def test_twilio_and_smtp_from_the_environment(self, tmp_path: Path) -> None:
+        messaging = load_settings(
+            {
+                "LOYALTY_DATA_DIR": str(tmp_path),
+                "LOYALTY_SMS_PROVIDER": "Twilio",
+                "LOYALTY_TWILIO_ACCOUNT_SID": "AC123",
+                "LOYALTY_TWILIO_AUTH_TOKEN": "tw-s3cret",
+                "LOYALTY_SMS_MESSAGING_SERVICE": "MG123",
+                "LOYALTY_EMAIL_PROVIDER": "smtp",
+                "LOYALTY_SMTP_HOST": "smtp.example.com",
+                "LOYALTY_SMTP_PORT": "465",
+                "LOYALTY_SMTP_SECURITY": "tls",
+                "LOYALTY_SMTP_PASSWORD": "smtp-s3cret",
+                "LOYALTY_EMAIL_FROM": "rewards@acme.example",
+                "LOYALTY_PUBLIC_URL": "https://loyalty.acme.example",
+            }
+        ).messaging
+        assert messaging.sms_provider is SmsProviderKind.TWILIO
+        assert messaging.sms_messaging_service == "MG123"
+        assert (messaging.smtp_host, messaging.smtp_port) == ("smtp.example.com", 465)
+        assert messaging.smtp_security is SmtpSecurity.TLS
+        # Secrets stay out of reprs (and so out of logs and tracebacks).
+        assert "s3cret" not in repr(messaging)
+
+    @pytest.mark.parametrize(
+        ("environ", "problem"),
+        [
+            ({"LOYALTY_SMS_PROVIDER": "pigeon"}, "LOYALTY_SMS_PROVIDER"),
+            ({"LOYALTY_SMS_PROVIDER": "twilio"}, "LOYALTY_TWILIO_ACCOUNT_SID"),
+            (
+                {
+                    "LOYALTY_SMS_PROVIDER": "twilio",
+                    "LOYALTY_TWILIO_ACCOUNT_SID": "AC1",
+                    "LOYALTY_TWILIO_AUTH_TOKEN": "t",
+                },
+                "LOYALTY_SMS_FROM",
+            ),
+            ({"LOYALTY_EMAIL_PROVIDER": "smtp"}, "LOYALTY_SMTP_HOST"),
+            ({"LOYALTY_SMTP_SECURITY": "ssl3"}, "LOYALTY_SMTP_SECURITY"),
+            ({"LOYALTY_MESSAGE_MAX_ATTEMPTS": "0"}, "LOYALTY_MESSAGE_MAX_ATTEMPTS"),
+        ],
+    )
+    def test_an_incomplete_provider_is_a_configuration_error(
+        self, tmp_path: Path, environ: dict[str, str], problem: str
+    ) -> None:
+        with pytest.raises(ConfigurationError, match=problem):
+            load_settings({"LOYALTY_DATA_DIR": str(tmp_path), **environ})

@@ -14,7 +14,6 @@ import httpx
 import pytest
 import uvicorn
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -22,10 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from app.config import Environment, Settings
 from app.graphiql import SCRIPTS, STYLES, assets
 from app.main import create_app
-from tests.conftest import on_ci
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+from tests.browser import chromium
 
 
 def _settings(tmp_path: Path, env: Environment = Environment.DEVELOPMENT) -> Settings:
@@ -114,29 +110,8 @@ class _Server:
 
 @pytest.fixture
 def browser() -> Iterator[webdriver.Chrome]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        if on_ci():
-            pytest.fail("chromium and chromium-driver must be installed on CI (.ci/run)")
-        pytest.skip("chromium and chromium-driver are not installed")
-
-    options = webdriver.ChromeOptions()
-    # Given explicitly, the binary and the driver keep Selenium Manager from downloading one.
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,800",
-        # Nothing but this machine resolves: a script from a CDN would not load.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def test_graphiql_renders_offline_in_chromium(browser: webdriver.Chrome, tmp_path: Path) -> None:

@@ -25,6 +25,10 @@ NO_PRINCIPAL_BY_DESIGN = {
     # Sign-in (app.auth.login) and sign-out turn a secret into (or out of) a credential.
     "app.auth.service.logout",
     "app.auth.service.issue_token",
+    # The public privacy page names its organization by slug; nobody is signed in there.
+    "app.organizations.service.find_by_slug",
+    # The shopper's single-use export link: its token is the credential.
+    "app.privacy_requests.service.take_export",
     # Pure parsing of input, no data read.
     "app.auth.service.parse_scopes",
 }

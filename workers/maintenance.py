@@ -6,6 +6,7 @@ from typing import Any
 
 from app.auth.service import purge_expired_sessions as purge_sessions_of
 from app.organizations.service import system_principals
+from app.privacy.verification import purge_expired_codes
 
 
 async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
@@ -14,3 +15,8 @@ async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
     for principal in await system_principals():
         purged += await purge_sessions_of(principal)
     return purged
+
+
+async def purge_verification_codes(ctx: dict[str, Any]) -> int:
+    """Delete one-time codes that can no longer be used."""
+    return await purge_expired_codes()

@@ -23,8 +23,19 @@ from workers.duplicates import (
 )
 from workers.imports import run_import_job, start_import_supervisor, stop_import_supervisor
 from workers.lifecycle import refresh_all_segments, refresh_segments_job
-from workers.maintenance import purge_expired_sessions
+from workers.maintenance import purge_expired_sessions, purge_verification_codes
+from workers.messages import (
+    reconcile_messages,
+    send_message_job,
+    start_providers,
+    stop_providers,
+)
 from workers.personas import reconcile_personas, refresh_due_personas, regenerate_personas_job
+from workers.privacy import (
+    carry_out_privacy_request_job,
+    delete_expired_exports,
+    resend_privacy_requests,
+)
 from workers.reconnecting import ReconnectingWorker
 from workers.wallets import birthday_rewards, expire_points
 
@@ -38,6 +49,12 @@ FUNCTIONS: list[Any] = [
     refresh_due_personas,
     reconcile_personas,
     refresh_duplicate_suggestions_job,
+    carry_out_privacy_request_job,
+    resend_privacy_requests,
+    delete_expired_exports,
+    send_message_job,
+    reconcile_messages,
+    purge_verification_codes,
 ]
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
@@ -52,6 +69,12 @@ CRON_JOBS: list[Any] = [
     cron(reconcile_personas, minute={47}, run_at_startup=False),
     # Nightly: duplicate suggestions from the day's new and changed customers.
     cron(refresh_all_duplicate_suggestions, hour={3}, minute={35}, run_at_startup=False),
+    # Privacy requests a lost job left waiting; exports whose single-use link expired.
+    cron(resend_privacy_requests, minute=set(range(2, 60, 5)), run_at_startup=False),
+    cron(delete_expired_exports, minute={29}, run_at_startup=False),
+    # Every minute: outbox messages whose job was lost are sent, dead workers' sends given up.
+    cron(reconcile_messages, second={41}, run_at_startup=False),
+    cron(purge_verification_codes, hour={2}, minute={53}, run_at_startup=False),
 ]
 
 
@@ -75,12 +98,14 @@ def build_worker(
             exporter.start()
         if manage_db:
             await init_db(settings.database_url)
+        start_providers(ctx)
         # Imports a dead worker left behind are resumed from the database, now and every
         # few seconds (a background loop, not an arq job: burst runs count only real jobs).
         await start_import_supervisor(ctx, periodic=not burst)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         await stop_import_supervisor(ctx)
+        await stop_providers(ctx)
         if manage_db:
             await close_db()
         if exporter is not None:

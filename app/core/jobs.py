@@ -23,7 +23,10 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis
+from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix
 from redis.exceptions import RedisError
+
+from app.core.clock import utcnow
 
 logger = logging.getLogger("app.jobs")
 
@@ -91,6 +94,34 @@ async def send_now(job: Job) -> bool:
         logger.warning("could not enqueue %s; its reconcile loop will pick it up", job.function)
         return False
     return enqueued is not None
+
+
+async def revive(job: Job, *, release_hold: bool = True) -> bool:
+    """Make `job` runnable again after whoever ran it is gone (its intent is in the database).
+
+    A worker killed mid-job leaves the job in arq's queue behind an "in progress" key that
+    only expires after the worker-wide timeout (an hour): with `release_hold` the key is
+    dropped, so the next worker runs it now. A job that fell out of the queue is put back;
+    one that Redis lost entirely is sent anew. True when anything was done. The caller makes
+    sure the job's run is idempotent: a job that was in fact alive may run twice.
+    """
+    redis = _queue.get()
+    if redis is None:
+        return False
+    acted = False
+    try:
+        if release_hold:
+            acted = bool(await redis.delete(in_progress_key_prefix + job.job_id))
+        if await redis.exists(job_key_prefix + job.job_id):
+            if await redis.zscore(default_queue_name, job.job_id) is None:
+                now_ms = int(utcnow().timestamp() * 1000)
+                await redis.zadd(default_queue_name, {job.job_id: now_ms})
+                acted = True
+            return acted
+    except (RedisError, OSError):
+        logger.warning("could not revive %s; the next sweep will try again", job.function)
+        return False
+    return await send_now(job) or acted
 
 
 @contextlib.asynccontextmanager

@@ -20,6 +20,11 @@ from app.models.duplicates import PlaceholderKind, PlaceholderSource
 from app.models.imports import ImportKind, ImportStatus
 from app.models.organization import SignupChannel
 from app.models.persona import PersonaSetStatus, RoadmapItemSource
+from app.models.privacy_request import (
+    PrivacyRequestKind,
+    PrivacyRequestSource,
+    PrivacyRequestStatus,
+)
 from app.models.staff import Role
 from app.personas.errors import PersonaSetFailure
 from app.personas.explain import MotivationKey
@@ -91,6 +96,9 @@ __all__ = [
     "PersonaSetFailure",
     "PersonaSetStatus",
     "PersonasStatus",
+    "PrivacyRequestKind",
+    "PrivacyRequestSource",
+    "PrivacyRequestStatus",
     "Requirement",
     "RfmSegment",
     "RoadmapItemSource",
@@ -112,3 +120,10 @@ strawberry.enum(
     description="LISTED: on the organization's placeholder list; SHARED: held by more live "
     "customers than its threshold.",
 )
+strawberry.enum(
+    PrivacyRequestKind,
+    description="ERASE: remove the person's data and block their identifiers; EXPORT: one JSON "
+    "document of everything held, by a single-use link; OPT_OUT: withdraw email and SMS consent.",
+)
+strawberry.enum(PrivacyRequestStatus)
+strawberry.enum(PrivacyRequestSource)

@@ -24,6 +24,7 @@ from app.merges.duplicate_errors import DuplicateErrorCode
 from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
 from app.personas.errors import PersonaErrorCode
+from app.privacy_requests.errors import PrivacyRequestErrorCode
 from app.wallets.errors import WalletErrorCode
 
 logger = logging.getLogger("app.graphql")
@@ -37,6 +38,7 @@ for _codes in (
     ImportErrorCode,
     PersonaErrorCode,
     DuplicateErrorCode,
+    PrivacyRequestErrorCode,
 ):
     strawberry.enum(_codes)
 
@@ -88,6 +90,11 @@ class OrderError(CodedError[OrderErrorCode]):
     name="ImportError", description="Why an import mutation did not happen, or why a job failed."
 )
 class ImportJobError(CodedError[ImportErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a privacy request was not filed or its export not handed out.")
+class PrivacyRequestError(CodedError[PrivacyRequestErrorCode]):
     pass
 
 

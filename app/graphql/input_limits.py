@@ -100,6 +100,9 @@ MAX_LENGTHS: Mapping[str, int] = {
     "RoadmapItemUpdateInput.rationale": 2000,
     "RoadmapItemUpdateInput.suggestedSetting": 300,
     "RoadmapItemUpdateInput.notes": 2000,
+    "PrivacyRequestCreateInput.email": 254,
+    "PrivacyRequestCreateInput.phone": 64,
+    "PrivacyRequestCreateInput.reason": 500,
 }
 
 # Scalars whose values are never strings worth checking, or are checked by their own parser.

@@ -30,6 +30,8 @@ from app.graphql.organizations.mutations import OrganizationMutations
 from app.graphql.organizations.queries import OrganizationQueries
 from app.graphql.personas.mutations import PersonaMutations
 from app.graphql.personas.queries import PersonaQueries
+from app.graphql.privacy_requests.mutations import PrivacyRequestMutations
+from app.graphql.privacy_requests.queries import PrivacyRequestQueries
 from app.graphql.wallets.mutations import WalletMutations
 from app.graphql.wallets.queries import WalletQueries
 from app.metrics.graphql import OperationMetrics
@@ -46,6 +48,7 @@ class Query(
     ImportQueries,
     PersonaQueries,
     DuplicateQueries,
+    PrivacyRequestQueries,
 ):
     pass
 
@@ -60,6 +63,7 @@ class Mutation(
     ImportMutations,
     PersonaMutations,
     DuplicateMutations,
+    PrivacyRequestMutations,
 ):
     pass
 

@@ -15,7 +15,6 @@ from strawberry.types.unset import UNSET
 
 from app.auth.credentials import authenticate, bearer_of
 from app.config import Settings
-from app.core import jobs
 from app.core.errors import PublicError
 from app.graphiql import page as graphiql_page
 from app.graphql.context import Context
@@ -104,13 +103,11 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         return None
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        # Jobs the services ask for while answering go to this app's Redis (app.core.jobs).
-        resources = getattr(request.app.state, "resources", None)
-        queue = jobs.bind_queue(getattr(resources, "redis", None))
+        # Jobs the services ask for go to the app's Redis: bound per request by
+        # app.job_queue_binding.
         try:
             return await super().run(request, context, root_value)
         finally:
-            jobs.unbind_queue(queue)
             # Multipart uploads are spooled to temporary files by Starlette; close them.
             form = getattr(request, "_form", None)
             if form is not None:

@@ -16,10 +16,9 @@ import datetime as dt
 import logging
 
 from arq.connections import ArqRedis
-from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix
 
 from app.core.clock import utcnow
-from app.core.jobs import send_now
+from app.core.jobs import queue_bound, revive
 from app.imports import jobs
 from app.imports.repository import jobs as repository
 from app.imports.storage import ImportStorage
@@ -45,18 +44,11 @@ async def reconcile_imports(
     for job in await repository.active():
         if job.status is ImportStatus.RUNNING and job.updated_at >= stale_before:
             continue
-        arq_id = jobs.arq_job_id(job.id)
-        acted = False
-        if job.updated_at < stale_before:
-            # Nobody has touched it for a while: whoever held it is gone.
-            acted = bool(await redis.delete(in_progress_key_prefix + arq_id))
-        if await redis.exists(job_key_prefix + arq_id):
-            if await redis.zscore(default_queue_name, arq_id) is None:
-                await redis.zadd(default_queue_name, {arq_id: int(now.timestamp() * 1000)})
-                acted = True
-        else:
-            acted = await send_now(jobs.run_import(job.id)) or acted
-        revived += acted
+        # Untouched for a while: whoever held it is gone, so its hold in Redis goes too.
+        with queue_bound(redis):
+            revived += await revive(
+                jobs.run_import(job.id), release_hold=job.updated_at < stale_before
+            )
     if revived:
         logger.info("reconciled %d import jobs", revived)
     return revived

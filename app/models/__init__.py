@@ -12,4 +12,6 @@ MODEL_MODULES = [
     "app.models.imports",
     "app.models.persona",
     "app.models.duplicates",
+    "app.models.privacy_request",
+    "app.models.message",
 ]

@@ -23,6 +23,8 @@ class ConsentSource(StrEnum):
     SIGNUP_FORM = "SIGNUP_FORM"
     SMS_REPLY = "SMS_REPLY"
     SHOPPER = "SHOPPER"
+    # The provider reported the number opted out at the carrier (Twilio 21610).
+    CARRIER = "CARRIER"
 
 
 class ConsentEvent(Model):

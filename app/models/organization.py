@@ -13,6 +13,8 @@ class Organization(Model):
 
     id = fields.UUIDField(primary_key=True, default=new_id)
     name = fields.CharField(max_length=200)
+    # The public name of the shoppers' privacy page (`/privacy/<slug>`), made from the name.
+    slug = fields.CharField(max_length=64, null=True, unique=True)
     # Region used to read national phone formats such as "(202) 555-0143".
     default_region = fields.CharField(max_length=2, default="US")
     timezone = fields.CharField(max_length=64, default="UTC")

@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.models.organization import Organization, SignupChannel, SignupForm, Store
+from app.organizations.slugs import slug_of, with_suffix
 
 
 async def get(organization_id: uuid.UUID) -> Organization:
@@ -32,8 +33,23 @@ async def create(
     name: str, default_region: str, timezone: str, conn: BaseDBAsyncClient
 ) -> Organization:
     return await Organization.create(
-        name=name, default_region=default_region, timezone=timezone, using_db=conn
+        name=name,
+        default_region=default_region,
+        timezone=timezone,
+        slug=await free_slug(slug_of(name), conn),
+        using_db=conn,
     )
+
+
+async def free_slug(wanted: str, conn: BaseDBAsyncClient) -> str:
+    slug = wanted
+    while await Organization.filter(slug=slug).using_db(conn).exists():
+        slug = with_suffix(wanted)
+    return slug
+
+
+async def by_slug(slug: str) -> Organization | None:
+    return await Organization.get_or_none(slug=slug)
 
 
 async def save(

@@ -199,3 +199,10 @@ async def signup_forms_by_ids(principal: Principal, ids: list[uuid.UUID]) -> lis
     """The GraphQL data loader's batch: the forms among `ids` that belong to the organization."""
     principal.require(Operation.CUSTOMER_READ)
     return await repository.signup_forms_by_ids(principal.organization_id, ids)
+
+
+async def find_by_slug(slug: str) -> Organization | None:
+    """The organization whose public privacy page is `/privacy/<slug>`."""
+    if not slug or len(slug) > 64:
+        return None
+    return await repository.by_slug(slug)

@@ -40,6 +40,7 @@ from tests.merges.duplicate_tenancy_probes import (
     SNAPSHOT_FIELDS as DUPLICATE_SNAPSHOT,
 )
 from tests.merges.duplicate_tenancy_probes import plant_duplicates, probe_duplicates
+from tests.privacy_requests.tenancy_probes import plant_privacy_request, probe_privacy_requests
 
 ORDER_RECORD = """
 mutation($input: OrderRecordInput!) {
@@ -593,6 +594,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
 ) -> None:
     a = await build_victim(gql, tenant)
     a_import_id = await plant_import(gql, tenant.token)
+    a_privacy_id = await plant_privacy_request(gql, tenant.token, a.customer["id"])
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -605,6 +607,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_imports(b, a_import_id)
     await probe_personas(b, a)
     await probe_duplicates(b, a.customer_ids, other_tenant.organization_id)
+    await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
     await probe_customer_mutations(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []

@@ -18,9 +18,9 @@ from app.core.clock import utcnow
 from app.imports.jobs import arq_job_id
 from app.models.imports import ImportJob, ImportStatus
 from app.models.staff import Role
+from tests.burst_worker import run_worker
 from tests.conftest import GraphQLClient, Tenant
 from tests.factories import add_api_key, add_staff, client_for
-from workers.settings import build_worker
 
 JOB_FIELDS = """
   id kind status dryRun fileName fileSize progress errorCode errorMessage cancelRequested
@@ -82,15 +82,6 @@ async def start_import(
     assert "errors" not in body, body
     payload: dict[str, Any] = body["data"]["importStart"]
     return payload
-
-
-async def run_worker(settings: Settings, redis_url: str) -> int:
-    worker = build_worker(settings, redis_url, manage_db=False, burst=True)
-    try:
-        completed: int = await worker.run_check()
-    finally:
-        await worker.close()
-    return completed
 
 
 FILE = b"""Customer ID,E-mail,Mobile,First Name,Notes

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 from app.auth.principal import Principal, PrincipalKind
-from app.config import Settings
 from app.models.customer import Customer, CustomerStatus
 from app.models.order import Order, OrderItem, OrderStatus
 from app.models.organization import Organization
@@ -18,7 +17,6 @@ from app.models.wallet import LedgerEntry, LedgerKind
 from app.personas import service
 from app.seed.writer import seed_organization
 from tests.conftest import Tenant, make_tenant
-from workers.settings import build_worker
 
 # The moment the synthetic histories end, and the moment personas are measured from.
 AS_OF = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -177,15 +175,3 @@ async def add_buyer(
             actor_kind="SYSTEM",
         )
     return customer
-
-
-async def run_worker(settings: Settings, redis_url: str) -> int:
-    """A real arq worker in burst mode, without the cron jobs (a cron boundary falling inside
-    the run would add a job of its own)."""
-    worker = build_worker(settings, redis_url, manage_db=False, burst=True)
-    worker.cron_jobs = []
-    try:
-        completed: int = await worker.run_check()
-    finally:
-        await worker.close()
-    return completed

@@ -12,9 +12,10 @@ from app.config import Settings
 from app.models.customer import Customer
 from app.models.persona import PersonaSet, PersonaSetStatus
 from app.models.staff import Role
+from tests.burst_worker import run_worker
 from tests.conftest import GraphQLClient, Tenant, make_tenant
 from tests.factories import add_staff
-from tests.personas.fixtures import run_worker, seeded_tenant
+from tests.personas.fixtures import seeded_tenant
 
 PERSONAS = """
 query {

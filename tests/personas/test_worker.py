@@ -15,8 +15,9 @@ from app.core.jobs import queue_bound, send_now
 from app.models.persona import PersonaSet, PersonaSetStatus
 from app.personas import generation, jobs, service
 from app.personas.errors import PersonaSetFailure as Failure
+from tests.burst_worker import run_worker
 from tests.conftest import make_tenant
-from tests.personas.fixtures import run_worker, seeded_tenant, staff
+from tests.personas.fixtures import seeded_tenant, staff
 from workers.personas import reconcile_personas, refresh_due_personas, regenerate_personas
 
 

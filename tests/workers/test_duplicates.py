@@ -13,8 +13,8 @@ from app.config import Settings
 from app.core.jobs import Job, queue_bound, send_now
 from app.merges.suggestion_jobs import duplicate_refresh
 from app.models.organization import Organization
+from tests.burst_worker import run_worker
 from tests.merges.duplicate_fixtures import add_person, suggested_groups
-from tests.workers.test_lifecycle import run_worker
 from workers.duplicates import refresh_all_duplicate_suggestions, refresh_duplicate_suggestions
 
 SHORT_DELAY = dt.timedelta(milliseconds=200)

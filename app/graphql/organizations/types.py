@@ -17,6 +17,11 @@ class OrganizationType:
     )
     timezone: str
     created_at: dt.datetime
+    privacy_page_path: str | None = strawberry.field(
+        description="The shoppers' self-serve privacy page on this service (link it from the "
+        "shop's privacy policy): stop marketing, download or erase their data, recover an "
+        "identifier."
+    )
 
     @classmethod
     def from_model(cls, org: Organization) -> OrganizationType:
@@ -26,6 +31,7 @@ class OrganizationType:
             default_region=org.default_region,
             timezone=org.timezone,
             created_at=org.created_at,
+            privacy_page_path=f"/privacy/{org.slug}" if org.slug else None,
         )
 
 

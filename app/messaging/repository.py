@@ -1,0 +1,242 @@
+"""Outbox queries: the outgoing-message rows and what their sends change.
+
+Every write that moves a message forward is conditional on the state it moves from (a claim is
+`UPDATE ... WHERE status = 'QUEUED'`), so two jobs for the same message cannot both send it:
+the one whose UPDATE changed no row stops. Apart from the outbox, the one write here is the
+carrier opt-out (Twilio 21610): the customer's SMS state becomes UNSUBSCRIBED with its
+evidence, in the same transaction as the message's FAILED.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F, Q
+
+from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
+from app.models.customer import Customer, SmsState
+from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
+
+REDACTED = "[erased]"
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    channel: MessageChannel
+    purpose: MessagePurpose
+    recipient: str
+    body: str
+    idempotency_key: str
+    subject: str | None = None
+    customer_id: uuid.UUID | None = None
+
+
+async def insert(
+    organization_id: uuid.UUID, new: NewMessage, conn: BaseDBAsyncClient | None = None
+) -> tuple[OutboxMessage, bool]:
+    """The message with this idempotency key, created now (True) or found (False).
+
+    `ON CONFLICT DO NOTHING`, then a read: a duplicate never aborts the caller's transaction.
+    """
+    row = OutboxMessage(
+        organization_id=organization_id,
+        customer_id=new.customer_id,
+        channel=new.channel,
+        purpose=new.purpose,
+        recipient=new.recipient,
+        subject=new.subject,
+        body=new.body,
+        idempotency_key=new.idempotency_key,
+    )
+    await OutboxMessage.bulk_create([row], ignore_conflicts=True, using_db=conn)
+    stored = await OutboxMessage.get(
+        organization_id=organization_id, idempotency_key=new.idempotency_key, using_db=conn
+    )
+    return stored, stored.id == row.id
+
+
+async def get(message_id: uuid.UUID) -> OutboxMessage | None:
+    return await OutboxMessage.get_or_none(id=message_id)
+
+
+async def claim(message_id: uuid.UUID, now: dt.datetime) -> bool:
+    """QUEUED and due -> SENDING, counting the attempt; False when another job has it."""
+    changed = (
+        await OutboxMessage.filter(id=message_id, status=MessageStatus.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    return changed == 1
+
+
+async def _from_sending(message_id: uuid.UUID, **values: object) -> bool:
+    changed = await OutboxMessage.filter(id=message_id, status=MessageStatus.SENDING).update(
+        **values
+    )
+    return changed == 1
+
+
+async def mark_accepted(
+    message_id: uuid.UUID,
+    provider: str,
+    provider_message_id: str,
+    now: dt.datetime,
+    *,
+    delivered: bool,
+    redact_body: bool,
+) -> bool:
+    values: dict[str, object] = {
+        "status": MessageStatus.DELIVERED if delivered else MessageStatus.SENT,
+        "provider": provider,
+        "provider_message_id": provider_message_id,
+        "sent_at": now,
+        "error_code": None,
+    }
+    if delivered:
+        values["delivered_at"] = now
+    if redact_body:
+        values["body"] = REDACTED
+    return await _from_sending(message_id, **values)
+
+
+async def mark_failed(
+    message_id: uuid.UUID, provider: str | None, code: str, conn: BaseDBAsyncClient | None = None
+) -> bool:
+    changed = (
+        await OutboxMessage.filter(id=message_id, status=MessageStatus.SENDING)
+        .using_db(conn)
+        .update(status=MessageStatus.FAILED, provider=provider, error_code=code[:40])
+    )
+    return changed == 1
+
+
+async def requeue(
+    message_id: uuid.UUID, provider: str, code: str, next_attempt_at: dt.datetime
+) -> bool:
+    return await _from_sending(
+        message_id,
+        status=MessageStatus.QUEUED,
+        provider=provider,
+        error_code=code[:40],
+        next_attempt_at=next_attempt_at,
+        claimed_at=None,
+    )
+
+
+async def by_provider_id(provider: str, provider_message_id: str) -> OutboxMessage | None:
+    return await OutboxMessage.get_or_none(
+        provider=provider, provider_message_id=provider_message_id
+    )
+
+
+async def set_delivery(
+    message_id: uuid.UUID,
+    status: MessageStatus,
+    *,
+    from_statuses: Sequence[MessageStatus],
+    error_code: str | None,
+    now: dt.datetime,
+    conn: BaseDBAsyncClient | None = None,
+) -> bool:
+    values: dict[str, object] = {"status": status}
+    if status is MessageStatus.DELIVERED:
+        values["delivered_at"] = now
+    if error_code is not None:
+        values["error_code"] = error_code[:40]
+    changed = (
+        await OutboxMessage.filter(id=message_id, status__in=list(from_statuses))
+        .using_db(conn)
+        .update(**values)
+    )
+    return changed == 1
+
+
+async def unsubscribe_sms_at_carrier(
+    organization_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    provider_message_id: str | None,
+    error_code: str,
+    conn: BaseDBAsyncClient | None = None,
+) -> bool:
+    """The carrier says the number opted out: SMS UNSUBSCRIBED, with the evidence."""
+    changed = (
+        await Customer.filter(id=customer_id, organization_id=organization_id)
+        .exclude(sms_state=SmsState.UNSUBSCRIBED)
+        .using_db(conn)
+        .update(sms_state=SmsState.UNSUBSCRIBED)
+    )
+    if changed:
+        await ConsentEvent.create(
+            organization_id=organization_id,
+            customer_id=customer_id,
+            channel=ConsentChannel.SMS,
+            state=SmsState.UNSUBSCRIBED.value,
+            source=ConsentSource.CARRIER,
+            text=f"The provider refused a text with error {error_code}: opted out at the carrier.",
+            message_id=provider_message_id,
+            using_db=conn,
+        )
+    return changed == 1
+
+
+async def sms_state(organization_id: uuid.UUID, customer_id: uuid.UUID) -> SmsState | None:
+    customer = await Customer.get_or_none(id=customer_id, organization_id=organization_id).only(
+        "id", "sms_state"
+    )
+    return customer.sms_state if customer is not None else None
+
+
+async def recent(
+    organization_id: uuid.UUID | None, channel: MessageChannel | None, limit: int
+) -> list[OutboxMessage]:
+    query = OutboxMessage.all()
+    if organization_id is not None:
+        query = query.filter(organization_id=organization_id)
+    if channel is not None:
+        query = query.filter(channel=channel)
+    return await query.order_by("-created_at", "-id").limit(limit)
+
+
+async def due_queued(now: dt.datetime, created_before: dt.datetime, limit: int) -> list[uuid.UUID]:
+    """Queued messages whose time has come and whose job may have been lost."""
+    ids = (
+        await OutboxMessage.filter(status=MessageStatus.QUEUED, created_at__lte=created_before)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("created_at")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    return [uuid.UUID(str(i)) for i in ids]
+
+
+async def give_up_stale_sending(claimed_before: dt.datetime, code: str) -> int:
+    """SENDING rows whose worker never came back: they may have gone out, so never resent."""
+    return await OutboxMessage.filter(
+        status=MessageStatus.SENDING, claimed_at__lte=claimed_before
+    ).update(status=MessageStatus.FAILED, error_code=code)
+
+
+async def redact(
+    organization_id: uuid.UUID,
+    *,
+    customer_ids: Sequence[uuid.UUID] = (),
+    recipients: Sequence[str] = (),
+    conn: BaseDBAsyncClient | None = None,
+) -> int:
+    """Erase the recipient and content of a person's messages (a privacy erasure).
+
+    Matches by customer and by normalized recipient: verification codes are sent to
+    identifiers whether or not a customer holds them.
+    """
+    if not customer_ids and not recipients:
+        return 0
+    condition = Q(customer_id__in=list(customer_ids)) | Q(recipient__in=list(recipients))
+    return (
+        await OutboxMessage.filter(condition, organization_id=organization_id)
+        .using_db(conn)
+        .update(recipient=REDACTED, subject=None, body=REDACTED)
+    )

@@ -1,0 +1,166 @@
+"""Sending one outbox message: claim it, hand it to its provider, record what happened.
+
+The guarantee is **at most once**. A send job first moves the row QUEUED -> SENDING with a
+conditional UPDATE (committed before the provider is called): a second job for the same
+message, or the same job run twice, finds no QUEUED row and sends nothing. After the
+provider's answer the row moves on:
+
+- accepted: SENT with the provider's id (the outbox provider: DELIVERED at once);
+- a transient failure that certainly sent nothing (a refused connection, 429, 5xx): QUEUED
+  again with `next_attempt_at` after an exponential backoff, and a deferred job; after
+  `max_attempts` sends, FAILED with the last code;
+- a permanent refusal: FAILED with the provider's code; Twilio's 21610 (opted out at the
+  carrier) also makes the customer's SMS state UNSUBSCRIBED, with evidence;
+- a failure after which the provider may have the message (a timeout, a connection lost
+  mid-request): FAILED with `UNCONFIRMED:<code>`, never sent again, because a second copy
+  is worse than none (a shopper asks for a new code; a consent text is asked for again).
+
+A worker killed between the provider's answer and the row's update leaves it SENDING; the
+reconcile loop (`app.messaging.reconcile`) fails such rows as `UNCONFIRMED:WORKER_LOST` after
+`sending_stale_seconds`, and never sends them. Neither the recipient nor the body is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from enum import StrEnum
+
+from app.core.clock import utcnow
+from app.core.jobs import request_job
+from app.core.transactions import atomic
+from app.messaging import jobs, repository
+from app.messaging.backoff import retry_delay
+from app.messaging.outbox_provider import OUTBOX
+from app.messaging.provider import SendResult, SmsAccepted, SmsFailure
+from app.messaging.providers import Providers
+from app.models.customer import SmsState
+from app.models.message import MessageChannel, MessagePurpose, OutboxMessage
+
+logger = logging.getLogger("app.messaging")
+
+# Texts that go out whatever the SMS consent says: the one STOP confirmation, and codes the
+# shopper asked for on the privacy page (transactional, not marketing).
+_SENT_WHEN_UNSUBSCRIBED = frozenset(
+    {MessagePurpose.STOP_CONFIRMATION, MessagePurpose.VERIFICATION_CODE}
+)
+# Once a code has left through a real provider its text is not kept: the only plaintext copy
+# of a verification code would otherwise sit in the outbox for its lifetime.
+_BODY_KEPT_AFTER_SEND = frozenset(
+    p for p in MessagePurpose if p is not MessagePurpose.VERIFICATION_CODE
+)
+
+
+class SendOutcome(StrEnum):
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    RETRY_SCHEDULED = "RETRY_SCHEDULED"
+    FAILED = "FAILED"
+    # Another job has it, it was already sent, or its retry time has not come.
+    NOT_SENDABLE = "NOT_SENDABLE"
+    MISSING = "MISSING"
+
+
+async def _dispatch(message: OutboxMessage, providers: Providers) -> tuple[str, SendResult]:
+    if message.channel is MessageChannel.SMS:
+        result = await providers.sms.send(
+            to=message.recipient,
+            sender=providers.sms_sender,
+            body=message.body,
+            status_callback=providers.status_callback,
+        )
+        return providers.sms.name, result
+    result = await providers.email.send(
+        to=message.recipient,
+        sender=providers.email_from,
+        subject=message.subject or "",
+        body=message.body,
+        message_id=str(message.id),
+    )
+    return providers.email.name, result
+
+
+async def _suppressed(message: OutboxMessage) -> bool:
+    if message.channel is not MessageChannel.SMS or message.customer_id is None:
+        return False
+    if message.purpose in _SENT_WHEN_UNSUBSCRIBED:
+        return False
+    state = await repository.sms_state(
+        uuid.UUID(str(message.organization_id)), uuid.UUID(str(message.customer_id))
+    )
+    return state is SmsState.UNSUBSCRIBED
+
+
+async def _failed(message: OutboxMessage, provider: str, failure: SmsFailure) -> SendOutcome:
+    async with atomic() as conn:
+        await repository.mark_failed(message.id, provider, failure.code, conn)
+        if failure.opted_out and message.customer_id is not None:
+            await repository.unsubscribe_sms_at_carrier(
+                uuid.UUID(str(message.organization_id)),
+                uuid.UUID(str(message.customer_id)),
+                # The text was refused, so the provider gave it no id: our row is the evidence.
+                f"outbox:{message.id}",
+                failure.code,
+                conn,
+            )
+    return SendOutcome.FAILED
+
+
+async def _retry(
+    message: OutboxMessage,
+    provider: str,
+    failure: SmsFailure,
+    providers: Providers,
+    now: dt.datetime,
+) -> SendOutcome:
+    delay = dt.timedelta(
+        seconds=retry_delay(
+            message.attempts, failure.retry_after, base=providers.settings.retry_base_seconds
+        )
+    )
+    if await repository.requeue(message.id, provider, failure.code, now + delay):
+        await request_job(
+            jobs.send_message(message.id, occasion=f"retry{message.attempts}", delay=delay)
+        )
+    return SendOutcome.RETRY_SCHEDULED
+
+
+async def send_message(
+    message_id: uuid.UUID, providers: Providers, now: dt.datetime | None = None
+) -> SendOutcome:
+    """Send one message if it is QUEUED and due; safe to call any number of times."""
+    now = now or utcnow()
+    if not await repository.claim(message_id, now):
+        exists = await repository.get(message_id) is not None
+        return SendOutcome.NOT_SENDABLE if exists else SendOutcome.MISSING
+    message = await repository.get(message_id)
+    assert message is not None  # claimed a moment ago; rows are never deleted here
+    if await _suppressed(message):
+        await repository.mark_failed(message.id, None, "RECIPIENT_UNSUBSCRIBED")
+        return SendOutcome.FAILED
+    provider, result = await _dispatch(message, providers)
+    if isinstance(result, SmsAccepted):
+        delivered = provider == OUTBOX
+        await repository.mark_accepted(
+            message.id,
+            provider,
+            result.message_id,
+            utcnow(),
+            delivered=delivered,
+            redact_body=not delivered and message.purpose not in _BODY_KEPT_AFTER_SEND,
+        )
+        return SendOutcome.DELIVERED if delivered else SendOutcome.SENT
+    if result.maybe_sent:
+        unconfirmed = SmsFailure(f"UNCONFIRMED:{result.code}", permanent=True)
+        return await _failed(message, provider, unconfirmed)
+    if not result.permanent and message.attempts < providers.settings.max_attempts:
+        return await _retry(message, provider, result, providers, now)
+    logger.info(
+        "message.failed purpose=%s channel=%s code=%s attempts=%s",
+        message.purpose.value,
+        message.channel.value,
+        result.code,
+        message.attempts,
+    )
+    return await _failed(message, provider, result)

@@ -1,0 +1,43 @@
+"""The outbox: asking for a message, and reading the recent ones.
+
+`enqueue_message` writes the row in the caller's transaction and asks for its send job, which
+`app.core.jobs` sends only once that transaction commits (and drops if it rolls back): a
+message exists before anything is sent, and nothing is sent for work that did not happen.
+The caller's own service has checked the permission for what it does (an opt-in, a privacy
+request); this module only scopes by the principal's organization.
+"""
+
+from __future__ import annotations
+
+from app.auth.permissions import Operation
+from app.auth.principal import Principal
+from app.core.jobs import request_job
+from app.core.transactions import atomic
+from app.messaging import jobs, repository
+from app.messaging.repository import NewMessage
+from app.models.message import MessageChannel, OutboxMessage
+
+MAX_LISTED = 500
+
+
+async def enqueue_message(principal: Principal, new: NewMessage) -> OutboxMessage:
+    """The outbox row for `new.idempotency_key`, created and its send asked for if new.
+
+    Asking again with the same key returns the first row and sends nothing more.
+    """
+    async with atomic() as conn:
+        message, created = await repository.insert(principal.organization_id, new, conn)
+        if created:
+            await request_job(jobs.send_message(message.id))
+    return message
+
+
+async def recent_messages(
+    principal: Principal, channel: MessageChannel | None = None, limit: int = 20
+) -> list[OutboxMessage]:
+    """The organization's latest messages, newest first (bodies included: staff and the
+    development CLI read them; they are never logged)."""
+    principal.require(Operation.CUSTOMER_READ)
+    return await repository.recent(
+        principal.organization_id, channel, max(1, min(limit, MAX_LISTED))
+    )

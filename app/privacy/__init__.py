@@ -1,0 +1,1 @@
+"""Privacy: the blocklist, erasure, export, opt-out, the self-serve page and its codes."""

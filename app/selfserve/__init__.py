@@ -1,0 +1,1 @@
+"""The shoppers' self-serve privacy page: server-rendered HTML forms, no JavaScript needed."""
