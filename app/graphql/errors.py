@@ -18,6 +18,7 @@ from strawberry.extensions import MaskErrors
 
 from app.auth.errors import AccountErrorCode
 from app.core.errors import DomainError, PublicError
+from app.core.live.errors import LiveErrorCode
 from app.customers.errors import CustomerErrorCode
 from app.imports.errors import ImportErrorCode
 from app.orders.errors import OrderErrorCode
@@ -37,6 +38,7 @@ for _codes in (
     PersonaErrorCode,
 ):
     strawberry.enum(_codes)
+strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
 
 CodeT = TypeVar("CodeT", bound=StrEnum)
 
@@ -91,6 +93,11 @@ class ImportJobError(CodedError[ImportErrorCode]):
 
 @strawberry.type(description="Why a persona or roadmap mutation did not happen.")
 class PersonaError(CodedError[PersonaErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a live progress subscription was refused.")
+class LiveProgressError(CodedError[LiveErrorCode]):
     pass
 
 

@@ -1,0 +1,67 @@
+"""The loop behind every live subscription: the state now, then each change, until the end.
+
+Subscribe first, then read the state from the database, so nothing published in between is
+missed. After that each message the workers publish is a new state; when none arrives for
+`recheck_seconds` the state is read from the database again (pub/sub delivers at most once,
+and a job can end without its worker, e.g. by its reconcile loop), and the slot's lease is
+renewed. A message older than what was already sent (published before the database read but
+delivered after it) is dropped by the domain's `order` key; database reads always count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from app.core.live.channels import listening
+from app.core.live.slots import held_slot
+
+State = TypeVar("State")
+
+
+@dataclass(frozen=True)
+class LiveLimits:
+    max_per_holder: int = 5
+    recheck_seconds: float = 5.0
+
+    @property
+    def lease_seconds(self) -> float:
+        # Renewed every re-check: three missed renewals and the slot is free again.
+        return 3 * self.recheck_seconds
+
+
+@dataclass(frozen=True)
+class Feed(Generic[State]):
+    """How one kind of job is followed."""
+
+    channel: str
+    # The state as the database has it now.
+    read: Callable[[], Awaitable[State]]
+    # A published message as a state; None for a message that is not one.
+    parse: Callable[[dict[str, Any]], State | None]
+    ended: Callable[[State], bool]
+    # Progress only moves forward: a message whose key is below the last sent one is stale.
+    order: Callable[[State], tuple[int, ...]]
+
+
+async def follow(holder: str, feed: Feed[State], limits: LiveLimits) -> AsyncGenerator[State, None]:
+    async with (
+        held_slot(holder, limits.max_per_holder, limits.lease_seconds) as slot,
+        listening(feed.channel) as listener,
+    ):
+        current = await feed.read()
+        yield current
+        while not feed.ended(current):
+            message = await listener.next(limits.recheck_seconds)
+            if message is None:
+                await slot.renew()
+                latest = await feed.read()
+            else:
+                parsed = feed.parse(message)
+                if parsed is None or feed.order(parsed) < feed.order(current):
+                    continue
+                latest = parsed
+            if latest != current:
+                current = latest
+                yield current
