@@ -65,9 +65,13 @@ class LiveClient:
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(message))
 
-    async def init(self, token: str | None) -> dict[str, Any]:
+    async def send_init(self, token: str | None) -> None:
         payload = {"authorization": f"Bearer {token}"} if token else {}
         await self.send({"type": "connection_init", "payload": payload})
+
+    async def init(self, token: str | None) -> dict[str, Any]:
+        """`connection_init`, and the server's answer (`connection_ack`)."""
+        await self.send_init(token)
         return await self.receive()
 
     async def receive(self) -> dict[str, Any]:
