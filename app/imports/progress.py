@@ -134,13 +134,7 @@ async def watch(
         progress = ImportProgress.from_message(message)
         return progress if progress is not None and progress.job_id == job_id else None
 
-    feed = Feed(
-        channel=_channel(organization_id, job_id),
-        read=read,
-        parse=parse,
-        ended=lambda p: p.ended,
-        order=ImportProgress.order,
-    )
+    feed = Feed(_channel(organization_id, job_id), read, parse)
     async with aclosing(follow(principal.holder, feed, limits)) as states:
         async for progress in states:
             yield progress

@@ -156,13 +156,7 @@ async def watch(
         progress = RegenerationProgress.from_message(message)
         return progress if progress is not None and progress.set_id == found.id else None
 
-    feed = Feed(
-        channel=_channel(found),
-        read=read,
-        parse=parse,
-        ended=lambda p: p.ended,
-        order=RegenerationProgress.order,
-    )
+    feed = Feed(_channel(found), read, parse)
     async with aclosing(follow(principal.holder, feed, limits)) as states:
         async for progress in states:
             yield progress

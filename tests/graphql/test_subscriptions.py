@@ -46,6 +46,15 @@ async def queued_job(tenant: Tenant, settings: Settings) -> str:
     return str(job.id)
 
 
+async def slots_drop_to(count: int, holder: str, redis: ArqRedis) -> None:
+    """Wait (a few seconds at most) until `holder` has `count` subscription slots taken."""
+    with queue_bound(redis):
+        deadline = time.monotonic() + 10
+        while await open_count(holder) > count:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+
+
 async def first_event(client: LiveClient, operation: str) -> dict[str, Any]:
     message = await client.next_for(operation)
     assert message["type"] == "next", message
@@ -149,12 +158,7 @@ class TestLimitPerCredential:
 
             # Closing one frees its slot at once.
             await one.send({"type": "complete", "id": first})
-            holder = owner_of(tenant).holder
-            with queue_bound(arq_redis):
-                deadline = time.monotonic() + 10
-                while await open_count(holder) > 1:
-                    assert time.monotonic() < deadline
-                    await asyncio.sleep(0.02)
+            await slots_drop_to(1, owner_of(tenant).holder, arq_redis)
             fourth = await two.subscribe(IMPORT_PROGRESS, {"id": job_id})
             assert (await first_event(two, fourth))["progress"]["status"] == "QUEUED"
 
@@ -186,11 +190,7 @@ class TestLimitPerCredential:
                     await first_event(client, operation)
                 with queue_bound(arq_redis):
                     assert await open_count(holder) == LIMIT
-            with queue_bound(arq_redis):
-                deadline = time.monotonic() + 10
-                while await open_count(holder) > 0:
-                    assert time.monotonic() < deadline
-                    await asyncio.sleep(0.02)
+            await slots_drop_to(0, holder, arq_redis)
 
 
 class TestRevocation:

@@ -5,19 +5,31 @@ missed. After that each message the workers publish is a new state; when none ar
 `recheck_seconds` the state is read from the database again (pub/sub delivers at most once,
 and a job can end without its worker, e.g. by its reconcile loop), and the slot's lease is
 renewed. A message older than what was already sent (published before the database read but
-delivered after it) is dropped by the domain's `order` key; database reads always count.
+delivered after it) is dropped by the state's `order()` key; database reads always count.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from app.core.live.channels import listening
 from app.core.live.slots import held_slot
 
-State = TypeVar("State")
+
+class Progress(Protocol):
+    """What a followed state tells: whether the job has ended, and how far it is."""
+
+    @property
+    def ended(self) -> bool: ...
+
+    def order(self) -> tuple[int, ...]:
+        """Progress only moves forward: a message below the last sent state is stale."""
+        ...
+
+
+State = TypeVar("State", bound=Progress)
 
 
 @dataclass(frozen=True)
@@ -40,9 +52,6 @@ class Feed(Generic[State]):
     read: Callable[[], Awaitable[State]]
     # A published message as a state; None for a message that is not one.
     parse: Callable[[dict[str, Any]], State | None]
-    ended: Callable[[State], bool]
-    # Progress only moves forward: a message whose key is below the last sent one is stale.
-    order: Callable[[State], tuple[int, ...]]
 
 
 async def follow(holder: str, feed: Feed[State], limits: LiveLimits) -> AsyncGenerator[State, None]:
@@ -52,14 +61,14 @@ async def follow(holder: str, feed: Feed[State], limits: LiveLimits) -> AsyncGen
     ):
         current = await feed.read()
         yield current
-        while not feed.ended(current):
+        while not current.ended:
             message = await listener.next(limits.recheck_seconds)
             if message is None:
                 await slot.renew()
                 latest = await feed.read()
             else:
                 parsed = feed.parse(message)
-                if parsed is None or feed.order(parsed) < feed.order(current):
+                if parsed is None or parsed.order() < current.order():
                     continue
                 latest = parsed
             if latest != current:
