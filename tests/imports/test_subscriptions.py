@@ -91,9 +91,7 @@ async def test_an_ended_job_gives_its_final_state_and_completes(
     async with served(live_settings, arq_redis) as url, live_client(url, tenant.token) as client:
         operation = await client.subscribe(IMPORT_PROGRESS, {"id": str(job.id)})
         events = await client.events(operation)
-    assert [e["data"]["importJobProgress"]["progress"]["status"] for e in events] == [
-        "CANCELLED"
-    ]
+    assert [e["data"]["importJobProgress"]["progress"]["status"] for e in events] == ["CANCELLED"]
 
 
 async def test_a_cancel_reaches_the_subscriber(
