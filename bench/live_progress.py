@@ -52,7 +52,7 @@ from app.db import close_db, init_db, migrate  # noqa: E402
 from app.embedded_redis import EmbeddedRedis  # noqa: E402
 from app.imports import service as imports  # noqa: E402
 from app.imports.options import ImportOptions  # noqa: E402
-from app.imports.progress import ImportProgress, _channel  # noqa: E402
+from app.imports.progress import ImportProgress, channel_of  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models.imports import ImportJob, ImportKind  # noqa: E402
 from app.models.staff import Role  # noqa: E402
@@ -202,7 +202,7 @@ async def main() -> None:
             dry_run=False,
         )
         job = await ImportJob.get(id=job.id)
-        channel = _channel(made.organization.id, job.id)
+        channel = channel_of(made.organization.id, job.id)
         base = ImportProgress.of(job)
 
         async def publish(processed: int) -> None:

@@ -97,7 +97,7 @@ class ImportProgress:
         return (int(self.ended), self.processed_rows, int(self.status is ImportStatus.RUNNING))
 
 
-def _channel(organization_id: uuid.UUID, job_id: uuid.UUID) -> str:
+def channel_of(organization_id: uuid.UUID, job_id: uuid.UUID) -> str:
     return channels.channel(KIND, organization_id, job_id)
 
 
@@ -105,7 +105,7 @@ async def announce(job: ImportJob) -> None:
     """Publish the job's committed state (call after the commit, never inside it)."""
     progress = ImportProgress.of(job)
     await channels.publish(
-        _channel(job.organization_id, job.id),  # type: ignore[arg-type]
+        channel_of(job.organization_id, job.id),  # type: ignore[arg-type]
         progress.to_message(),
     )
 
@@ -134,7 +134,7 @@ async def watch(
         progress = ImportProgress.from_message(message)
         return progress if progress is not None and progress.job_id == job_id else None
 
-    feed = Feed(_channel(organization_id, job_id), read, parse)
+    feed = Feed(channel_of(organization_id, job_id), read, parse)
     async with aclosing(follow(principal.holder, feed, limits)) as states:
         async for progress in states:
             yield progress

@@ -17,7 +17,10 @@ from app.auth import service as auth
 from app.auth.permissions import ApiKeyScope
 from app.config import Settings
 from app.core.jobs import queue_bound
+from app.core.live import channels
 from app.core.live.slots import open_count
+from app.imports.progress import ImportProgress, channel_of
+from app.models.imports import ImportJob
 from app.models.staff import Role
 from tests.conftest import Tenant
 from tests.factories import add_api_key, add_staff, owner_of
@@ -177,6 +180,30 @@ class TestLimitPerCredential:
                 assert (await first_event(owner, operation))["errors"] == []
             operation = await other.subscribe(IMPORT_PROGRESS, {"id": job_id})
             assert (await first_event(other, operation))["errors"] == []
+
+    async def test_a_busy_subscription_keeps_its_slot(
+        self, live_settings: Settings, arq_redis: ArqRedis, tenant: Tenant
+    ) -> None:
+        """Messages arriving faster than the re-check interval for longer than a lease: the
+        slot is renewed all the same, so the limit still counts it."""
+        job = await ImportJob.get(id=await queued_job(tenant, live_settings))
+        holder = owner_of(tenant).holder
+        async with (
+            served(live_settings, arq_redis) as url,
+            live_client(url, tenant.token) as client,
+        ):
+            operation = await client.subscribe(IMPORT_PROGRESS, {"id": str(job.id)})
+            await first_event(client, operation)
+            lease = 3 * RECHECK
+            with queue_bound(arq_redis):
+                started = time.monotonic()
+                processed = 0
+                while time.monotonic() - started < 2 * lease:
+                    processed += 1
+                    message = ImportProgress.of(job).to_message() | {"processed": processed}
+                    await channels.publish(channel_of(tenant.organization_id, job.id), message)
+                    await asyncio.sleep(RECHECK / 4)
+                assert await open_count(holder) == 1
 
     async def test_a_closed_connection_gives_its_slots_back(
         self, live_settings: Settings, arq_redis: ArqRedis, tenant: Tenant

@@ -3,13 +3,15 @@
 Subscribe first, then read the state from the database, so nothing published in between is
 missed. After that each message the workers publish is a new state; when none arrives for
 `recheck_seconds` the state is read from the database again (pub/sub delivers at most once,
-and a job can end without its worker, e.g. by its reconcile loop), and the slot's lease is
-renewed. A message older than what was already sent (published before the database read but
-delivered after it) is dropped by the state's `order()` key; database reads always count.
+and a job can end without its worker, e.g. by its reconcile loop). The slot's lease is renewed
+every `recheck_seconds` whatever arrives. A message older than what was already sent (published
+before the database read but delivered after it) is dropped by the state's `order()` key;
+database reads always count.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -61,10 +63,14 @@ async def follow(holder: str, feed: Feed[State], limits: LiveLimits) -> AsyncGen
     ):
         current = await feed.read()
         yield current
+        renewed = time.monotonic()
         while not current.ended:
             message = await listener.next(limits.recheck_seconds)
-            if message is None:
+            if time.monotonic() - renewed >= limits.recheck_seconds:
+                # By the clock, not only when idle: a busy job's messages never time out.
                 await slot.renew()
+                renewed = time.monotonic()
+            if message is None:
                 latest = await feed.read()
             else:
                 parsed = feed.parse(message)
