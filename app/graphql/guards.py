@@ -18,6 +18,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from strawberry.types.graphql import OperationType
 
 from app.body_limit import describe_size
 from app.core.errors import PublicError, PublicErrorCode
@@ -122,6 +123,10 @@ class RequestGuards(SchemaExtension):
                 cached.argument_checks[context.operation_name] = checks
         errors = checks.errors(context.variables)
         if errors:
+            if context.operation_type is OperationType.SUBSCRIPTION:
+                # A subscription ignores a result set here; an error raised from this hook is
+                # what strawberry sends instead of starting the stream.
+                raise errors[0]
             # Nothing runs: strawberry skips execution when a result is already there.
             context.result = ExecutionResult(data=None, errors=errors)
         yield

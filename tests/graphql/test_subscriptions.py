@@ -295,6 +295,31 @@ class TestMessages:
             await client.ws.send(message)
             assert (await client.closed_with())[0] == 4400
 
+    async def test_string_arguments_have_their_http_limits(
+        self, live_settings: Settings, arq_redis: ArqRedis, tenant: Tenant
+    ) -> None:
+        async with (
+            served(live_settings, arq_redis) as url,
+            live_client(url, tenant.token) as client,
+        ):
+            operation = await client.subscribe(IMPORT_PROGRESS, {"id": "x" * 300})
+            message = await client.next_for(operation)
+        errors = message["payload"].get("errors") or []
+        assert [e["extensions"]["code"] for e in errors] == ["VALUE_TOO_LONG"], message
+        assert "xxx" not in json.dumps(message)
+
+    async def test_a_variable_of_the_wrong_type_is_not_echoed(
+        self, live_settings: Settings, arq_redis: ArqRedis, tenant: Tenant
+    ) -> None:
+        async with (
+            served(live_settings, arq_redis) as url,
+            live_client(url, tenant.token) as client,
+        ):
+            operation = await client.subscribe(IMPORT_PROGRESS, {"id": {"email": "jo@example.com"}})
+            message = await client.next_for(operation)
+        assert message["type"] == "error", message
+        assert "jo@example.com" not in json.dumps(message)
+
     async def test_the_query_document_limits_of_http_apply(
         self, live_settings: Settings, arq_redis: ArqRedis, tenant: Tenant
     ) -> None:

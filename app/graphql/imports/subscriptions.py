@@ -10,7 +10,7 @@ from app.core.ids import parse_id
 from app.graphql.context import Info
 from app.graphql.enums import ImportStatus
 from app.graphql.errors import LiveProgressError
-from app.graphql.imports.types import _error_code
+from app.graphql.imports.types import job_error_code
 from app.graphql.live import live_limits, payloads
 from app.graphql.payloads import Payload
 from app.imports import service
@@ -46,7 +46,7 @@ class ImportJobProgress:
             unchanged_count=progress.unchanged,
             invalid_count=progress.invalid,
             suppressed_count=progress.suppressed,
-            error_code=_error_code(progress.error_code),
+            error_code=job_error_code(progress.error_code),
             done=progress.ended,
         )
 
