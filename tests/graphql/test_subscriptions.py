@@ -22,7 +22,7 @@ from app.core.live.slots import open_count
 from app.imports.progress import ImportProgress, channel_of
 from app.models.imports import ImportJob
 from app.models.staff import Role
-from tests.conftest import Tenant
+from tests.conftest import GraphQLClient, Tenant
 from tests.factories import add_api_key, add_staff, owner_of
 from tests.imports.helpers import csv_text, start
 from tests.live_client import LiveClient, live_client, served
@@ -260,6 +260,25 @@ class TestRevocation:
             await first_event(client, operation)
             await auth.deactivate_staff(owner_of(tenant), manager.id)
             assert (await client.closed_with())[0] == 4403
+
+
+class TestOverHttp:
+    async def test_a_subscription_posted_over_http_is_refused_with_a_code(
+        self, gql: GraphQLClient, tenant: Tenant
+    ) -> None:
+        body = await gql.raw(
+            "subscription { personaRegeneration { errors { code } } }", token=tenant.token
+        )
+        assert body == {
+            "data": None,
+            "errors": [
+                {
+                    "message": "Subscriptions are served over WebSocket (graphql-transport-ws)"
+                    " on this same path.",
+                    "extensions": {"code": "INVALID_ARGUMENT"},
+                }
+            ],
+        }
 
 
 class TestMessages:
