@@ -8,6 +8,8 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -63,6 +65,17 @@ async def first_event(client: LiveClient, operation: str) -> dict[str, Any]:
     assert message["type"] == "next", message
     event: dict[str, Any] = message["payload"]["data"]["importJobProgress"]
     return event
+
+
+@asynccontextmanager
+async def following(
+    settings: Settings, redis: ArqRedis, token: str, job_id: str
+) -> AsyncIterator[LiveClient]:
+    """A client of a served app, subscribed to the job's progress, its first event read."""
+    async with served(settings, redis) as url, live_client(url, token) as client:
+        operation = await client.subscribe(IMPORT_PROGRESS, {"id": job_id})
+        await first_event(client, operation)
+        yield client
 
 
 class TestAuthentication:
@@ -188,12 +201,7 @@ class TestLimitPerCredential:
         slot is renewed all the same, so the limit still counts it."""
         job = await ImportJob.get(id=await queued_job(tenant, live_settings))
         holder = owner_of(tenant).holder
-        async with (
-            served(live_settings, arq_redis) as url,
-            live_client(url, tenant.token) as client,
-        ):
-            operation = await client.subscribe(IMPORT_PROGRESS, {"id": str(job.id)})
-            await first_event(client, operation)
+        async with following(live_settings, arq_redis, tenant.token, str(job.id)):
             lease = 3 * RECHECK
             with queue_bound(arq_redis):
                 started = time.monotonic()
@@ -225,12 +233,7 @@ class TestRevocation:
         self, live_settings: Settings, arq_redis: ArqRedis, tenant: Tenant
     ) -> None:
         job_id = await queued_job(tenant, live_settings)
-        async with (
-            served(live_settings, arq_redis) as url,
-            live_client(url, tenant.token) as client,
-        ):
-            operation = await client.subscribe(IMPORT_PROGRESS, {"id": job_id})
-            await first_event(client, operation)
+        async with following(live_settings, arq_redis, tenant.token, job_id) as client:
             await auth.logout(tenant.token)
             signed_out = time.monotonic()
             code, reason = await client.closed_with()
@@ -252,12 +255,7 @@ class TestRevocation:
     ) -> None:
         job_id = await queued_job(tenant, live_settings)
         manager = await add_staff(tenant, Role.MANAGER)
-        async with (
-            served(live_settings, arq_redis) as url,
-            live_client(url, manager.token) as client,
-        ):
-            operation = await client.subscribe(IMPORT_PROGRESS, {"id": job_id})
-            await first_event(client, operation)
+        async with following(live_settings, arq_redis, manager.token, job_id) as client:
             await auth.deactivate_staff(owner_of(tenant), manager.id)
             assert (await client.closed_with())[0] == 4403
 
