@@ -46,6 +46,10 @@ def _serve(settings: Settings, args: argparse.Namespace, run_worker: bool) -> in
         # off by default so a future query-string mistake cannot leak.
         access_log=args.access_log,
         proxy_headers=True,
+        # Live progress subscriptions: WebSocket frames are held to the HTTP body limit too
+        # (the app checks it again for servers that do not).
+        ws="websockets-sansio",
+        ws_max_size=settings.max_body_bytes,
     )
     return 0
 

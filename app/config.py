@@ -134,6 +134,14 @@ class Settings:
     def exports_root(self) -> Path:
         return self.data_dir / "exports"
 
+    # Live progress (GraphQL subscriptions over WebSocket): how many may be open at once per
+    # credential holder (an API key, or a staff member over all their sessions), and how often
+    # an open connection re-checks its credential and each subscription re-reads its job from
+    # the database (so a revocation closes the connection, and a lost progress message costs
+    # a subscriber no more than this many seconds).
+    max_subscriptions_per_credential: int = 5
+    subscription_recheck_seconds: float = 5.0
+
     @property
     def imports_root(self) -> Path:
         return self.import_dir if self.import_dir is not None else self.data_dir / "imports"
@@ -338,6 +346,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         metrics_port=metrics_port,
         metrics_host=env_vars.get("LOYALTY_METRICS_HOST", "").strip() or "127.0.0.1",
         messaging=load_messaging_settings(env_vars),
+        max_subscriptions_per_credential=_int(env_vars, "LOYALTY_MAX_SUBSCRIPTIONS", 5),
+        subscription_recheck_seconds=float(
+            env_vars.get("LOYALTY_SUBSCRIPTION_RECHECK_SECONDS") or 5.0
+        ),
         created=tuple(created),
     )
 

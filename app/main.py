@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from tortoise import connections
 
 from app.body_limit import BodyLimit
@@ -147,6 +147,8 @@ def create_app(
                 BodyLimit(graphql, settings.max_upload_bytes, settings.max_body_bytes),
                 methods=["GET", "POST"],
             ),
+            # Live progress subscriptions (graphql-transport-ws) on the same path.
+            WebSocketRoute("/graphql", graphql),
             Route("/imports/{job_id}/errors.csv", import_error_report, methods=["GET"]),
             Route("/privacy/exports/{token}", download_export, methods=["GET"]),
             *SELFSERVE_ROUTES,

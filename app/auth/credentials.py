@@ -99,11 +99,28 @@ async def authenticate(secret: str, ttl: float) -> Principal:
     return principal
 
 
+async def reverify(secret: str, ttl: float) -> Principal:
+    """Ask the database again, whatever the cache holds: a long-lived connection (a live
+    subscription) re-checks its credential this way, so a revocation made in any process
+    reaches it at its next check."""
+    digest = secret_digest(secret)
+    cache.forget(digest)
+    principal, left = await _load(secret, digest)
+    cache.put(digest, principal, ttl if left is None else min(ttl, left))
+    return principal
+
+
+def bearer_value(value: object) -> str | None:
+    """The secret of a `Bearer <secret>` string, or None."""
+    if not isinstance(value, str):
+        return None
+    scheme, _, secret = value.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
 def bearer_of(connection: HTTPConnection) -> str | None:
     """The credential of an `Authorization: Bearer <secret>` header (GraphQL and the HTTP
     routes read it the same way); None without one."""
-    header = connection.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()
+    return bearer_value(connection.headers.get("authorization", ""))

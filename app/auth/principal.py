@@ -56,6 +56,12 @@ class Principal:
             raise Forbidden("Only the system may perform this task.")
 
     @property
+    def holder(self) -> str:
+        """Who holds the credential, as limits count it: an API key, or a staff member over
+        all of their sessions (ids only, never personal data)."""
+        return f"{self.kind.value.lower()}:{self.subject_id or self.organization_id}"
+
+    @property
     def actor_kind(self) -> ActorKind:
         return {
             PrincipalKind.STAFF: ActorKind.STAFF,

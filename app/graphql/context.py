@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 import strawberry
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
 from app.auth.principal import Principal
@@ -76,13 +76,16 @@ class Loaders:
 
 @dataclass
 class Context:
-    request: Request
+    # The HTTP request, or the WebSocket of a live subscription.
+    request: HTTPConnection
     settings: Settings
     # Set when the Authorization header held a valid credential.
     authenticated: Principal | None = None
     # Set when a credential was sent but refused (expired, revoked, unknown).
     auth_error: PublicError | None = None
     bearer: str | None = None
+    # WebSocket: the payload of `connection_init` (where the credential travels).
+    connection_params: dict[str, object] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property

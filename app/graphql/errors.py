@@ -18,6 +18,7 @@ from strawberry.extensions import MaskErrors
 
 from app.auth.errors import AccountErrorCode
 from app.core.errors import DomainError, PublicError
+from app.core.live.errors import LiveErrorCode
 from app.customers.errors import CustomerErrorCode
 from app.imports.errors import ImportErrorCode
 from app.merges.duplicate_errors import DuplicateErrorCode
@@ -41,6 +42,7 @@ for _codes in (
     PrivacyRequestErrorCode,
 ):
     strawberry.enum(_codes)
+strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
 
 CodeT = TypeVar("CodeT", bound=StrEnum)
 
@@ -107,6 +109,11 @@ class PersonaError(CodedError[PersonaErrorCode]):
     description="Why a duplicate-suggestion or placeholder-settings mutation did not happen."
 )
 class DuplicateError(CodedError[DuplicateErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a live progress subscription was refused.")
+class LiveProgressError(CodedError[LiveErrorCode]):
     pass
 
 

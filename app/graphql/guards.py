@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from graphql import ASTValidationRule, ExecutionResult, validate
+from graphql import ASTValidationRule, ExecutionResult, GraphQLError, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.websockets import WebSocket
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from strawberry.types.graphql import OperationType
 
 from app.body_limit import describe_size
-from app.core.errors import PublicError, PublicErrorCode
+from app.core.errors import InvalidArgument, PublicError, PublicErrorCode
 from app.graphql.document_cache import CachedDocument, DocumentCache
 from app.graphql.input_limits import ArgumentChecks
 
@@ -39,6 +41,11 @@ def limit_rules(
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return tuple(rules)
+
+
+OVER_WEBSOCKET_ONLY = (
+    "Subscriptions are served over WebSocket (graphql-transport-ws) on this same path."
+)
 
 
 class DocumentTooLarge(PublicError):
@@ -107,6 +114,15 @@ class RequestGuards(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
+        if context.operation_type is OperationType.SUBSCRIPTION and not isinstance(
+            getattr(context.context, "request", None), WebSocket
+        ):
+            # Over HTTP strawberry would run the subscription's generator as a plain resolver.
+            refusal = InvalidArgument(OVER_WEBSOCKET_ONLY)
+            error = GraphQLError(refusal.args[0], original_error=refusal)
+            context.result = ExecutionResult(data=None, errors=[error])
+            yield
+            return
         cached = self.cached
         checks: ArgumentChecks | None = None
         if cached is not None and cached.argument_checks is not None:
@@ -122,6 +138,10 @@ class RequestGuards(SchemaExtension):
                 cached.argument_checks[context.operation_name] = checks
         errors = checks.errors(context.variables)
         if errors:
+            if context.operation_type is OperationType.SUBSCRIPTION:
+                # A subscription ignores a result set here; an error raised from this hook is
+                # what strawberry sends instead of starting the stream.
+                raise errors[0]
             # Nothing runs: strawberry skips execution when a result is already there.
             context.result = ExecutionResult(data=None, errors=errors)
         yield

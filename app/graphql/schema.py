@@ -23,6 +23,7 @@ from app.graphql.errors import MaskAndScrubErrors, should_mask
 from app.graphql.guards import GuardSettings, RequestGuards, limit_rules
 from app.graphql.imports.mutations import ImportMutations
 from app.graphql.imports.queries import ImportQueries
+from app.graphql.imports.subscriptions import ImportSubscriptions
 from app.graphql.input_limits import describe_limits
 from app.graphql.orders.mutations import OrderMutations
 from app.graphql.orders.queries import OrderQueries
@@ -30,6 +31,7 @@ from app.graphql.organizations.mutations import OrganizationMutations
 from app.graphql.organizations.queries import OrganizationQueries
 from app.graphql.personas.mutations import PersonaMutations
 from app.graphql.personas.queries import PersonaQueries
+from app.graphql.personas.subscriptions import PersonaSubscriptions
 from app.graphql.privacy_requests.mutations import PrivacyRequestMutations
 from app.graphql.privacy_requests.queries import PrivacyRequestQueries
 from app.graphql.wallets.mutations import WalletMutations
@@ -66,6 +68,11 @@ class Mutation(
     PrivacyRequestMutations,
 ):
     pass
+
+
+@strawberry.type
+class Subscription(ImportSubscriptions, PersonaSubscriptions):
+    """Live progress over WebSocket (graphql-transport-ws); see app/graphql/view.py."""
 
 
 class LoyaltySchema(strawberry.Schema):
@@ -112,6 +119,7 @@ def build_schema(settings: Settings) -> LoyaltySchema:
     return LoyaltySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         hide_suggestions=not introspection,
     )
@@ -119,4 +127,4 @@ def build_schema(settings: Settings) -> LoyaltySchema:
 
 def schema_sdl() -> str:
     """The SDL checked in as schema.graphql; independent of runtime settings."""
-    return LoyaltySchema(query=Query, mutation=Mutation).as_str() + "\n"
+    return LoyaltySchema(query=Query, mutation=Mutation, subscription=Subscription).as_str() + "\n"

@@ -1,7 +1,9 @@
-"""The GraphQL endpoint: POST only, credentials read from `Authorization: Bearer`."""
+"""The GraphQL endpoint: POST only, credentials read from `Authorization: Bearer`; live progress
+subscriptions over WebSocket on the same path (app/graphql/websocket.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -11,7 +13,8 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
-from strawberry.types.unset import UNSET
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth.credentials import authenticate, bearer_of
 from app.config import Settings
@@ -20,15 +23,27 @@ from app.graphiql import page as graphiql_page
 from app.graphql.context import Context
 from app.graphql.persisted import PersistedOperations
 from app.graphql.schema import build_schema
+from app.graphql.websocket import LiveConnection, SizedWebSocket, accept_connection
 
 
 class LoyaltyGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = LiveConnection
+    websocket_adapter_class = SizedWebSocket
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.is_development else None,
             allow_queries_via_get=False,
-            subscription_protocols=(),
+            # Subscriptions only over graphql-transport-ws (the legacy graphql-ws protocol has
+            # no client maintained any more).
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=dt.timedelta(seconds=10),
+            # The limit that matters is per credential holder, across connections
+            # (app.core.live.slots); one connection cannot carry more than that either.
+            max_subscriptions_per_connection=settings.max_subscriptions_per_credential,
+            # A browser page on another origin may open a socket only when CORS allows it.
+            allowed_origins=settings.cors_origins,
             # `importStart` takes its file as a GraphQL multipart upload. Credentials travel in
             # the Authorization header, never in cookies, so a cross-site form cannot use them.
             # The body size is capped before parsing (app.body_limit).
@@ -86,8 +101,11 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         return data if self.persisted is None else self.persisted.with_persisted_text(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        assert isinstance(request, Request)
         context = Context(request=request, settings=self.settings)
+        if isinstance(request, WebSocket):
+            # Authenticated at `connection_init` (on_ws_connect), from its payload.
+            context.bearer = bearer_of(request)
+            return context
         secret = bearer_of(request)
         if secret is not None:
             context.bearer = secret
@@ -98,6 +116,11 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             except PublicError as exc:
                 context.auth_error = exc
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        await accept_connection(context)
+        unset: UnsetType = UNSET
+        return unset
 
     async def get_root_value(self, request: Request | WebSocket) -> None:
         return None

@@ -24,6 +24,7 @@ from app.core.clock import utcnow
 from app.core.jobs import Job, request_job
 from app.core.transactions import atomic
 from app.imports.errors import ImportErrorCode as Code
+from app.imports.progress import announce, announce_by_id
 from app.imports.repository import jobs as repository
 from app.imports.storage import ImportStorage
 from app.lifecycle.jobs import segment_refresh
@@ -52,18 +53,20 @@ async def claim(job_id: uuid.UUID, stale_seconds: float) -> ImportJob | None:
         await job.save(
             update_fields=["status", "attempts", "started_at", "updated_at"], using_db=conn
         )
+    await announce(job)
     return job
 
 
 async def release(job_id: uuid.UUID, attempt: int) -> None:
     """Give a job back to the queue (a shutdown or a retry), so the next run starts at once."""
-    await repository.update(
+    if await repository.update(
         job_id,
         attempt=attempt,
         in_status=ImportStatus.RUNNING,
         status=ImportStatus.QUEUED,
         updated_at=utcnow(),
-    )
+    ):
+        await announce_by_id(job_id)
 
 
 def after_import(job: ImportJob) -> list[Job]:
@@ -101,6 +104,7 @@ async def finish(
         for follow_up in after_import(job):
             await request_job(follow_up)
     storage.delete(job.file_path)
+    await announce(job)
     return True
 
 
@@ -116,6 +120,9 @@ async def heartbeat(
             await asyncio.sleep(HEARTBEAT_SECONDS)
             extra = progress() if progress is not None else {}
             await repository.update(job_id, attempt=attempt, updated_at=utcnow(), **extra)
+            if extra:
+                # Rows counted so far, for live progress while the file is scanned.
+                await announce_by_id(job_id)
 
     task = asyncio.create_task(beat())
     try:

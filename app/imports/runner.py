@@ -63,6 +63,7 @@ from app.imports.orders import (
     row_keys,
 )
 from app.imports.pool import Validator
+from app.imports.progress import announce_by_id
 from app.imports.records import RecordLayout, with_templates
 from app.imports.repository import jobs as repository
 from app.imports.repository.batch import BatchSql, model_columns, model_defaults
@@ -535,6 +536,7 @@ class JobRunner:
         )
         self.checkpoint = last_index
         self._created_since_analyze += outcome.created
+        await announce_by_id(job_id)
 
     async def _cancel_if_asked(self) -> None:
         """End the job CANCELLED when a cancel was asked for (raises `_Stop`); else nothing."""
@@ -554,6 +556,7 @@ class JobRunner:
                 )
         if cancelled:
             self.storage.delete(self.job.file_path)
+            await announce_by_id(job_id)
             raise _Stop(ImportStatus.CANCELLED.value)
 
     async def _decide(

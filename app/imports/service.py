@@ -14,7 +14,8 @@ import csv
 import datetime as dt
 import io
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import BinaryIO
@@ -27,6 +28,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.ids import new_id
 from app.core.jobs import request_job
+from app.core.live.follow import LiveLimits
 from app.core.pagination import Page, PageRequest
 from app.core.transactions import atomic
 from app.imports import jobs
@@ -34,6 +36,7 @@ from app.imports.csvfile import sniff
 from app.imports.errors import ImportErrorCode as Code
 from app.imports.mapping import check_plan, header_looks_like_data, resolve
 from app.imports.options import ImportOptions
+from app.imports.progress import ImportProgress, announce, watch
 from app.imports.repository import jobs as repository
 from app.imports.status import FINAL
 from app.imports.storage import FileTooLarge, ImportStorage
@@ -205,7 +208,17 @@ async def cancel_job(principal: Principal, settings: Settings, job_id: uuid.UUID
         )
     if job.status is ImportStatus.CANCELLED:
         ImportStorage(settings.imports_root).delete(job.file_path)
+    await announce(job)
     return job
+
+
+async def watch_progress(
+    principal: Principal, job_id: uuid.UUID, limits: LiveLimits
+) -> AsyncGenerator[ImportProgress, None]:
+    """A job's progress now and at every change until it ends (`importJobProgress`)."""
+    async with aclosing(watch(principal, job_id, limits)) as states:
+        async for progress in states:
+            yield progress
 
 
 @dataclass(frozen=True)

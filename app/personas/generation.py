@@ -32,6 +32,8 @@ from app.personas.errors import PersonaSetFailure as Failure
 from app.personas.explain import Portrait, portraits
 from app.personas.features import CustomerFeatures, id_keys, load_features, load_vocabulary
 from app.personas.model import Clustering, ModelConfig, cluster
+from app.personas.progress import RegenerationStep as Step
+from app.personas.progress import advance, announce
 from app.personas.regeneration import CONNECTION, MAX_ATTEMPTS, mark_failed
 from app.personas.roadmap import MAX_SETTING, MAX_TITLE
 from app.personas.rules import PersonaRules, rules_of
@@ -138,6 +140,7 @@ async def _plan(
     timings["features"] = round(clock() - started, 3)
     if len(features) < rules.min_customers:
         return Failure.NOT_ENOUGH_CUSTOMERS
+    await advance(persona_set, Step.CLUSTERING, len(features))
     previous = await repository.current_set(organization_id)
     previous_k = (previous.details or {}).get("k") if previous else None
     before = await _previous_personas(previous) if previous else []
@@ -150,11 +153,13 @@ async def _plan(
     mark = clock()
     clustering = await asyncio.to_thread(cluster, features, config)
     timings["clustering"] = round(clock() - mark, 3)
+    await advance(persona_set, Step.DESCRIBING)
     mark = clock()
     drawn = await asyncio.to_thread(
         portraits, features, clustering, program, rules.min_persona_size
     )
     timings["explanation"] = round(clock() - mark, 3)
+    await advance(persona_set, Step.MATCHING)
     mark = clock()
     matches = await _match(previous, features, clustering)
     timings["identity"] = round(clock() - mark, 3)
@@ -285,7 +290,7 @@ async def run_generation(
     if attempts > MAX_ATTEMPTS:
         return await mark_failed(persona_set, Failure.TOO_MANY_ATTEMPTS)
     persona_set.details = {**(persona_set.details or {}), "attempts": attempts}
-    await repository.update_set(persona_set.id, details=persona_set.details)
+    await advance(persona_set, Step.READING_DATA)
     org = await repository.organization(principal.organization_id)
     rules, program = rules_of(org), program_of(org)
     found = await evaluate(org.id, rules, program)
@@ -298,11 +303,15 @@ async def run_generation(
     plan = await _plan(persona_set, rules, program, now)
     if isinstance(plan, Failure):
         return await mark_failed(persona_set, plan)
+    await advance(persona_set, Step.WRITING)
     mark = asyncio.get_running_loop().time()
     if not await _write(persona_set, plan, mark):
         await mark_failed(persona_set, Failure.SUPERSEDED)
         await repository.clear_set(persona_set.id, repository.db())
         return await repository.set_by_id(persona_set_id)
+    ready = await repository.set_by_id(persona_set_id)
+    if ready is not None:
+        await announce(ready)
     keep = {persona_set.id, *([plan.previous.id] if plan.previous else [])}
     # History keeps the personas, not who was in them.
     await repository.prune_assignments(org.id, keep)

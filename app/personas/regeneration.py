@@ -32,6 +32,7 @@ from app.personas import jobs, repository
 from app.personas.eligibility import EligibilityReason, evaluate
 from app.personas.errors import PersonaErrorCode as Code
 from app.personas.errors import PersonaSetFailure as Failure
+from app.personas.progress import announce
 from app.personas.queries import next_regeneration_at
 from app.personas.rules import rules_of
 
@@ -76,6 +77,9 @@ async def mark_failed(
         persona_set.status = PersonaSetStatus.FAILED
         persona_set.error_code = failure.value
         persona_set.details = merged
+        if conn is None:
+            # Committed already (inside a transaction, subscribers catch up from the database).
+            await announce(persona_set)
     return persona_set
 
 
@@ -129,6 +133,7 @@ async def request_regeneration(
             using_db=conn,
         )
         await request_job(jobs.regenerate(org.id, persona_set.id))
+    await announce(persona_set)
     return persona_set
 
 

@@ -3,7 +3,8 @@
 Every function takes the principal (a worker acts as the organization's SYSTEM principal),
 checks its permission and scopes by its organization. The rules live in one module per seam:
 `eligibility`, `queries` (reading), `regeneration` (asking for a run, reconciling),
-`generation` (the run) and `roadmap` (staff edits); queries in `repository`.
+`generation` (the run), `progress` (live progress of a run) and `roadmap` (staff edits);
+queries in `repository`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from app.models.persona import PersonaSet
 from app.personas import repository
 from app.personas.eligibility import Eligibility, EligibilityReason, Requirement
 from app.personas.generation import run_generation
+from app.personas.progress import RegenerationProgress, RegenerationStep
+from app.personas.progress import watch as watch_regeneration
 from app.personas.queries import (
     PersonasOverview,
     PersonasStatus,
@@ -52,6 +55,8 @@ __all__ = [
     "PersonasOverview",
     "PersonasStatus",
     "Reconciled",
+    "RegenerationProgress",
+    "RegenerationStep",
     "Requirement",
     "RoadmapChanges",
     "add_roadmap_item",
@@ -72,6 +77,7 @@ __all__ = [
     "roadmaps",
     "run_generation",
     "update_roadmap_item",
+    "watch_regeneration",
 ]
 
 

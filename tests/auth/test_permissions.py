@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import secrets
 
+from arq.connections import ArqRedis
+
 from app.auth import service as auth
 from app.auth.permissions import ROLE_OPERATIONS, Operation, role_allows
+from app.config import Settings
 from app.models.staff import Role, Staff
 from tests.conftest import GraphQLClient, Tenant
 from tests.factories import add_staff, audit_events, owner_of
+from tests.live_client import live_client, served
 
 UNKNOWN_ID = "01a20408-0000-7000-8000-000000000000"
 
@@ -34,6 +38,15 @@ PROBES: dict[Operation, str] = {
     ),
 }
 
+# The live progress subscriptions, over a WebSocket: allowed, each ends with a NOT_FOUND payload
+# error (nothing to follow); refused, with FORBIDDEN.
+LIVE_PROBES: dict[Operation, str] = {
+    Operation.IMPORT_RUN: (
+        f'subscription {{ importJobProgress(id: "{UNKNOWN_ID}") {{ errors {{ code }} }} }}'
+    ),
+    Operation.PERSONA_READ: "subscription { personaRegeneration { errors { code } } }",
+}
+
 STAFF_CREATE = """
 mutation($input: StaffCreateInput!) {
   staffCreate(input: $input) { staff { id email role isActive } errors { field code } }
@@ -56,6 +69,26 @@ class TestRoleMatrix:
                 codes = await gql.error_codes(document, token=member.token)
                 expected = [] if role_allows(role, operation) else ["FORBIDDEN"]
                 assert codes == expected, (role, operation)
+
+    async def test_subscriptions_enforce_the_matrix(
+        self, settings: Settings, arq_redis: ArqRedis, tenant: Tenant
+    ) -> None:
+        async with served(settings, arq_redis) as url:
+            for role in Role:
+                member = await add_staff(tenant, role)
+                async with live_client(url, member.token) as client:
+                    for operation, document in LIVE_PROBES.items():
+                        events = await client.events(await client.subscribe(document))
+                        codes = [
+                            e["extensions"]["code"]
+                            for event in events
+                            for e in event.get("errors", [])
+                        ]
+                        expected = [] if role_allows(role, operation) else ["FORBIDDEN"]
+                        assert codes == expected, (role, operation, events)
+                        if not expected:
+                            (payload,) = events[0]["data"].values()
+                            assert payload == {"errors": [{"code": "NOT_FOUND"}]}
 
     def test_the_matrix_has_the_documented_shape(self) -> None:
         assert ROLE_OPERATIONS[Role.OWNER] == frozenset(Operation)

@@ -2,7 +2,8 @@
 organization A's objects, and finds nothing of A's, changes nothing of A's.
 
 The meta-check at the end compares the root fields this test exercised with the schema's:
-a new Query or Mutation field fails this test until a probe for it is added here.
+a new Query, Mutation or Subscription field fails this test until a probe for it is added here
+(subscriptions are probed over a real WebSocket).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from arq.connections import ArqRedis
 from graphql import FieldNode, OperationDefinitionNode, parse
 from graphql import build_schema as schema_from_sdl
 
 from app.auth.permissions import ApiKeyScope
+from app.config import Settings
 from app.core.clock import utcnow
 from app.core.ids import new_id
 from app.graphql.schema import schema_sdl
@@ -36,6 +39,7 @@ from tests.factories import (
     create_store,
 )
 from tests.imports.tenancy_probes import plant_import, probe_imports
+from tests.live_client import live_client, served
 from tests.merges.duplicate_tenancy_probes import (
     SNAPSHOT_FIELDS as DUPLICATE_SNAPSHOT,
 )
@@ -68,7 +72,12 @@ def root_fields(document: str) -> set[str]:
 def schema_root_fields() -> set[str]:
     schema = schema_from_sdl(schema_sdl())
     fields: set[str] = set()
-    for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
+    roots = (
+        ("query", schema.query_type),
+        ("mutation", schema.mutation_type),
+        ("subscription", schema.subscription_type),
+    )
+    for kind, root in roots:
         if root is not None:
             fields |= {f"{kind}.{name}" for name in root.fields}
     return fields
@@ -123,6 +132,7 @@ class Victim:
     roadmap_item_id: str = ""
     twin_id: str = ""
     suggestion_id: str = ""
+    persona_set_id: str = ""
 
     @property
     def customer_ids(self) -> list[str]:
@@ -142,6 +152,7 @@ class Victim:
             self.persona_id,
             self.roadmap_item_id,
             self.suggestion_id,
+            self.persona_set_id,
         }
 
 
@@ -249,7 +260,11 @@ async def plant_personas(tenant: Tenant, customer_id: str) -> dict[str, str]:
         source=RoadmapItemSource.STAFF,
         title="A's plan",
     )
-    return {"persona_id": str(identity), "roadmap_item_id": str(item.id)}
+    return {
+        "persona_id": str(identity),
+        "roadmap_item_id": str(item.id),
+        "persona_set_id": str(persona_set.id),
+    }
 
 
 SNAPSHOT = """
@@ -589,8 +604,45 @@ async def probe_personas(b: Intruder, a: Victim) -> None:
     assert await b.payload_codes(regenerate, {}) == ["NOT_ELIGIBLE"]
 
 
+LIVE_NOT_FOUND = {"progress": None, "errors": [{"code": "NOT_FOUND"}]}
+
+
+async def probe_live(
+    b: Intruder, a: Victim, a_import_id: str, settings: Settings, redis: ArqRedis
+) -> None:
+    """Subscriptions, over a WebSocket with B's credential: A's jobs do not exist for B."""
+    probes = [
+        (
+            "subscription($id: ID!) { importJobProgress(id: $id) {"
+            " progress { id status } errors { code } } }",
+            {"id": a_import_id},
+        ),
+        (
+            "subscription($id: ID) { personaRegeneration(setId: $id) {"
+            " progress { setId status } errors { code } } }",
+            {"id": a.persona_set_id},
+        ),
+        # B's latest regeneration: B has none, A's latest is not B's.
+        (
+            "subscription { personaRegeneration { progress { setId } errors { code } } }",
+            {},
+        ),
+    ]
+    async with served(settings, redis) as url, live_client(url, b.token) as client:
+        for document, variables in probes:
+            b.exercised |= root_fields(document)
+            operation = await client.subscribe(document, variables)
+            events = await client.events(operation)
+            assert [next(iter(e["data"].values())) for e in events] == [LIVE_NOT_FOUND], events
+            assert_no_trace_of(a, {"events": events})
+
+
 async def test_organization_b_reaches_nothing_of_organization_a(
-    gql: GraphQLClient, tenant: Tenant, other_tenant: Tenant
+    gql: GraphQLClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    settings: Settings,
+    arq_redis: ArqRedis,
 ) -> None:
     a = await build_victim(gql, tenant)
     a_import_id = await plant_import(gql, tenant.token)
@@ -608,6 +660,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_personas(b, a)
     await probe_duplicates(b, a.customer_ids, other_tenant.organization_id)
     await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
+    await probe_live(b, a, a_import_id, settings, arq_redis)
     await probe_customer_mutations(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []

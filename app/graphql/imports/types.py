@@ -27,7 +27,7 @@ from app.models.imports import ImportJob, ImportRowError
 _ERROR_CURSOR = "e1:"
 
 
-def _error_code(code: str | None) -> ImportErrorCode | None:
+def job_error_code(code: str | None) -> ImportErrorCode | None:
     if not code:
         return None
     if code in ImportErrorCode._value2member_map_:
@@ -225,7 +225,7 @@ class ImportJobType:
                 invalid=job.invalid_count,
                 suppressed=job.suppressed_count,
             ),
-            error_code=_error_code(job.error_code),
+            error_code=job_error_code(job.error_code),
             error_message=job.error_message,
             policy=options.policy,
             match_key=list(options.match_keys),
