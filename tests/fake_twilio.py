@@ -90,6 +90,9 @@ class FakeTwilio:
     messages: list[FakeMessage] = field(default_factory=list)
     # Every request to the Messages resource, answered or refused.
     requests: int = 0
+    # Seconds to wait after recording a message before answering: the window in which a
+    # sender that dies has sent a text without learning so.
+    answer_delay: float = 0.0
     _script: deque[ScriptedAnswer] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -98,6 +101,7 @@ class FakeTwilio:
             self.messages.clear()
             self._script.clear()
             self.requests = 0
+            self.answer_delay = 0.0
 
     def fail_next(
         self,
@@ -231,6 +235,8 @@ class FakeTwilio:
         )
         with self._lock:
             self.messages.append(message_record)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return JSONResponse(
             {
                 "sid": message_record.sid,

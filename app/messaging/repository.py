@@ -213,11 +213,27 @@ async def due_queued(now: dt.datetime, created_before: dt.datetime, limit: int) 
     return [uuid.UUID(str(i)) for i in ids]
 
 
-async def give_up_stale_sending(claimed_before: dt.datetime, code: str) -> int:
-    """SENDING rows whose worker never came back: they may have gone out, so never resent."""
-    return await OutboxMessage.filter(
-        status=MessageStatus.SENDING, claimed_at__lte=claimed_before
-    ).update(status=MessageStatus.FAILED, error_code=code)
+async def give_up_stale_sending(
+    claimed_before: dt.datetime, code: str, limit: int
+) -> list[tuple[uuid.UUID, int]]:
+    """SENDING rows whose worker never came back: they may have gone out, so never resent.
+
+    Returns the (id, attempts) of the rows failed, so their jobs' remnants can be cleared.
+    """
+    rows = (
+        await OutboxMessage.filter(status=MessageStatus.SENDING, claimed_at__lte=claimed_before)
+        .order_by("claimed_at")
+        .limit(limit)
+        .values_list("id", "attempts")
+    )
+    given_up: list[tuple[uuid.UUID, int]] = []
+    for message_id, attempts in rows:
+        changed = await OutboxMessage.filter(
+            id=message_id, status=MessageStatus.SENDING, claimed_at__lte=claimed_before
+        ).update(status=MessageStatus.FAILED, error_code=code)
+        if changed:
+            given_up.append((uuid.UUID(str(message_id)), int(attempts)))
+    return given_up
 
 
 async def redact(
@@ -235,8 +251,14 @@ async def redact(
     if not customer_ids and not recipients:
         return 0
     condition = Q(customer_id__in=list(customer_ids)) | Q(recipient__in=list(recipients))
-    return (
-        await OutboxMessage.filter(condition, organization_id=organization_id)
+    about = OutboxMessage.filter(condition, organization_id=organization_id)
+    # One still waiting is never sent: it has nobody to go to any more.
+    await (
+        about.filter(status=MessageStatus.QUEUED)
         .using_db(conn)
-        .update(recipient=REDACTED, subject=None, body=REDACTED)
+        .update(status=MessageStatus.FAILED, error_code="ERASED")
     )
+    redacted: int = await about.using_db(conn).update(
+        recipient=REDACTED, subject=None, body=REDACTED
+    )
+    return redacted

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.auth.principal import Principal
+from app.messaging import repository as outbox
 from app.models.customer import Customer, CustomerStatus, SmsState
 from app.models.wallet import LedgerKind
 from app.privacy_requests import repository
@@ -124,8 +125,11 @@ async def erase_rows(
     await repository.drop_duplicate_traces(
         principal.organization_id, erased.customer_ids, [*erased.emails, *erased.phones], conn
     )
-    await repository.redact_outbox(
-        principal.organization_id, erased.customer_ids, [*erased.emails, *erased.phones], conn
+    await outbox.redact(
+        principal.organization_id,
+        customer_ids=erased.customer_ids,
+        recipients=[*erased.emails, *erased.phones],
+        conn=conn,
     )
     await repository.purge_row_errors_mentioning(
         principal.organization_id, [*erased.emails, *erased.phones], conn

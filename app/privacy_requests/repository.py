@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
 
 from app.core.keyset import newest_first
 from app.models.audit import AuditEvent
@@ -21,7 +20,6 @@ from app.models.duplicates import (
     PlaceholderIdentifier,
 )
 from app.models.imports import ImportJob, ImportRowError
-from app.models.message import MessageStatus, OutboxMessage
 from app.models.order import Order, OrderItem
 from app.models.persona import Persona, PersonaAssignment, PersonaSet
 from app.models.privacy_request import (
@@ -31,7 +29,6 @@ from app.models.privacy_request import (
 )
 from app.models.wallet import LedgerEntry
 
-REDACTED = "[erased]"
 OPEN_STATUSES = (
     PrivacyRequestStatus.RECEIVED,
     PrivacyRequestStatus.VERIFIED,
@@ -228,28 +225,6 @@ async def drop_duplicate_traces(
             .using_db(conn)
             .delete()
         )
-
-
-async def redact_outbox(
-    organization_id: uuid.UUID,
-    customer_ids: Sequence[uuid.UUID],
-    recipients: Sequence[str],
-    conn: BaseDBAsyncClient,
-) -> int:
-    """Messages to or about the person keep their status and times, not what or to whom.
-    One still waiting is never sent (FAILED, `ERASED`)."""
-    about = OutboxMessage.filter(organization_id=organization_id).filter(
-        Q(customer_id__in=list(customer_ids)) | Q(recipient__in=list(recipients))
-    )
-    await (
-        about.filter(status=MessageStatus.QUEUED)
-        .using_db(conn)
-        .update(status=MessageStatus.FAILED, error_code="ERASED")
-    )
-    redacted: int = await about.using_db(conn).update(
-        recipient=REDACTED, subject=None, body=REDACTED
-    )
-    return redacted
 
 
 # --- export --------------------------------------------------------------------------------

@@ -281,3 +281,24 @@ async def test_sending_never_logs_the_recipient_or_the_body(
     assert "sms.send_failed" in caplog.text
     for secret in (SHOPPER, OPTED_OUT_NUMBER, BODY):
         assert secret not in caplog.text
+
+
+async def test_an_erasure_redacts_a_persons_messages_and_only_theirs(
+    tenant: Tenant, other_tenant: Tenant, arq_redis: ArqRedis
+) -> None:
+    customer = await Customer.create(organization_id=tenant.organization_id, phone=SHOPPER)
+    by_customer = await enqueue(tenant, arq_redis, text("a", customer=customer))
+    # A verification code goes to an identifier, with no customer on the row.
+    by_recipient = await enqueue(tenant, arq_redis, text("b"))
+    someone_else = await enqueue(tenant, arq_redis, text("c", to="+14155550199"))
+    other_org = await enqueue(other_tenant, arq_redis, text("d"))
+
+    redacted = await repository.redact(
+        tenant.organization_id, customer_ids=[customer.id], recipients=[SHOPPER]
+    )
+    assert redacted == 2
+    for message in (by_customer, by_recipient):
+        row = await stored(message)
+        assert (row.recipient, row.body, row.subject) == ("[erased]", "[erased]", None)
+    assert (await stored(someone_else)).body == BODY
+    assert (await stored(other_org)).recipient == SHOPPER

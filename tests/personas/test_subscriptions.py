@@ -10,9 +10,10 @@ from app.config import Settings
 from app.core.jobs import queue_bound
 from app.models.persona import PersonaSet
 from app.personas import service
-from tests.burst_worker import run_worker, seeded_tenant, staff
+from tests.burst_worker import run_worker
 from tests.conftest import Tenant
 from tests.live_client import live_client, served
+from tests.personas.fixtures import seeded_tenant, staff
 
 PROGRESS = """
 subscription($id: ID) {
