@@ -13,13 +13,16 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 
 from app.audit import service as audit
 from app.auth.permissions import Operation
 from app.auth.principal import Principal, PrincipalKind
 from app.core.clock import utcnow
 from app.core.errors import DomainError, FieldError, ValidationFailed
+from app.core.keyset import sorted_page
 from app.core.pagination import Page, PageRequest
+from app.core.sorting import SortedPageRequest
 from app.core.transactions import atomic
 from app.core.unset import UNSET
 from app.customers import repository
@@ -322,13 +325,26 @@ async def get_customer(
 
 async def list_customers(
     principal: Principal,
-    page: PageRequest,
+    page: SortedPageRequest,
     *,
     search: str | None = None,
     where: CustomerFilter | None = None,
     include_archived: bool = False,
 ) -> Page[Customer]:
+    """A page of the customer list in the order of `page.sort` (see `app/customers/sorting.py`)."""
     principal.require(Operation.CUSTOMER_READ)
+    query = await filtered(principal, search=search, where=where, include_archived=include_archived)
+    return await sorted_page(query, page)
+
+
+async def filtered(
+    principal: Principal,
+    *,
+    search: str | None = None,
+    where: CustomerFilter | None = None,
+    include_archived: bool = False,
+) -> QuerySet[Customer]:
+    """The customers a list with these filters shows; the stats of a dashboard count the same."""
     query = visibility.visible(principal, include_archived)
     if where is not None:
         query = apply_filter(query, where)
@@ -336,11 +352,7 @@ async def list_customers(
         query = await apply_search(
             query, search, await organization_region(principal), principal.organization_id
         )
-    count = query.count
-    if page.after is not None:
-        query = query.filter(id__gt=page.after)
-    rows = await query.order_by("id").limit(page.first + 1)
-    return Page.from_overfetch(rows, page, count)
+    return query
 
 
 async def list_archived(principal: Principal, page: PageRequest) -> Page[Customer]:

@@ -5,9 +5,11 @@ import strawberry
 from app.core.errors import DomainError, InvalidArgument
 from app.core.ids import parse_id
 from app.core.pagination import PageRequest
+from app.core.sorting import SortedPageRequest
 from app.customers import service
+from app.customers.sorting import CUSTOMER_SORTS
 from app.graphql.context import Info
-from app.graphql.customers.inputs import CustomerWhereInput
+from app.graphql.customers.inputs import CustomerSortInput, CustomerWhereInput
 from app.graphql.customers.types import ArchivedCustomer, CustomerType
 from app.graphql.pagination import Connection, build_connection
 
@@ -41,7 +43,9 @@ class CustomerQueries:
 
     @strawberry.field(
         description="Customers by search term (email, phone in any format, id, external "
-        "reference, or name prefix) and filters. Archived customers only with includeArchived."
+        "reference, or name prefix) and filters. Archived customers only with includeArchived. "
+        "Sorted by `sortBy` (creation order without it); page forward with first/after or "
+        "backward with last/before; a cursor is valid only under the sort it came from."
     )
     async def customers(
         self,
@@ -49,18 +53,23 @@ class CustomerQueries:
         search: str | None = None,
         where: CustomerWhereInput | None = None,
         include_archived: bool = False,
+        sort_by: CustomerSortInput | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomerType]:
         principal = info.context.principal
+        sort = sort_by.to_sort() if sort_by else CUSTOMER_SORTS.default
+        request = SortedPageRequest.of(sort, first=first, after=after, last=last, before=before)
         page = await service.list_customers(
             principal,
-            PageRequest.of(first, after),
+            request,
             search=search,
             where=where.to_filter() if where else None,
             include_archived=include_archived,
         )
-        return build_connection(page, CustomerType.from_model)
+        return build_connection(page, CustomerType.from_model, sort.cursor_for)
 
     @strawberry.field(description="Archived customers, each shown by one contact only.")
     async def archived_customers(
