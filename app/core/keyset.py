@@ -55,8 +55,8 @@ def _segments(request: SortedPageRequest) -> list[bool]:
     return order[order.index(position.value is None) :]
 
 
-async def sorted_page(query: QuerySet[M], request: SortedPageRequest) -> Page[M]:
-    """One page of `query` in `request.sort`, after (or before) the cursor's row.
+def segment_queries(query: QuerySet[M], request: SortedPageRequest) -> list[QuerySet[M]]:
+    """The statements a page may run, in reading order, each limited to size + 1 rows.
 
     Each comparison is `column >= v AND (column > v OR id > last_id)`: the first half is an
     index range on (organization, column, id), the second breaks ties. A nullable column is
@@ -65,8 +65,7 @@ async def sorted_page(query: QuerySet[M], request: SortedPageRequest) -> Page[M]
     sort = request.sort
     desc = request.walks_descending
     query, term = _sort_term(query, sort)
-    want = request.size + 1
-    rows: list[M] = []
+    statements: list[QuerySet[M]] = []
     parts = _segments(request) if sort.key.nullable else [False]
     for index, nulls in enumerate(parts):
         part = query
@@ -85,17 +84,26 @@ async def sorted_page(query: QuerySet[M], request: SortedPageRequest) -> Page[M]
         ordering = ["-id"] if desc else ["id"]
         if not nulls:
             ordering.insert(0, f"-{term}" if desc else term)
-        rows.extend(await part.order_by(*ordering).limit(want - len(rows)))
-        if len(rows) >= want:
+        statements.append(part.order_by(*ordering).limit(request.size + 1))
+    return statements
+
+
+async def sorted_page(query: QuerySet[M], request: SortedPageRequest) -> Page[M]:
+    """One page of `query` in `request.sort`, after (or before) the cursor's row: the parts
+    of `segment_queries` are read in turn until size + 1 rows are in hand."""
+    rows: list[M] = []
+    for statement in segment_queries(query, request):
+        rows.extend(await statement.limit(request.size + 1 - len(rows)))
+        if len(rows) > request.size:
             break
     more = len(rows) > request.size
     items = rows[: request.size]
     if not request.forward:
         items.reverse()
-    after_cursor = request.position is not None
+    from_cursor = request.position is not None
     return Page(
         items=items,
-        has_next_page=more if request.forward else after_cursor,
-        has_previous_page=after_cursor if request.forward else more,
+        has_next_page=more if request.forward else from_cursor,
+        has_previous_page=from_cursor if request.forward else more,
         count=query.count,
     )

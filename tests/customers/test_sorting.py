@@ -139,7 +139,8 @@ class TestSortedWalks:
         )
         assert [e["node"]["id"] for e in back["customers"]["edges"]] == want[5:8]
         info = back["customers"]["pageInfo"]
-        assert info["hasPreviousPage"] is True and info["hasNextPage"] is True
+        assert info["hasPreviousPage"] is True
+        assert info["hasNextPage"] is True
 
     async def test_without_sort_by_the_order_is_creation(
         self, gql: GraphQLClient, tenant: Tenant
@@ -158,7 +159,7 @@ class TestCursorRules:
         return cursor
 
     @pytest.mark.parametrize(
-        "taken,used",
+        ("taken", "used"),
         [
             ({"field": "TOTAL_SPENT", "direction": "DESC"}, {"field": "TOTAL_SPENT"}),
             ({"field": "TOTAL_SPENT", "direction": "DESC"}, {"field": "LAST_NAME"}),
