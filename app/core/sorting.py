@@ -128,7 +128,7 @@ def encode_position(sort: Sort, position: Position) -> str:
         _dump(sort.key.kind, position.value),
         str(position.id),
     ]
-    text = _CURSOR_PREFIX + json.dumps(body, separators=(",", ":"))
+    text = _CURSOR_PREFIX + json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(text.encode()).decode()
 
 

@@ -10,6 +10,7 @@ from app.customers import service
 from app.customers.sorting import CUSTOMER_SORTS
 from app.graphql.context import Info
 from app.graphql.customers.inputs import CustomerSortInput, CustomerWhereInput
+from app.graphql.customers.stats import CustomerStatsType
 from app.graphql.customers.types import ArchivedCustomer, CustomerType
 from app.graphql.pagination import Connection, build_connection
 
@@ -70,6 +71,26 @@ class CustomerQueries:
             include_archived=include_archived,
         )
         return build_connection(page, CustomerType.from_model, sort.cursor_for)
+
+    @strawberry.field(
+        description="Dashboard counts (lifecycle stage, RFM segment, tier, persona, SMS state, "
+        "email opt-in, totals) of the customers `customers` lists with the same `search`, "
+        "`where` and `includeArchived`."
+    )
+    async def customer_stats(
+        self,
+        info: Info,
+        search: str | None = None,
+        where: CustomerWhereInput | None = None,
+        include_archived: bool = False,
+    ) -> CustomerStatsType:
+        found = await service.customer_stats(
+            info.context.principal,
+            search=search,
+            where=where.to_filter() if where else None,
+            include_archived=include_archived,
+        )
+        return CustomerStatsType.of(found)
 
     @strawberry.field(description="Archived customers, each shown by one contact only.")
     async def archived_customers(
