@@ -362,7 +362,7 @@ class CustomerStats:
     personas: list[stats.PersonaCount]
 
 
-def tier_bands(tiers: Sequence[Tier]) -> list[stats.TierBand]:
+def _tier_bands(tiers: Sequence[Tier]) -> list[stats.TierBand]:
     """The program's tiers as lifetime-point ranges, lowest first."""
     ordered = sorted(tiers, key=lambda t: t.min_lifetime_points)
     highs: list[int | None] = [t.min_lifetime_points for t in ordered[1:]]
@@ -384,7 +384,7 @@ async def customer_stats(
     query = await filtered(principal, search=search, where=where, include_archived=include_archived)
     program = await load_program(principal.organization_id)
     return CustomerStats(
-        counts=await stats.counts(query, tier_bands(program.tiers)),
+        counts=await stats.counts(query, _tier_bands(program.tiers)),
         personas=await stats.persona_counts(principal.organization_id, query),
     )
 
