@@ -16,6 +16,7 @@ import pytest
 from app.customers.sorting import CUSTOMER_SORTS
 from app.models.customer import Customer, CustomerStatus
 from tests.conftest import GraphQLClient, Tenant, make_tenant
+from tests.sorted_walks import FetchPage, sorted_ids, walk_backward, walk_forward
 
 PAGE = """
 query($sort: CustomerSortInput, $first: Int, $after: String, $last: Int, $before: String) {
@@ -61,44 +62,15 @@ async def seed(organization_id: uuid.UUID, count: int, rng: random.Random) -> li
 
 
 def expected(rows: list[Row], field: str, direction: str) -> list[str]:
-    """NULLs are the greatest values; ties go by id; DESC is the exact reverse of ASC."""
-    present = [r for r in rows if r.values[field] is not None]
-    missing = [r for r in rows if r.values[field] is None]
-    ordered = sorted(present, key=lambda r: (r.values[field], r.id))
-    ordered += sorted(missing, key=lambda r: r.id)
-    ids = [str(r.id) for r in ordered]
-    return ids[::-1] if direction == "DESC" else ids
+    return sorted_ids([(r.values[field], r.id) for r in rows], direction)
 
 
-async def walk_forward(
-    gql: GraphQLClient, token: str, sort: dict[str, str], size: int
-) -> list[str]:
-    seen: list[str] = []
-    after = None
-    while True:
-        data = await gql.data(PAGE, {"sort": sort, "first": size, "after": after}, token)
-        page = data["customers"]
-        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
-        seen += [edge["node"]["id"] for edge in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return seen
-        after = page["pageInfo"]["endCursor"]
-        assert after == page["edges"][-1]["cursor"]
+def fetcher(gql: GraphQLClient, token: str) -> FetchPage:
+    async def fetch(variables: dict[str, Any]) -> dict[str, Any]:
+        page: dict[str, Any] = (await gql.data(PAGE, variables, token))["customers"]
+        return page
 
-
-async def walk_backward(
-    gql: GraphQLClient, token: str, sort: dict[str, str], size: int
-) -> list[str]:
-    seen: list[str] = []
-    before = None
-    while True:
-        data = await gql.data(PAGE, {"sort": sort, "last": size, "before": before}, token)
-        page = data["customers"]
-        assert page["pageInfo"]["hasNextPage"] is (before is not None)
-        seen = [edge["node"]["id"] for edge in page["edges"]] + seen
-        if not page["pageInfo"]["hasPreviousPage"]:
-            return seen
-        before = page["pageInfo"]["startCursor"]
+    return fetch
 
 
 class TestSortedWalks:
@@ -118,8 +90,9 @@ class TestSortedWalks:
                 sort = {"field": key.name, "direction": direction}
                 want = expected(rows, key.name, direction)
                 size = rng.choice([1, 3, 4, 7])
-                assert await walk_forward(gql, tenant.token, sort, size) == want, (sort, size)
-                assert await walk_backward(gql, tenant.token, sort, size) == want, (sort, size)
+                fetch = fetcher(gql, tenant.token)
+                assert await walk_forward(fetch, sort, size) == want, (sort, size)
+                assert await walk_backward(fetch, sort, size) == want, (sort, size)
 
     async def test_a_page_in_the_middle_both_ways(self, gql: GraphQLClient, tenant: Tenant) -> None:
         rows = await seed(tenant.organization_id, 12, random.Random(3))

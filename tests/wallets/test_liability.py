@@ -138,7 +138,7 @@ class TestPointsLiability:
         assert Decimal(found["value"]) == (Decimal("0.025") * outstanding).quantize(Decimal("0.01"))
 
         as_of = dt.datetime.fromisoformat(found["asOf"])
-        expiring = []
+        expiring: list[dict[str, Any]] = []
         for days in (30, 60, 90):
             until = as_of + dt.timedelta(days=days)
             points = sum(e.remaining for e in entries if e.expires_at and e.expires_at <= until)
