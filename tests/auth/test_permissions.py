@@ -28,6 +28,8 @@ PROBES: dict[Operation, str] = {
     Operation.AUDIT_READ: "{ auditEvents { nodes { id } } }",
     Operation.STORE_MANAGE: 'mutation { storeCreate(name: "S", code: "CODE") { errors { code } } }',
     Operation.ORGANIZATION_MANAGE: "mutation { organizationUpdate(input: {}) { errors { code } } }",
+    Operation.CUSTOMER_STATS: "{ customerStats { customers } }",
+    Operation.FINANCE_READ: "{ pointsLiability { outstandingPoints } }",
 }
 
 STAFF_CREATE = """
