@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -204,17 +203,7 @@ def main() -> int:
         setup = asyncio.run(
             prepare(database_url, args.customers, args.orders_per_customer, args.reuse)
         )
-        env = dict(os.environ)
-        env.update(
-            {
-                "LOYALTY_ENV": "production",
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis.start(),
-                "LOYALTY_SECRET_KEY": secrets.token_urlsafe(48),
-                "LOYALTY_DATA_DIR": str(work / "data"),
-                "LOYALTY_LOG_LEVEL": "WARNING",
-            }
-        )
+        env = harness.service_env(database_url, redis.start(), work)
         raw_env = dict(env)
         raw_env.update(
             {

@@ -2,8 +2,8 @@
 
 Sorted lists: a domain declares its sort fields as a `SortableList` (app/core/sorting.py), adds
 an enum of them and a `...SortInput` with `field` and `direction` to its `inputs.py`, and takes
-`sortBy`, `first`/`after` and `last`/`before`; `SortedPageRequest.of` turns them into the
-service's page request and `build_connection(page, convert, request.sort.cursor_for)` answers.
+`sortBy`, `first`/`after` and `last`/`before`; `sorted_request` turns them into the service's
+page request and `build_connection(page, convert, request.sort.cursor_for)` answers.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import strawberry
 
 from app.core.pagination import Page, encode_cursor
-from app.core.sorting import SortDirection
+from app.core.sorting import SortableList, SortDirection, SortedPageRequest
 
 NodeT = TypeVar("NodeT")
 
@@ -27,6 +27,16 @@ strawberry.enum(
 
 class HasId(Protocol):
     id: Any
+
+
+class SortInput(Protocol):
+    """A domain's `...SortInput`: one of its sort field enum members and a direction."""
+
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def direction(self) -> SortDirection: ...
 
 
 @strawberry.type
@@ -90,3 +100,17 @@ def build_connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+def sorted_request(
+    sortable: SortableList,
+    sort_by: SortInput | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> SortedPageRequest:
+    """The page a sorted list's resolver asks its service for (the list's default order
+    without `sortBy`)."""
+    sort = sortable.sort(sort_by.field, sort_by.direction) if sort_by else sortable.default
+    return SortedPageRequest.of(sort, first=first, after=after, last=last, before=before)

@@ -7,12 +7,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.core.ids import parse_id
-from app.core.sorting import Sort, SortDirection
+from app.core.sorting import SortDirection
 from app.core.unset import UNSET as SERVICE_UNSET
 from app.customers.fields import CustomerInput, FavoriteStoreChoice
 from app.customers.repository.search import CustomerFilter
 from app.customers.service import TraitsMode
-from app.customers.sorting import CUSTOMER_SORTS, CustomerSortField
+from app.customers.sorting import CustomerSortField
 from app.graphql.enums import FavoriteStoreSource, LifecycleStage, RfmSegment, SmsState
 
 strawberry.enum(TraitsMode, description="MERGE: keys are added or replaced, null removes one.")
@@ -158,6 +158,3 @@ strawberry.enum(
 class CustomerSortInput:
     field: CustomerSortField
     direction: SortDirection = SortDirection.ASC
-
-    def to_sort(self) -> Sort:
-        return CUSTOMER_SORTS.sort(self.field, self.direction)

@@ -5,14 +5,13 @@ import strawberry
 from app.core.errors import DomainError, InvalidArgument
 from app.core.ids import parse_id
 from app.core.pagination import PageRequest
-from app.core.sorting import SortedPageRequest
 from app.customers import service
 from app.customers.sorting import CUSTOMER_SORTS
 from app.graphql.context import Info
 from app.graphql.customers.inputs import CustomerSortInput, CustomerWhereInput
 from app.graphql.customers.stats import CustomerStatsType
 from app.graphql.customers.types import ArchivedCustomer, CustomerType
-from app.graphql.pagination import Connection, build_connection
+from app.graphql.pagination import Connection, build_connection, sorted_request
 
 
 @strawberry.type
@@ -61,8 +60,7 @@ class CustomerQueries:
         before: str | None = None,
     ) -> Connection[CustomerType]:
         principal = info.context.principal
-        sort = sort_by.to_sort() if sort_by else CUSTOMER_SORTS.default
-        request = SortedPageRequest.of(sort, first=first, after=after, last=last, before=before)
+        request = sorted_request(CUSTOMER_SORTS, sort_by, first, after, last, before)
         page = await service.list_customers(
             principal,
             request,
@@ -70,7 +68,7 @@ class CustomerQueries:
             where=where.to_filter() if where else None,
             include_archived=include_archived,
         )
-        return build_connection(page, CustomerType.from_model, sort.cursor_for)
+        return build_connection(page, CustomerType.from_model, request.sort.cursor_for)
 
     @strawberry.field(
         description="Dashboard counts (lifecycle stage, RFM segment, tier, persona, SMS state, "

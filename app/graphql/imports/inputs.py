@@ -5,10 +5,10 @@ import datetime as dt
 import strawberry
 from strawberry.file_uploads import Upload
 
-from app.core.sorting import Sort, SortDirection
+from app.core.sorting import SortDirection
 from app.graphql.enums import DateOrder, ImportKind, ImportPolicy, MatchKey, SmsDoubleOptIn
 from app.imports.options import DEFAULT_MATCH_KEYS, ImportOptions, SmsSchedule
-from app.imports.sorting import IMPORT_JOB_SORTS, ImportJobSortField
+from app.imports.sorting import ImportJobSortField
 
 
 @strawberry.input(description="Feed one column of the file to a field (null: ignore it).")
@@ -90,6 +90,3 @@ strawberry.enum(
 class ImportJobSortInput:
     field: ImportJobSortField
     direction: SortDirection = SortDirection.ASC
-
-    def to_sort(self) -> Sort:
-        return IMPORT_JOB_SORTS.sort(self.field, self.direction)

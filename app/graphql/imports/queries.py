@@ -3,12 +3,11 @@ from __future__ import annotations
 import strawberry
 
 from app.core.ids import parse_id
-from app.core.sorting import SortedPageRequest
 from app.graphql.context import Info
 from app.graphql.enums import ImportKind, ImportStatus
 from app.graphql.imports.inputs import ImportJobSortInput
 from app.graphql.imports.types import ImportJobType
-from app.graphql.pagination import Connection, build_connection
+from app.graphql.pagination import Connection, build_connection, sorted_request
 from app.imports import service
 from app.imports.sorting import IMPORT_JOB_SORTS
 
@@ -35,7 +34,6 @@ class ImportQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ImportJobType]:
-        sort = sort_by.to_sort() if sort_by else IMPORT_JOB_SORTS.default
-        request = SortedPageRequest.of(sort, first=first, after=after, last=last, before=before)
+        request = sorted_request(IMPORT_JOB_SORTS, sort_by, first, after, last, before)
         page = await service.list_jobs(info.context.principal, request, kind=kind, status=status)
-        return build_connection(page, ImportJobType.from_model, sort.cursor_for)
+        return build_connection(page, ImportJobType.from_model, request.sort.cursor_for)

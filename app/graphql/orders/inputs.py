@@ -6,9 +6,9 @@ from decimal import Decimal
 import strawberry
 
 from app.core.ids import parse_id
-from app.core.sorting import Sort, SortDirection
+from app.core.sorting import SortDirection
 from app.orders.service import ItemInput, OrderInput
-from app.orders.sorting import ORDER_SORTS, OrderSortField
+from app.orders.sorting import OrderSortField
 
 
 @strawberry.input
@@ -49,6 +49,3 @@ strawberry.enum(OrderSortField)
 class OrderSortInput:
     field: OrderSortField
     direction: SortDirection = SortDirection.ASC
-
-    def to_sort(self) -> Sort:
-        return ORDER_SORTS.sort(self.field, self.direction)

@@ -8,12 +8,11 @@ import strawberry
 
 from app.activity.service import ActivityRecord, customer_activity
 from app.core.pagination import PageRequest
-from app.core.sorting import SortedPageRequest
 from app.graphql.audit.types import AuditEventType
 from app.graphql.context import Info
 from app.graphql.orders.inputs import OrderSortInput
 from app.graphql.orders.types import OrderType
-from app.graphql.pagination import Connection, build_connection
+from app.graphql.pagination import Connection, build_connection, sorted_request
 from app.graphql.wallets.types import LedgerEntryType, WalletType
 from app.models.audit import AuditEvent
 from app.models.customer import Customer
@@ -61,11 +60,10 @@ class CustomerWalletFields:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[OrderType]:
-        sort = sort_by.to_sort() if sort_by else ORDER_SORTS.default
-        request = SortedPageRequest.of(sort, first=first, after=after, last=last, before=before)
+        request = sorted_request(ORDER_SORTS, sort_by, first, after, last, before)
         page = await orders.list_orders(info.context.principal, self.model.id, request)
         return build_connection(
-            page, lambda o: OrderType.from_model(o, list(o.items)), sort.cursor_for
+            page, lambda o: OrderType.from_model(o, list(o.items)), request.sort.cursor_for
         )
 
     @strawberry.field(description="Orders, points movements and audit events, newest first.")
