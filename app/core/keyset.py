@@ -4,6 +4,7 @@ sorted lists (the cursor carries the sort value and the id)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import TypeVar
 
 from tortoise import connections
@@ -11,8 +12,9 @@ from tortoise.expressions import Q, RawSQL
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from app.core.errors import InvalidArgument
 from app.core.pagination import Page
-from app.core.sorting import Sort, SortedPageRequest, SortValue
+from app.core.sorting import Position, Sort, SortedPageRequest, SortValue
 
 M = TypeVar("M", bound=Model)
 
@@ -88,9 +90,25 @@ def segment_queries(query: QuerySet[M], request: SortedPageRequest) -> list[Quer
     return statements
 
 
+async def _with_known_value(query: QuerySet[M], request: SortedPageRequest) -> SortedPageRequest:
+    """A cursor of a personal key names only its row: read the row's value, within the same
+    scoped query, so a cursor of another organization or a row no longer listed finds none."""
+    position = request.position
+    if position is None or position.value_known:
+        return request
+    found = await query.filter(id=position.id).values_list(request.sort.key.column, flat=True)
+    if not found:
+        raise InvalidArgument(
+            "The cursor's row is no longer in this list: start again without a cursor."
+        )
+    value: SortValue = found[0]  # type: ignore[assignment]
+    return replace(request, position=Position(value, position.id))
+
+
 async def sorted_page(query: QuerySet[M], request: SortedPageRequest) -> Page[M]:
     """One page of `query` in `request.sort`, after (or before) the cursor's row: the parts
     of `segment_queries` are read in turn until size + 1 rows are in hand."""
+    request = await _with_known_value(query, request)
     rows: list[M] = []
     for statement in segment_queries(query, request):
         rows.extend(await statement.limit(request.size + 1 - len(rows)))

@@ -40,6 +40,10 @@ class SortKey:
     column: str
     kind: ValueKind
     nullable: bool = False
+    # The value is personal data (a name): the cursor carries only the row's id, and the
+    # value is read back from the row when the cursor is used, so no name travels in a cursor
+    # (which a frontend may well put in a URL).
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Position:
 
     value: SortValue
     id: uuid.UUID
+    # False for a cursor of a personal key: `value` is to be read from the row `id`.
+    value_known: bool = True
 
 
 def _dump(kind: ValueKind, value: SortValue) -> Any:
@@ -121,13 +127,8 @@ def _load(kind: ValueKind, raw: Any) -> SortValue:
 
 
 def encode_position(sort: Sort, position: Position) -> str:
-    body = [
-        sort.list_name,
-        sort.key.name,
-        sort.direction.value,
-        _dump(sort.key.kind, position.value),
-        str(position.id),
-    ]
+    value = None if sort.key.personal else _dump(sort.key.kind, position.value)
+    body = [sort.list_name, sort.key.name, sort.direction.value, value, str(position.id)]
     text = _CURSOR_PREFIX + json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(text.encode()).decode()
 
@@ -151,6 +152,10 @@ def decode_position(sort: Sort, cursor: str) -> Position:
             PublicErrorCode.CURSOR_MISMATCH,
         )
     try:
+        if sort.key.personal:
+            if raw_value is not None:
+                raise ValueError("a personal value in a cursor")
+            return Position(None, uuid.UUID(str(raw_id)), value_known=False)
         if raw_value is None and not sort.key.nullable:
             raise ValueError("null for a non-null key")
         return Position(_load(sort.key.kind, raw_value), uuid.UUID(str(raw_id)))

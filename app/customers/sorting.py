@@ -28,7 +28,7 @@ CUSTOMER_SORTS = SortableList(
         SortKey(_F.POINTS_BALANCE, "points_balance", "int"),
         SortKey(_F.CREATED_AT, "created_at", "datetime"),
         # The case- and accent-folded copy, so "de Vries" sorts with "Devries", not after "Z".
-        SortKey(_F.LAST_NAME, "last_name_key", "text"),
+        SortKey(_F.LAST_NAME, "last_name_key", "text", personal=True),
     ),
     # Without sortBy: creation order by time-ordered id, on the primary key.
     default=Sort("customers", SortKey("ID", "id", "uuid"), SortDirection.ASC),

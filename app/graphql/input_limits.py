@@ -65,9 +65,6 @@ MAX_LENGTHS: Mapping[str, int] = {
     # A search term is compared with name keys (100 characters) and references (128).
     "Query.customers.search": 100,
     "Query.customerStats.search": 100,
-    # A cursor of the LAST_NAME sort carries a name key of up to 100 characters (base64).
-    "Query.customers.after": 1024,
-    "Query.customers.before": 1024,
     "Query.wallet.email": 254,
     "Query.wallet.phone": 64,
     "Query.wallet.externalReference": 128,

@@ -4,6 +4,7 @@ ascending), and a cursor is only good for the sort it was taken under."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 import uuid
@@ -152,6 +153,24 @@ class TestCursorRules:
         for direction in ("after", "before"):
             codes = await gql.error_codes(PAGE, {"sort": used, direction: cursor}, tenant.token)
             assert codes == ["CURSOR_MISMATCH"], direction
+
+    async def test_a_name_cursor_carries_no_name(self, gql: GraphQLClient, tenant: Tenant) -> None:
+        for name in ("zebedee", "yolanda"):
+            await Customer.create(
+                organization_id=tenant.organization_id, last_name=name.title(), last_name_key=name
+            )
+        cursor = await self.cursor(gql, tenant.token, {"field": "LAST_NAME"})
+        assert "yolanda" not in base64.urlsafe_b64decode(cursor).decode().lower()
+        after = await gql.data(
+            PAGE, {"sort": {"field": "LAST_NAME"}, "after": cursor}, tenant.token
+        )
+        assert len(after["customers"]["edges"]) == 1
+        # Another organization's credential: the cursor's row is not in its list.
+        other = await make_tenant("Other")
+        codes = await gql.error_codes(
+            PAGE, {"sort": {"field": "LAST_NAME"}, "after": cursor}, other.token
+        )
+        assert codes == ["INVALID_ARGUMENT"]
 
     async def test_malformed_requests_are_typed_errors(
         self, gql: GraphQLClient, tenant: Tenant
