@@ -91,6 +91,15 @@ EXPIRING = (
 _pool: asyncpg.Pool | None = None
 
 
+async def one_row(sql: str, *args: Any) -> asyncpg.Record:
+    """`fetch`, not `fetchrow`: asyncpg runs `fetchrow` and `fetchval` with a row limit, and
+    PostgreSQL plans no parallel scan for a statement executed with one; the ORM's `fetch`
+    gets parallel workers, so the baseline must too."""
+    assert _pool is not None
+    rows = await _pool.fetch(sql, *args)
+    return rows[0]
+
+
 def _cursor(row: asyncpg.Record) -> str:
     return base64.urlsafe_b64encode(f"{row['total_spent']}|{row['id']}".encode()).decode()
 
@@ -124,10 +133,10 @@ async def stats(variables: dict[str, Any]) -> dict[str, Any]:
     assert _pool is not None
     stages = variables.get("stages")
     if stages:
-        row = await _pool.fetchrow(STATS_BY_STAGE, ORG, stages)
+        row = await one_row(STATS_BY_STAGE, ORG, stages)
     else:
-        row = await _pool.fetchrow(STATS, ORG)
-    await _pool.fetchrow(CURRENT_SET, ORG)
+        row = await one_row(STATS, ORG)
+    await _pool.fetch(CURRENT_SET, ORG)
     values = list(row)
     n = len(STAGES) + 1 + len(SEGMENTS)
     return {
@@ -155,9 +164,9 @@ async def stats(variables: dict[str, Any]) -> dict[str, Any]:
 async def liability(variables: dict[str, Any]) -> dict[str, Any]:
     assert _pool is not None
     now = dt.datetime.now(dt.UTC)
-    outstanding = await _pool.fetchval(OUTSTANDING, ORG)
+    outstanding = (await one_row(OUTSTANDING, ORG))[0]
     horizons = [now + dt.timedelta(days=d) for d in (30, 60, 90)]
-    expiring = await _pool.fetchrow(EXPIRING, ORG, *horizons)
+    expiring = await one_row(EXPIRING, ORG, *horizons)
     value = Decimal("0.01")
     return {
         "pointsLiability": {
