@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import os
 import random
+import secrets
 import signal
 import socket
 import statistics
@@ -76,6 +77,22 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def service_env(database_url: str, redis_url: str, work: Path) -> dict[str, str]:
+    """The environment of a `loyalty api` under test: production settings, its own data."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "LOYALTY_ENV": "production",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "LOYALTY_SECRET_KEY": secrets.token_urlsafe(48),
+            "LOYALTY_DATA_DIR": str(work / "data"),
+            "LOYALTY_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
 
 
 def uvicorn_command(app: str, port: int) -> list[str]:

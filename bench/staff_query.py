@@ -28,7 +28,6 @@ import asyncio
 import json
 import os
 import random
-import secrets
 import shutil
 import sys
 import tempfile
@@ -154,17 +153,7 @@ def main() -> int:
     try:
         setup = asyncio.run(prepare(database_url, args.customers, args.sample))
         harness.log(f"{args.customers} customers seeded on {args.db}")
-        env = dict(os.environ)
-        env.update(
-            {
-                "LOYALTY_ENV": "production",
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis.start(),
-                "LOYALTY_SECRET_KEY": secrets.token_urlsafe(48),
-                "LOYALTY_DATA_DIR": str(work / "data"),
-                "LOYALTY_LOG_LEVEL": "WARNING",
-            }
-        )
+        env = harness.service_env(database_url, redis.start(), work)
         raw_env = dict(env)
         raw_env.update(
             {

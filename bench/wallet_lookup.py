@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -286,17 +285,7 @@ def main() -> int:
     if redis_url is None:
         embedded = EmbeddedRedis(work / "redis")
         redis_url = embedded.start()
-    env = dict(os.environ)
-    env.update(
-        {
-            "LOYALTY_ENV": "production",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "LOYALTY_SECRET_KEY": secrets.token_urlsafe(48),
-            "LOYALTY_DATA_DIR": str(work / "data"),
-            "LOYALTY_LOG_LEVEL": "WARNING",
-        }
-    )
+    env = harness.service_env(database_url, redis_url, work)
     api_env = dict(env)
     api_env.update(item.split("=", 1) for item in args.api_env)
     raw_env = dict(env)

@@ -34,6 +34,10 @@ class Operation(StrEnum):
     AUDIT_READ = "audit:read"
     ORGANIZATION_MANAGE = "organization:manage"
     PROGRAM_MANAGE = "program:manage"
+    # Dashboard counts of the customer base (stage, segment, tier, persona, consent).
+    CUSTOMER_STATS = "customer:stats"
+    # The finance figures: points liability and the ledger summary.
+    FINANCE_READ = "finance:read"
 
 
 class ApiKeyScope(StrEnum):
@@ -79,6 +83,7 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.PRIVACY_REQUEST,
             _O.PERSONA_READ,
             _O.AUDIT_READ,
+            _O.CUSTOMER_STATS,
         }
     ),
     # A store associate at the till.
@@ -101,12 +106,16 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.PERSONA_READ,
             _O.PERSONA_EDIT,
             _O.PERSONA_REGENERATE,
+            _O.CUSTOMER_STATS,
         }
     ),
     Role.MARKETING_ANALYST: frozenset(
-        {_O.CUSTOMER_READ, _O.WALLET_READ, _O.PERSONA_READ, _O.PERSONA_EDIT}
+        {_O.CUSTOMER_READ, _O.WALLET_READ, _O.PERSONA_READ, _O.PERSONA_EDIT, _O.CUSTOMER_STATS}
     ),
-    Role.ANALYST: frozenset({_O.CUSTOMER_READ, _O.WALLET_READ, _O.PERSONA_READ}),
+    # Reads and reports: the dashboard and the finance figures, nothing that changes data.
+    Role.ANALYST: frozenset(
+        {_O.CUSTOMER_READ, _O.WALLET_READ, _O.PERSONA_READ, _O.CUSTOMER_STATS, _O.FINANCE_READ}
+    ),
 }
 
 

@@ -6,20 +6,23 @@ Every function takes the authenticated principal and scopes by its organization.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 
 from app.audit import service as audit
 from app.auth.permissions import Operation
 from app.auth.principal import Principal, PrincipalKind
 from app.core.clock import utcnow
 from app.core.errors import DomainError, FieldError, ValidationFailed
+from app.core.keyset import sorted_page
 from app.core.pagination import Page, PageRequest
+from app.core.sorting import SortedPageRequest
 from app.core.transactions import atomic
 from app.core.unset import UNSET
 from app.customers import repository
@@ -28,13 +31,14 @@ from app.customers.errors import CustomerErrorCode as Code
 from app.customers.favorite_store import may_replace
 from app.customers.fields import CustomerInput, Normalized, normalize
 from app.customers.finder import find_customer, organization_region
-from app.customers.repository import visibility
+from app.customers.repository import stats, visibility
 from app.customers.repository.search import CustomerFilter, apply_filter, apply_search
 from app.models.audit import AuditAction
 from app.models.consent import ConsentChannel, ConsentSource
 from app.models.customer import Customer, CustomerStatus
 from app.organizations import repository as organizations
 from app.organizations.profile import load_program
+from app.organizations.program import Tier
 from app.wallets.rewards import post_referral_bonuses
 
 MAX_ARCHIVE_REASON = 500
@@ -322,13 +326,26 @@ async def get_customer(
 
 async def list_customers(
     principal: Principal,
-    page: PageRequest,
+    page: SortedPageRequest,
     *,
     search: str | None = None,
     where: CustomerFilter | None = None,
     include_archived: bool = False,
 ) -> Page[Customer]:
+    """A page of the customer list in the order of `page.sort` (see `app/customers/sorting.py`)."""
     principal.require(Operation.CUSTOMER_READ)
+    query = await filtered(principal, search=search, where=where, include_archived=include_archived)
+    return await sorted_page(query, page)
+
+
+async def filtered(
+    principal: Principal,
+    *,
+    search: str | None = None,
+    where: CustomerFilter | None = None,
+    include_archived: bool = False,
+) -> QuerySet[Customer]:
+    """The customers a list with these filters shows; the stats of a dashboard count the same."""
     query = visibility.visible(principal, include_archived)
     if where is not None:
         query = apply_filter(query, where)
@@ -336,11 +353,40 @@ async def list_customers(
         query = await apply_search(
             query, search, await organization_region(principal), principal.organization_id
         )
-    count = query.count
-    if page.after is not None:
-        query = query.filter(id__gt=page.after)
-    rows = await query.order_by("id").limit(page.first + 1)
-    return Page.from_overfetch(rows, page, count)
+    return query
+
+
+@dataclass(frozen=True)
+class CustomerStats:
+    counts: stats.CustomerCounts
+    personas: list[stats.PersonaCount]
+
+
+def _tier_bands(tiers: Sequence[Tier]) -> list[stats.TierBand]:
+    """The program's tiers as lifetime-point ranges, lowest first."""
+    ordered = sorted(tiers, key=lambda t: t.min_lifetime_points)
+    highs: list[int | None] = [t.min_lifetime_points for t in ordered[1:]]
+    return [
+        stats.TierBand(t.name, t.min_lifetime_points, high)
+        for t, high in zip(ordered, [*highs, None], strict=True)
+    ]
+
+
+async def customer_stats(
+    principal: Principal,
+    *,
+    search: str | None = None,
+    where: CustomerFilter | None = None,
+    include_archived: bool = False,
+) -> CustomerStats:
+    """Counts over exactly the customers `list_customers` pages through with these filters."""
+    principal.require(Operation.CUSTOMER_STATS)
+    query = await filtered(principal, search=search, where=where, include_archived=include_archived)
+    program = await load_program(principal.organization_id)
+    return CustomerStats(
+        counts=await stats.counts(query, _tier_bands(program.tiers)),
+        personas=await stats.persona_counts(principal.organization_id, query),
+    )
 
 
 async def list_archived(principal: Principal, page: PageRequest) -> Page[Customer]:

@@ -64,6 +64,7 @@ MAX_LENGTHS: Mapping[str, int] = {
     "Query.customer.externalReference": 128,
     # A search term is compared with name keys (100 characters) and references (128).
     "Query.customers.search": 100,
+    "Query.customerStats.search": 100,
     "Query.wallet.email": 254,
     "Query.wallet.phone": 64,
     "Query.wallet.externalReference": 128,

@@ -1,4 +1,10 @@
-"""Relay-style connections over the service layer's keyset pages."""
+"""Relay-style connections over the service layer's keyset pages.
+
+Sorted lists: a domain declares its sort fields as a `SortableList` (app/core/sorting.py), adds
+an enum of them and a `...SortInput` with `field` and `direction` to its `inputs.py`, and takes
+`sortBy`, `first`/`after` and `last`/`before`; `sorted_request` turns them into the service's
+page request and `build_connection(page, convert, request.sort.cursor_for)` answers.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,28 @@ from typing import Any, Generic, Protocol, TypeVar
 import strawberry
 
 from app.core.pagination import Page, encode_cursor
+from app.core.sorting import SortableList, SortDirection, SortedPageRequest
 
 NodeT = TypeVar("NodeT")
+
+strawberry.enum(
+    SortDirection,
+    description="ASC: smallest first; NULLs (no value) sort last. DESC: the reverse, NULLs first.",
+)
 
 
 class HasId(Protocol):
     id: Any
+
+
+class SortInput(Protocol):
+    """A domain's `...SortInput`: one of its sort field enum members and a direction."""
+
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def direction(self) -> SortDirection: ...
 
 
 @strawberry.type
@@ -57,10 +79,17 @@ class Connection(Generic[NodeT]):
 RowT = TypeVar("RowT", bound=HasId)
 
 
-def build_connection(page: Page[RowT], convert: Callable[[RowT], NodeT]) -> Connection[NodeT]:
-    edges = [
-        Edge(cursor=encode_cursor(uuid.UUID(str(row.id))), node=convert(row)) for row in page.items
-    ]
+def _id_cursor(row: HasId) -> str:
+    return encode_cursor(uuid.UUID(str(row.id)))
+
+
+def build_connection(
+    page: Page[RowT],
+    convert: Callable[[RowT], NodeT],
+    cursor: Callable[[RowT], str] = _id_cursor,
+) -> Connection[NodeT]:
+    """`cursor` gives each row's cursor: its id by default; a sorted list's carries the sort."""
+    edges = [Edge(cursor=cursor(row), node=convert(row)) for row in page.items]
     return Connection(
         count=page.count,
         edges=edges,
@@ -71,3 +100,17 @@ def build_connection(page: Page[RowT], convert: Callable[[RowT], NodeT]) -> Conn
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+def sorted_request(
+    sortable: SortableList,
+    sort_by: SortInput | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> SortedPageRequest:
+    """The page a sorted list's resolver asks its service for (the list's default order
+    without `sortBy`)."""
+    sort = sortable.sort(sort_by.field, sort_by.direction) if sort_by else sortable.default
+    return SortedPageRequest.of(sort, first=first, after=after, last=last, before=before)

@@ -28,8 +28,10 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.ids import new_id
 from app.core.jobs import request_job
+from app.core.keyset import sorted_page
 from app.core.live.follow import LiveLimits
-from app.core.pagination import Page, PageRequest
+from app.core.pagination import Page
+from app.core.sorting import SortedPageRequest
 from app.core.transactions import atomic
 from app.imports import jobs
 from app.imports.csvfile import sniff
@@ -169,18 +171,14 @@ async def get_job(principal: Principal, job_id: uuid.UUID) -> ImportJob | None:
 
 async def list_jobs(
     principal: Principal,
-    page: PageRequest,
+    page: SortedPageRequest,
     *,
     kind: ImportKind | None = None,
     status: ImportStatus | None = None,
 ) -> Page[ImportJob]:
-    """The import history, newest first."""
+    """The import history in the order of `page.sort` (newest first by default)."""
     principal.require(Operation.IMPORT_RUN)
-    org = principal.organization_id
-    rows = await repository.page(
-        org, page.first + 1, before_id=page.after, kind=kind, status=status
-    )
-    return Page.from_overfetch(rows, page, lambda: repository.count(org, kind=kind, status=status))
+    return await sorted_page(repository.history(principal.organization_id, kind, status), page)
 
 
 async def cancel_job(principal: Principal, settings: Settings, job_id: uuid.UUID) -> ImportJob:

@@ -150,11 +150,18 @@ class Customer(Model):
             ("organization", "external_reference"),
         )
         indexes = (
-            Index(fields=("organization_id", "last_name_key")),
+            # Name prefix search, and the LAST_NAME sort (the id breaks ties).
+            Index(fields=("organization_id", "last_name_key", "id")),
             Index(fields=("organization_id", "first_name_key")),
             Index(fields=("organization_id", "status", "id")),
             Index(fields=("organization_id", "lifecycle_stage")),
             Index(fields=("organization_id", "rfm_segment")),
             Index(fields=("organization_id", "referred_by_id")),
             Index(fields=("birthday_monthday",)),
+            # The other sorts of the customer list (app/customers/sorting.py).
+            Index(fields=("organization_id", "last_order_at", "id")),
+            Index(fields=("organization_id", "total_spent", "id")),
+            Index(fields=("organization_id", "order_count", "id")),
+            Index(fields=("organization_id", "points_balance", "id")),
+            Index(fields=("organization_id", "created_at", "id")),
         )

@@ -67,7 +67,13 @@ class ImportJob(Model):
 
     class Meta:
         table = "import_job"
-        indexes = (Index(fields=("organization_id", "id")),)
+        indexes = (
+            Index(fields=("organization_id", "id")),
+            # The sorts of the import history (app/imports/sorting.py).
+            Index(fields=("organization_id", "created_at", "id")),
+            Index(fields=("organization_id", "finished_at", "id")),
+            Index(fields=("organization_id", "total_rows", "id")),
+        )
 
 
 class ImportRowError(Model):

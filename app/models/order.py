@@ -47,7 +47,11 @@ class Order(Model):
     class Meta:
         table = "customer_order"
         unique_together = (("organization", "receipt_number"),)
-        indexes = (Index(fields=("customer_id", "placed_at")),)
+        indexes = (
+            Index(fields=("customer_id", "placed_at")),
+            # The TOTAL sort of a customer's orders (app/orders/sorting.py).
+            Index(fields=("customer_id", "total", "id")),
+        )
 
 
 class OrderItem(Model):

@@ -66,4 +66,7 @@ class LedgerEntry(Model):
             Index(fields=("customer_id", "expires_at")),
             Index(fields=("expires_at", "remaining")),
             Index(fields=("order_id",)),
+            # The finance figures: the monthly ledger summary and points expiring soon.
+            Index(fields=("organization_id", "created_at")),
+            Index(fields=("organization_id", "expires_at")),
         )

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
+from tortoise.queryset import QuerySet
 
 from app.core.keyset import newest_first
 from app.models.order import Order, OrderItem, OrderStatus
@@ -84,13 +85,17 @@ async def newest_of_customer(
     customer_id: uuid.UUID,
     limit: int,
     before: uuid.UUID | None,
-    *,
-    with_items: bool = False,
 ) -> list[Order]:
-    """A customer's orders (with their items fetched if asked), newest first."""
+    """A customer's orders, newest first (the activity feed's share)."""
     query = Order.filter(organization_id=organization_id, customer_id=customer_id)
-    page = newest_first(query, limit, before)
-    return await (page.prefetch_related("items") if with_items else page)
+    return await newest_first(query, limit, before)
+
+
+def of_customer(organization_id: uuid.UUID, customer_id: uuid.UUID) -> QuerySet[Order]:
+    """A customer's orders with their items fetched, for the service to page through."""
+    return Order.filter(organization_id=organization_id, customer_id=customer_id).prefetch_related(
+        "items"
+    )
 
 
 async def count_of_customer(organization_id: uuid.UUID, customer_id: uuid.UUID) -> int:

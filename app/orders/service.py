@@ -19,7 +19,9 @@ from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import DomainError, FieldError, ValidationFailed
 from app.core.jobs import request_job
-from app.core.pagination import Page, PageRequest
+from app.core.keyset import sorted_page
+from app.core.pagination import Page
+from app.core.sorting import SortedPageRequest
 from app.core.transactions import atomic
 from app.customers import repository as customers
 from app.customers.repository import visibility
@@ -298,12 +300,9 @@ async def get_order(principal: Principal, order_id: uuid.UUID) -> Order | None:
 
 
 async def list_orders(
-    principal: Principal, customer_id: uuid.UUID, page: PageRequest
+    principal: Principal, customer_id: uuid.UUID, page: SortedPageRequest
 ) -> Page[Order]:
-    """A customer's orders with their items fetched, newest first."""
+    """A customer's orders with their items fetched, in the order of `page.sort` (newest
+    first by default)."""
     principal.require(Operation.CUSTOMER_READ)
-    org = principal.organization_id
-    rows = await repository.newest_of_customer(
-        org, customer_id, page.first + 1, page.after, with_items=True
-    )
-    return Page.from_overfetch(rows, page, lambda: repository.count_of_customer(org, customer_id))
+    return await sorted_page(repository.of_customer(principal.organization_id, customer_id), page)

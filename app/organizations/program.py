@@ -26,6 +26,9 @@ DEFAULT_TIERS = (Tier("Member", 0), Tier("Silver", 1000), Tier("Gold", 5000))
 class LoyaltyProgram:
     # Points per whole currency unit of an order total, rounded down.
     points_per_currency_unit: Decimal = Decimal(1)
+    # What one point is worth in the organization's currency when redeemed: the money value
+    # of the points liability. A cent a point unless the program says otherwise.
+    point_value: Decimal = Decimal("0.01")
     # Earned points expire this many days after they were earned; None = never.
     points_expire_after_days: int | None = 365
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
@@ -56,6 +59,7 @@ class LoyaltyProgram:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["points_per_currency_unit"] = str(self.points_per_currency_unit)
+        data["point_value"] = str(self.point_value)
         data["tiers"] = [asdict(t) for t in self.tiers]
         data.pop("extra")
         return data
@@ -70,6 +74,7 @@ class LoyaltyProgram:
             points_per_currency_unit=Decimal(
                 str(raw.get("points_per_currency_unit", base.points_per_currency_unit))
             ),
+            point_value=Decimal(str(raw.get("point_value", base.point_value))),
             points_expire_after_days=raw.get(
                 "points_expire_after_days", base.points_expire_after_days
             ),

@@ -29,6 +29,8 @@ def _check(program: LoyaltyProgram) -> list[FieldError]:
         errors.append(
             FieldError(Code.INVALID, "Must be between 0 and 1000.", "pointsPerCurrencyUnit")
         )
+    if not Decimal(0) <= program.point_value <= Decimal(1000):
+        errors.append(FieldError(Code.INVALID, "Must be between 0 and 1000.", "pointValue"))
     days = program.points_expire_after_days
     if days is not None and not 1 <= days <= 3650:
         errors.append(FieldError(Code.INVALID, "Must be 1 to 3650 days.", "pointsExpireAfterDays"))

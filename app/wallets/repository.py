@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.functions import Sum
+from tortoise.expressions import Case, Q, When
+from tortoise.functions import Count, Sum
 
 from app.core.keyset import newest_first
 from app.customers.repository import visibility
@@ -97,3 +98,68 @@ async def newest_of_customer(
 async def count_of_customer(organization_id: uuid.UUID, customer_id: uuid.UUID) -> int:
     query = LedgerEntry.filter(organization_id=organization_id, customer_id=customer_id)
     return await query.count()
+
+
+# The finance figures: set-based over the organization's rows, one statement each.
+
+
+async def outstanding_points(organization_id: uuid.UUID) -> int:
+    """Points held by the organization's customers: the sum of the cached balances, which is
+    the sum of the ledger (read from the (organization, points_balance, id) index alone)."""
+    rows: list[dict[str, Any]] = (
+        await visibility.rows_of(organization_id)
+        .annotate(total=Sum("points_balance"))
+        .values("total")
+    )
+    return int(rows[0]["total"] or 0) if rows else 0
+
+
+async def expiring_points(organization_id: uuid.UUID, horizons: list[dt.datetime]) -> list[int]:
+    """Unspent points of lots expiring by each of `horizons` (cumulative), one statement on
+    the (organization, expires_at) index. Lots already past their date but not yet expired by
+    the expiry job are included: they are still in the balances until it runs."""
+    if not horizons:
+        return []
+    sums = {
+        f"by_{i}": Sum("remaining", _filter=Q(expires_at__lte=h)) for i, h in enumerate(horizons)
+    }
+    rows: list[dict[str, Any]] = (
+        await LedgerEntry.filter(
+            organization_id=organization_id, expires_at__lte=max(horizons), remaining__gt=0
+        )
+        .annotate(**sums)
+        .values(*sums)
+    )
+    row = rows[0] if rows else {}
+    return [int(row.get(name) or 0) for name in sums]
+
+
+async def ledger_sums(
+    organization_id: uuid.UUID, bounds: list[dt.datetime]
+) -> list[dict[LedgerKind, tuple[int, int]]]:
+    """For each period [bounds[i], bounds[i+1]): (points, entries) per ledger kind.
+
+    One statement: each entry's period is a CASE over the boundaries (computed by the caller
+    in the organization's time zone, so both databases group alike), grouped with the kind.
+    """
+    periods = len(bounds) - 1
+    found: list[dict[LedgerKind, tuple[int, int]]] = [{} for _ in range(periods)]
+    if periods <= 0:
+        return found
+    period = Case(
+        *(When(created_at__lt=bound, then=str(i)) for i, bound in enumerate(bounds[1:])),
+        default=str(periods),
+    )
+    rows: list[dict[str, Any]] = (
+        await LedgerEntry.filter(
+            organization_id=organization_id, created_at__gte=bounds[0], created_at__lt=bounds[-1]
+        )
+        .annotate(period=period)
+        .annotate(points_sum=Sum("points"), entries=Count("id"))
+        .group_by("period", "kind")
+        .values("period", "kind", "points_sum", "entries")
+    )
+    for row in rows:
+        index = int(row["period"])
+        found[index][LedgerKind(row["kind"])] = (int(row["points_sum"] or 0), int(row["entries"]))
+    return found

@@ -27,6 +27,11 @@ from app.organizations.program import LoyaltyProgram, Tier
 from app.wallets import repository
 from app.wallets.errors import WalletErrorCode as Code
 from app.wallets.ledger import Movement, lock_customer, post
+from app.wallets.liability import LedgerPeriod as LedgerPeriod
+from app.wallets.liability import LedgerSummaryRow as LedgerSummaryRow
+from app.wallets.liability import PointsLiability as PointsLiability
+from app.wallets.liability import ledger_summary as ledger_summary
+from app.wallets.liability import points_liability as points_liability
 
 MAX_POINTS_PER_ENTRY = 10_000_000
 MAX_REASON = 200

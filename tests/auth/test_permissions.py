@@ -36,6 +36,8 @@ PROBES: dict[Operation, str] = {
     Operation.DUPLICATE_SETTINGS: (
         "mutation { placeholderSettingsUpdate(input: {}) { errors { code } } }"
     ),
+    Operation.CUSTOMER_STATS: "{ customerStats { customers } }",
+    Operation.FINANCE_READ: "{ pointsLiability { outstandingPoints } }",
 }
 
 # The live progress subscriptions, over a WebSocket: allowed, each ends with a NOT_FOUND payload

@@ -8,6 +8,7 @@ a new Query, Mutation or Subscription field fails this test until a probe for it
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -293,6 +294,8 @@ DUPLICATES
   signupForms { id name }
   auditEvents(first: 100) { nodes { id action subjectId details } }
   importJobs(first: 100) { nodes { id status cancelRequested counts { processed } } }
+  customerStats(includeArchived: true) { customers withOrder byPersona { personaId count } }
+  pointsLiability { outstandingPoints }
 }"""
 
 
@@ -637,6 +640,45 @@ async def probe_live(
             assert_no_trace_of(a, {"events": events})
 
 
+async def probe_admin_figures(b: Intruder, a: Victim) -> None:
+    """Sorted lists, the dashboard and the finance figures count B's rows only."""
+    mine = await b.data(
+        "{ customers(includeArchived: true, sortBy: {field: TOTAL_SPENT, direction: DESC},"
+        " first: 100) { totalCount nodes { id orderCount wallet { balance } } } }"
+    )
+    nodes = mine["customers"]["nodes"]
+    assert nodes, "B made customers in the earlier probes"
+    assert not {n["id"] for n in nodes} & set(a.customer_ids)
+    stats = await b.data(
+        "query($where: CustomerWhereInput) { customerStats(where: $where, includeArchived: true)"
+        " { customers withOrder byTier { count } byPersona { personaId name count } } }"
+    )
+    assert stats["customerStats"]["customers"] == mine["customers"]["totalCount"]
+    assert stats["customerStats"]["withOrder"] == sum(n["orderCount"] > 0 for n in nodes)
+    assert stats["customerStats"]["byPersona"] == []
+    assert_no_trace_of(a, stats)
+    for where in ({"favoriteStoreId": a.store_id}, {"personaId": a.persona_id}):
+        scoped = await b.data(
+            "query($where: CustomerWhereInput) { customerStats(where: $where) { customers } }",
+            {"where": where},
+        )
+        assert scoped["customerStats"]["customers"] == 0, where
+
+    owed = sum(n["wallet"]["balance"] for n in nodes)
+    liability = await b.data("{ pointsLiability { outstandingPoints expiring { points } } }")
+    assert liability["pointsLiability"]["outstandingPoints"] == owed
+    summary = await b.data(
+        '{ ledgerSummary(from: "2020-01-01", to: "2022-12-31") { net entries } }'
+    )
+    assert {r["entries"] for r in summary["ledgerSummary"]} == {0}
+    now = utcnow().date()
+    recent = await b.data(
+        "query($f: Date!, $t: Date!) { ledgerSummary(from: $f, to: $t) { net } }",
+        {"f": (now.replace(day=1) - dt.timedelta(days=400)).isoformat(), "t": now.isoformat()},
+    )
+    assert sum(r["net"] for r in recent["ledgerSummary"]) == owed
+
+
 async def test_organization_b_reaches_nothing_of_organization_a(
     gql: GraphQLClient,
     tenant: Tenant,
@@ -662,6 +704,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
     await probe_live(b, a, a_import_id, settings, arq_redis)
     await probe_customer_mutations(b, a)
+    await probe_admin_figures(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []
 

@@ -7,10 +7,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.core.ids import parse_id
+from app.core.sorting import SortDirection
 from app.core.unset import UNSET as SERVICE_UNSET
 from app.customers.fields import CustomerInput, FavoriteStoreChoice
 from app.customers.repository.search import CustomerFilter
 from app.customers.service import TraitsMode
+from app.customers.sorting import CustomerSortField
 from app.graphql.enums import FavoriteStoreSource, LifecycleStage, RfmSegment, SmsState
 
 strawberry.enum(TraitsMode, description="MERGE: keys are added or replaced, null removes one.")
@@ -143,3 +145,16 @@ class CustomerWhereInput:
             rfm_segments=self.rfm_segments,
             persona_id=parse_id(self.persona_id, "personaId") if self.persona_id else None,
         )
+
+
+strawberry.enum(
+    CustomerSortField,
+    description="LAST_ORDER_AT: customers without an order have none (NULL, sorted last "
+    "ascending). LAST_NAME: case- and accent-insensitive.",
+)
+
+
+@strawberry.input(description="The order of the customer list; ties are broken by id.")
+class CustomerSortInput:
+    field: CustomerSortField
+    direction: SortDirection = SortDirection.ASC

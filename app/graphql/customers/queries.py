@@ -6,10 +6,12 @@ from app.core.errors import DomainError, InvalidArgument
 from app.core.ids import parse_id
 from app.core.pagination import PageRequest
 from app.customers import service
+from app.customers.sorting import CUSTOMER_SORTS
 from app.graphql.context import Info
-from app.graphql.customers.inputs import CustomerWhereInput
+from app.graphql.customers.inputs import CustomerSortInput, CustomerWhereInput
+from app.graphql.customers.stats import CustomerStatsType
 from app.graphql.customers.types import ArchivedCustomer, CustomerType
-from app.graphql.pagination import Connection, build_connection
+from app.graphql.pagination import Connection, build_connection, sorted_request
 
 
 @strawberry.type
@@ -41,7 +43,9 @@ class CustomerQueries:
 
     @strawberry.field(
         description="Customers by search term (email, phone in any format, id, external "
-        "reference, or name prefix) and filters. Archived customers only with includeArchived."
+        "reference, or name prefix) and filters. Archived customers only with includeArchived. "
+        "Sorted by `sortBy` (creation order without it); page forward with first/after or "
+        "backward with last/before; a cursor is valid only under the sort it came from."
     )
     async def customers(
         self,
@@ -49,18 +53,42 @@ class CustomerQueries:
         search: str | None = None,
         where: CustomerWhereInput | None = None,
         include_archived: bool = False,
+        sort_by: CustomerSortInput | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomerType]:
         principal = info.context.principal
+        request = sorted_request(CUSTOMER_SORTS, sort_by, first, after, last, before)
         page = await service.list_customers(
             principal,
-            PageRequest.of(first, after),
+            request,
             search=search,
             where=where.to_filter() if where else None,
             include_archived=include_archived,
         )
-        return build_connection(page, CustomerType.from_model)
+        return build_connection(page, CustomerType.from_model, request.sort.cursor_for)
+
+    @strawberry.field(
+        description="Dashboard counts (lifecycle stage, RFM segment, tier, persona, SMS state, "
+        "email opt-in, totals) of the customers `customers` lists with the same `search`, "
+        "`where` and `includeArchived`."
+    )
+    async def customer_stats(
+        self,
+        info: Info,
+        search: str | None = None,
+        where: CustomerWhereInput | None = None,
+        include_archived: bool = False,
+    ) -> CustomerStatsType:
+        found = await service.customer_stats(
+            info.context.principal,
+            search=search,
+            where=where.to_filter() if where else None,
+            include_archived=include_archived,
+        )
+        return CustomerStatsType.of(found)
 
     @strawberry.field(description="Archived customers, each shown by one contact only.")
     async def archived_customers(

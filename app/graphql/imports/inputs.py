@@ -5,8 +5,10 @@ import datetime as dt
 import strawberry
 from strawberry.file_uploads import Upload
 
+from app.core.sorting import SortDirection
 from app.graphql.enums import DateOrder, ImportKind, ImportPolicy, MatchKey, SmsDoubleOptIn
 from app.imports.options import DEFAULT_MATCH_KEYS, ImportOptions, SmsSchedule
+from app.imports.sorting import ImportJobSortField
 
 
 @strawberry.input(description="Feed one column of the file to a field (null: ignore it).")
@@ -77,3 +79,14 @@ class ImportStartInput:
             delimiter=self.delimiter,
             encoding=self.encoding,
         )
+
+
+strawberry.enum(
+    ImportJobSortField, description="FINISHED_AT: NULL while a job runs (sorted last ascending)."
+)
+
+
+@strawberry.input(description="The order of the import history; ties are broken by id.")
+class ImportJobSortInput:
+    field: ImportJobSortField
+    direction: SortDirection = SortDirection.ASC

@@ -6,7 +6,9 @@ from decimal import Decimal
 import strawberry
 
 from app.core.ids import parse_id
+from app.core.sorting import SortDirection
 from app.orders.service import ItemInput, OrderInput
+from app.orders.sorting import OrderSortField
 
 
 @strawberry.input
@@ -38,3 +40,12 @@ class OrderRecordInput:
                 ItemInput(i.sku, i.price, i.quantity, i.category, list(i.tags)) for i in self.items
             ],
         )
+
+
+strawberry.enum(OrderSortField)
+
+
+@strawberry.input(description="The order of a customer's orders; ties are broken by id.")
+class OrderSortInput:
+    field: OrderSortField
+    direction: SortDirection = SortDirection.ASC

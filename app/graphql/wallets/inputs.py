@@ -17,6 +17,10 @@ class TierInput:
 @strawberry.input
 class LoyaltyProgramInput:
     points_per_currency_unit: Decimal | None = strawberry.UNSET
+    point_value: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="What one point is worth in the organization's currency (default 0.01).",
+    )
     points_expire_after_days: int | None = strawberry.UNSET
     tiers: list[TierInput] | None = strawberry.UNSET
     birthday_reward_enabled: bool | None = strawberry.UNSET
@@ -30,6 +34,7 @@ class LoyaltyProgramInput:
         out: dict[str, Any] = {}
         for name in (
             "points_per_currency_unit",
+            "point_value",
             "birthday_reward_enabled",
             "birthday_reward_points",
             "referral_bonus_points",

@@ -89,6 +89,10 @@ class LedgerEntryType:
 @strawberry.type(name="LoyaltyProgram")
 class LoyaltyProgramType:
     points_per_currency_unit: Decimal
+    point_value: Decimal = strawberry.field(
+        description="What one point is worth in the organization's currency: the money value "
+        "of the points liability."
+    )
     points_expire_after_days: int | None
     tiers: list[TierType]
     birthday_reward_enabled: bool
@@ -102,6 +106,7 @@ class LoyaltyProgramType:
     def of(cls, p: LoyaltyProgram) -> LoyaltyProgramType:
         return cls(
             points_per_currency_unit=p.points_per_currency_unit,
+            point_value=p.point_value,
             points_expire_after_days=p.points_expire_after_days,
             tiers=[
                 TierType(name=t.name, min_lifetime_points=t.min_lifetime_points) for t in p.tiers

@@ -89,36 +89,16 @@ async def locked(
     return await query.select_for_update().using_db(conn).first()
 
 
-def _history(
+def history(
     organization_id: uuid.UUID, kind: ImportKind | None, status: ImportStatus | None
 ) -> QuerySet[ImportJob]:
+    """The organization's jobs, filtered; the service pages through it in the asked order."""
     query = ImportJob.filter(organization_id=organization_id)
     if kind is not None:
         query = query.filter(kind=kind)
     if status is not None:
         query = query.filter(status=status)
     return query
-
-
-async def count(
-    organization_id: uuid.UUID, *, kind: ImportKind | None, status: ImportStatus | None
-) -> int:
-    return await _history(organization_id, kind, status).count()
-
-
-async def page(
-    organization_id: uuid.UUID,
-    first: int,
-    *,
-    before_id: uuid.UUID | None,
-    kind: ImportKind | None,
-    status: ImportStatus | None,
-) -> list[ImportJob]:
-    """Newest first, up to `first` jobs with an id below `before_id`."""
-    query = _history(organization_id, kind, status)
-    if before_id is not None:
-        query = query.filter(id__lt=before_id)
-    return list(await query.order_by("-id").limit(first))
 
 
 async def active() -> list[ImportJob]:
