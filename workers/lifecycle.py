@@ -21,7 +21,7 @@ from app.auth.principal import Principal
 from app.core.db_errors import is_transient
 from app.core.ids import try_parse_id
 from app.core.jobs import send_now
-from app.lifecycle.jobs import REFRESH_SEGMENTS, segment_refresh
+from app.lifecycle.jobs import REFRESH_SEGMENTS, parse_as_of, segment_refresh
 from app.lifecycle.service import recompute_segments
 from app.organizations.service import organization_exists, system_principals
 
@@ -30,15 +30,23 @@ logger = logging.getLogger("workers.lifecycle")
 RETRY_DELAY = dt.timedelta(seconds=20)
 
 
-async def refresh_segments(ctx: dict[str, Any], organization_id: str) -> dict[str, int] | None:
-    """Recompute lifecycle stages and RFM of one organization. Safe to run twice."""
+async def refresh_segments(
+    ctx: dict[str, Any], organization_id: str, as_of: str | None = None
+) -> dict[str, int] | None:
+    """Recompute lifecycle stages and RFM of one organization (measured to `as_of`, an ISO
+    8601 moment, when given). Safe to run twice."""
     org_id = try_parse_id(organization_id)
     principal = Principal.system(org_id) if org_id is not None else None
     if principal is None or not await organization_exists(principal):
         logger.info("segment refresh skipped: organization %s not found", organization_id)
         return None
     try:
-        counts = await recompute_segments(principal)
+        moment = parse_as_of(as_of)
+    except ValueError:
+        logger.warning("segment refresh skipped: unreadable as-of moment")
+        return None
+    try:
+        counts = await recompute_segments(principal, as_of=moment)
     except Exception as exc:
         if not is_transient(exc):
             raise

@@ -22,6 +22,7 @@ from app.graphql.guards import GuardSettings, RequestGuards, limit_rules
 from app.graphql.imports.mutations import ImportMutations
 from app.graphql.imports.queries import ImportQueries
 from app.graphql.input_limits import describe_limits
+from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.orders.mutations import OrderMutations
 from app.graphql.orders.queries import OrderQueries
 from app.graphql.organizations.mutations import OrganizationMutations
@@ -56,6 +57,7 @@ class Mutation(
     OrganizationMutations,
     ImportMutations,
     PersonaMutations,
+    LifecycleMutations,
 ):
     pass
 

@@ -5,15 +5,23 @@ UPDATE statement, whatever the number of customers:
 
     UPDATE customer SET lifecycle_stage = s.stage, rfm_recency = s.r, ...
     FROM (SELECT id, <stage CASE>,
-                 NTILE(5) OVER (PARTITION BY scored ORDER BY last_order_at, id) AS r, ...
+                 1 + 5 * (RANK() OVER (PARTITION BY scored ORDER BY last_order_at) - 1)
+                   / COUNT(*) OVER (PARTITION BY scored) AS r, ...
           FROM customer WHERE organization_id = $1) AS s
     WHERE customer.id = s.id AND (any of the five columns differs)
 
 The stage CASE is `rules.stage_for` in SQL; the segment CASE is generated from
-`rules.SEGMENT_TABLE`. Scores are computed within the partition of scored customers (live, with
-an order) and set to NULL for the others. One statement means one snapshot (stage and scores
-agree) and at most one new row version per customer; rows whose values do not change are not
-written, so a nightly run over a stable customer base is mostly one scan and three sorts.
+`rules.SEGMENT_TABLE`; the score expression is `rules.quintile` (ties share a score,
+nothing depends on ids). Scores are computed within the partition of scored customers (live,
+with an order) and set to NULL for the others.
+
+"As of" a moment (`as_of`): the statistics come from the completed orders placed up to it
+(one aggregate of `customer_order` joined to the customers) instead of the columns kept on the
+customer row, and stages are measured to it; orders placed later are ignored.
+
+One statement means one snapshot (stage and scores agree) and at most one new row version per
+customer; rows whose values do not change are not written, so a nightly run over a stable
+customer base is mostly one scan and three sorts.
 
 PostgreSQL and SQLite (3.33+ for UPDATE ... FROM, 3.25+ for window functions) run the same
 statement; the differences are the placeholders ($n / ?n, both numbered so a value can be used
@@ -34,6 +42,7 @@ from app.core.transactions import atomic
 from app.customers.repository.visibility import LIVE_STATUSES
 from app.lifecycle.rules import segment_keys
 from app.models.customer import Customer, LifecycleStage
+from app.models.order import OrderStatus
 from app.organizations.program import LoyaltyProgram
 
 CONNECTION = "default"
@@ -110,20 +119,59 @@ def _scored(sql: _Sql, organization_id: uuid.UUID | None = None) -> str:
     )
 
 
+def _statistics(sql: _Sql, org: str, as_of: dt.datetime | None) -> str:
+    """The customers of the organization with their purchase statistics, as a FROM item with
+    the columns id, status, order_count, last_order_at and total_spent.
+
+    Without `as_of`: the statistics kept on the customer row (every completed order). With it:
+    aggregated from the completed orders placed at or before `as_of`, so later orders do not
+    count (on SQLite `last_order_at` is then a julian day number, which `julianday()` keeps).
+    """
+    if as_of is None:
+        return (
+            "(SELECT id, status, order_count, last_order_at, total_spent"  # noqa: S608
+            f" FROM customer WHERE organization_id = {org}) AS c"
+        )
+    last = "MAX(o.placed_at)" if sql.postgres else "MAX(julianday(o.placed_at))"
+    return (
+        "(SELECT c.id, c.status, COALESCE(o.n, 0) AS order_count,"  # noqa: S608
+        " o.last_at AS last_order_at, COALESCE(o.spent, 0) AS total_spent"
+        " FROM customer c LEFT JOIN"
+        f" (SELECT o.customer_id, COUNT(*) AS n, {last} AS last_at,"
+        f" SUM({sql.money('o.total')}) AS spent"
+        f" FROM customer_order o WHERE o.organization_id = {org}"
+        f" AND o.status = {sql.param(OrderStatus.COMPLETED.value)}"
+        f" AND {sql.timestamp('o.placed_at')} <= {sql.timestamp(sql.param(as_of))}"
+        " AND o.customer_id IS NOT NULL GROUP BY o.customer_id) AS o"
+        f" ON o.customer_id = c.id WHERE c.organization_id = {org}) AS c"
+    )
+
+
+def quintile_sql(key: str) -> str:
+    """`rules.quintile` in SQL over the scored partition: 1 + 5 * (customers with a lower
+    value) / (customers scored), in integers. RANK() gives tied rows the same rank (one plus
+    the number of rows before them), so equal values get equal scores; no tie-breaker."""
+    return (
+        "CASE WHEN scored = 1 THEN 1 + 5 * (RANK() OVER"
+        f" (PARTITION BY scored ORDER BY {key}) - 1) / COUNT(*) OVER (PARTITION BY scored) END"
+    )
+
+
 def recompute_statement(
-    dialect: str, organization_id: uuid.UUID, now: dt.datetime, program: LoyaltyProgram
+    dialect: str,
+    organization_id: uuid.UUID,
+    now: dt.datetime,
+    program: LoyaltyProgram,
+    *,
+    as_of: dt.datetime | None = None,
 ) -> tuple[str, list[Any]]:
+    """The UPDATE that writes every customer's stage and scores, measured at `now`; with
+    `as_of` (then also the `now`), from the orders placed up to it only."""
     sql = _Sql(dialect)
     org = sql.param(organization_id)
     stage = _stage_case(sql, now, program)
     scored = _scored(sql)
-
-    def ntile(key: str) -> str:
-        return (
-            f"CASE WHEN scored = 1 THEN NTILE(5) OVER"
-            f" (PARTITION BY scored ORDER BY {key} ASC, id ASC) END"
-        )
-
+    source = _statistics(sql, org, as_of)
     segment = _segment_case(sql, "r", "f", "m")
     targets = (
         ("lifecycle_stage", "stage"),
@@ -138,21 +186,24 @@ def recompute_statement(
         f"UPDATE customer SET {assignments}"  # noqa: S608 - placeholders and constants only
         f" FROM (SELECT id, stage, r, f, m, {segment} AS segment FROM ("
         f"SELECT id, {stage} AS stage,"
-        f" {ntile(sql.timestamp('last_order_at'))} AS r,"
-        f" {ntile('order_count')} AS f,"
-        f" {ntile(sql.money('total_spent'))} AS m"
+        f" {quintile_sql(sql.timestamp('last_order_at'))} AS r,"
+        f" {quintile_sql('order_count')} AS f,"
+        f" {quintile_sql(sql.money('total_spent'))} AS m"
         f" FROM (SELECT id, order_count, last_order_at, total_spent,"
         f" CASE WHEN {scored} THEN 1 ELSE 0 END AS scored"
-        f" FROM customer WHERE organization_id = {org}) AS c) AS ranked) AS s"
+        f" FROM {source}) AS c) AS ranked) AS s"
         # The organization again, so the join reads one organization's rows, not the table.
         f" WHERE customer.id = s.id AND customer.organization_id = {org} AND ({changed})"
     )
     return query, sql.values
 
 
-def scored_count_statement(dialect: str, organization_id: uuid.UUID) -> tuple[str, list[Any]]:
+def scored_count_statement(
+    dialect: str, organization_id: uuid.UUID, as_of: dt.datetime | None = None
+) -> tuple[str, list[Any]]:
     sql = _Sql(dialect)
-    query = f"SELECT COUNT(*) AS n FROM customer WHERE {_scored(sql, organization_id)}"  # noqa: S608
+    source = _statistics(sql, sql.param(organization_id), as_of)
+    query = f"SELECT COUNT(*) AS n FROM {source} WHERE {_scored(sql)}"  # noqa: S608
     return query, sql.values
 
 
@@ -161,16 +212,20 @@ _PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
 
 
 async def recompute(
-    organization_id: uuid.UUID, now: dt.datetime, program: LoyaltyProgram
+    organization_id: uuid.UUID,
+    now: dt.datetime,
+    program: LoyaltyProgram,
+    *,
+    as_of: dt.datetime | None = None,
 ) -> tuple[int, int]:
     """Run the recompute for one organization: (rows changed, customers scored)."""
     async with atomic(CONNECTION) as conn:
         dialect = conn.capabilities.dialect
         if dialect == "postgres":
             await conn.execute_script(_PG_WORK_MEM)
-        query, values = recompute_statement(dialect, organization_id, now, program)
+        query, values = recompute_statement(dialect, organization_id, now, program, as_of=as_of)
         changed, _ = await conn.execute_query(query, values)
-        query, values = scored_count_statement(dialect, organization_id)
+        query, values = scored_count_statement(dialect, organization_id, as_of)
         rows = await conn.execute_query_dict(query, values)
     return int(changed), int(rows[0]["n"])
 
