@@ -268,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.imports.cli import add_parser as add_import_parser
 
     add_import_parser(sub)
+    from app.lifecycle.cli import add_parser as add_segments_parser
+
+    add_segments_parser(sub)
     return parser
 
 

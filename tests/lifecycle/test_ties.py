@@ -9,11 +9,11 @@ from collections import Counter
 from decimal import Decimal
 
 from app.auth.principal import Principal
-from app.lifecycle.rules import quintile, segment_for
+from app.lifecycle.rules import segment_for
 from app.lifecycle.service import recompute_segments
 from app.models.customer import Customer
 from app.models.customer import RfmSegment as Seg
-from tests.lifecycle.fixtures import NOW, add_customer
+from tests.lifecycle.fixtures import NOW, add_customer, reference_score
 from tests.lifecycle.test_service import new_organization
 
 # 40 customers like the imported retail log: half bought exactly once (same day, same
@@ -31,17 +31,14 @@ def expected_scores(rows: list[Customer]) -> dict[uuid.UUID, tuple[int, int, int
     """`rules.quintile` of each value: how many scored customers have a strictly lower one."""
     scored = [c for c in rows if c.order_count > 0 and c.last_order_at is not None]
 
-    def score(value: object, values: list[object]) -> int:
-        return quintile(sum(1 for v in values if v < value), len(values))  # type: ignore[operator]
-
     recency = [c.last_order_at for c in scored]
     frequency = [c.order_count for c in scored]
     monetary = [Decimal(c.total_spent) for c in scored]
     return {
         c.id: (
-            score(c.last_order_at, recency),  # type: ignore[arg-type]
-            score(c.order_count, frequency),  # type: ignore[arg-type]
-            score(Decimal(c.total_spent), monetary),  # type: ignore[arg-type]
+            reference_score(c.last_order_at, recency),
+            reference_score(c.order_count, frequency),
+            reference_score(Decimal(c.total_spent), monetary),
         )
         for c in scored
     }
