@@ -51,22 +51,6 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/loyalty_bench_lifecycle"
 AS_OF = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
 
-async def ensure_database(url: str, reseed: bool) -> None:
-    import asyncpg
-
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1) + "/postgres")
-    try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if exists and reseed:
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 LC_COLLATE "C"')
-    finally:
-        await admin.close()
-
-
 async def prepare(url: str, customers: int, orders_per_customer: float, seed: int) -> uuid.UUID:
     from app.models.customer import Customer
     from app.models.organization import Organization
@@ -252,7 +236,7 @@ async def run(args: argparse.Namespace) -> None:
     from app.db import close_db, init_db, migrate
 
     url = args.database_url
-    await ensure_database(url, args.reseed)
+    await harness.ensure_database(url, args.reseed)
     await migrate(url)
     await init_db(url)
     try:
@@ -283,11 +267,7 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=200_000)
-    parser.add_argument("--orders-per-customer", type=float, default=5.0)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--reseed", action="store_true", help="drop the database first")
+    harness.seeding_options(parser, customers=200_000, database_url=DEFAULT_URL)
     parser.add_argument("--rounds", type=int, default=3)
     asyncio.run(run(parser.parse_args()))
 
