@@ -5,8 +5,8 @@ service asks for its run, sent to the queue this command finds (see `_redis`) on
 committed. With `--wait` a progress bar is drawn on stderr until the job ends;
 when no worker takes the job within a few seconds it runs in this process (so the command works
 with nothing but the embedded defaults), followed by the same after-import steps a worker
-runs (`_run_here`: a segment refresh after orders). The final summary is JSON on stdout; the exit code is
-0 unless the job FAILED or was CANCELLED.
+runs (`_run_here`: a segment refresh after orders). The final summary is JSON on stdout; the
+exit code is 0 unless the job FAILED or was CANCELLED.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

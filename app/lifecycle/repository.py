@@ -108,34 +108,45 @@ def _segment_case(sql: _Sql, recency: str, frequency: str, monetary: str) -> str
     return f"CASE {recency} * 10 + {fm} {' '.join(whens)} END"
 
 
-def _scored(sql: _Sql, organization_id: uuid.UUID | None = None) -> str:
-    """Who gets RFM scores: live customers (of the organization) with at least one order."""
-    org = ""
-    if organization_id is not None:
-        org = f"organization_id = {sql.param(organization_id)} AND "
+def _scored(sql: _Sql) -> str:
+    """Who gets RFM scores: live customers with at least one order."""
     return (
-        f"{org}status IN ({sql.params(tuple(s.value for s in LIVE_STATUSES))})"
+        f"status IN ({sql.params(tuple(s.value for s in LIVE_STATUSES))})"
         " AND order_count > 0 AND last_order_at IS NOT NULL"
     )
 
 
+# The columns the recompute writes, and the name of each one's new value in the statement.
+_TARGETS = (
+    ("lifecycle_stage", "stage"),
+    ("rfm_recency", "r"),
+    ("rfm_frequency", "f"),
+    ("rfm_monetary", "m"),
+    ("rfm_segment", "segment"),
+)
+
+
 def _statistics(sql: _Sql, org: str, as_of: dt.datetime | None) -> str:
     """The customers of the organization with their purchase statistics, as a FROM item with
-    the columns id, status, order_count, last_order_at and total_spent.
+    the columns row_ref (where the row lives: `ctid` / `rowid`), status, order_count,
+    last_order_at and total_spent, and the five written columns as they are now.
 
     Without `as_of`: the statistics kept on the customer row (every completed order). With it:
     aggregated from the completed orders placed at or before `as_of`, so later orders do not
     count (on SQLite `last_order_at` is then a julian day number, which `julianday()` keeps).
     """
+    row_ref = "c.ctid" if sql.postgres else "c.rowid"
+    current = ", ".join(f"c.{column}" for column, _ in _TARGETS)
     if as_of is None:
         return (
-            "(SELECT id, status, order_count, last_order_at, total_spent"  # noqa: S608
-            f" FROM customer WHERE organization_id = {org}) AS c"
+            f"(SELECT {row_ref} AS row_ref, c.status, c.order_count,"  # noqa: S608
+            f" c.last_order_at, c.total_spent, {current}"
+            f" FROM customer c WHERE c.organization_id = {org}) AS c"
         )
     last = "MAX(o.placed_at)" if sql.postgres else "MAX(julianday(o.placed_at))"
     return (
-        "(SELECT c.id, c.status, COALESCE(o.n, 0) AS order_count,"  # noqa: S608
-        " o.last_at AS last_order_at, COALESCE(o.spent, 0) AS total_spent"
+        f"(SELECT {row_ref} AS row_ref, c.status, COALESCE(o.n, 0) AS order_count,"  # noqa: S608
+        f" o.last_at AS last_order_at, COALESCE(o.spent, 0) AS total_spent, {current}"
         " FROM customer c LEFT JOIN"
         f" (SELECT o.customer_id, COUNT(*) AS n, {last} AS last_at,"
         f" SUM({sql.money('o.total')}) AS spent"
@@ -166,49 +177,64 @@ def recompute_statement(
     as_of: dt.datetime | None = None,
 ) -> tuple[str, list[Any]]:
     """The UPDATE that writes every customer's stage and scores, measured at `now`; with
-    `as_of` (then also the `now`), from the orders placed up to it only."""
+    `as_of` (then also the `now`), from the orders placed up to it only.
+
+    The customer rows are read once: the scan that feeds the windows carries each row's
+    current values and its physical address (`ctid` on PostgreSQL, `rowid` on SQLite), rows
+    whose five values would not change are dropped before the join, and the join reaches the
+    others by address. A nightly run over a stable base is then one scan and three sorts, like
+    the bare SELECT (a join by id would scan the customers a second time to build its hash).
+    A row another transaction updates meanwhile has a new address: this run leaves it alone
+    rather than overwrite the newer row with values computed from the older one.
+    """
     sql = _Sql(dialect)
     org = sql.param(organization_id)
     stage = _stage_case(sql, now, program)
     scored = _scored(sql)
     source = _statistics(sql, org, as_of)
     segment = _segment_case(sql, "r", "f", "m")
-    targets = (
-        ("lifecycle_stage", "stage"),
-        ("rfm_recency", "r"),
-        ("rfm_frequency", "f"),
-        ("rfm_monetary", "m"),
-        ("rfm_segment", "segment"),
-    )
-    assignments = ", ".join(f"{column} = s.{value}" for column, value in targets)
-    changed = " OR ".join(f"customer.{column} {sql.differs} s.{value}" for column, value in targets)
+    current = ", ".join(column for column, _ in _TARGETS)
+    assignments = ", ".join(f"{column} = s.{value}" for column, value in _TARGETS)
+    changed = " OR ".join(f"{column} {sql.differs} {value}" for column, value in _TARGETS)
+    row = "ctid" if sql.postgres else "rowid"
     query = (
         f"UPDATE customer SET {assignments}"  # noqa: S608 - placeholders and constants only
-        f" FROM (SELECT id, stage, r, f, m, {segment} AS segment FROM ("
-        f"SELECT id, {stage} AS stage,"
+        " FROM (SELECT * FROM ("
+        f"SELECT row_ref, {current}, stage, r, f, m, {segment} AS segment FROM ("
+        f"SELECT row_ref, {current}, {stage} AS stage,"
         f" {quintile_sql(sql.timestamp('last_order_at'))} AS r,"
         f" {quintile_sql('order_count')} AS f,"
         f" {quintile_sql(sql.money('total_spent'))} AS m"
-        f" FROM (SELECT id, order_count, last_order_at, total_spent,"
-        f" CASE WHEN {scored} THEN 1 ELSE 0 END AS scored"
-        f" FROM {source}) AS c) AS ranked) AS s"
-        # The organization again, so the join reads one organization's rows, not the table.
-        f" WHERE customer.id = s.id AND customer.organization_id = {org} AND ({changed})"
+        f" FROM (SELECT c.*, CASE WHEN {scored} THEN 1 ELSE 0 END AS scored"
+        f" FROM {source}) AS c) AS ranked) AS scores WHERE {changed}) AS s"
+        # The organization again: the address is only trusted on this organization's rows.
+        f" WHERE customer.{row} = s.row_ref AND customer.organization_id = {org}"
     )
     return query, sql.values
 
 
-def scored_count_statement(
-    dialect: str, organization_id: uuid.UUID, as_of: dt.datetime | None = None
-) -> tuple[str, list[Any]]:
+def scored_count_statement(dialect: str, organization_id: uuid.UUID) -> tuple[str, list[Any]]:
+    """Customers with scores once the recompute has written them (in its transaction): the
+    segment is set exactly for the scored ones. Read from the (organization, segment) index
+    rather than by computing who was scored again (which, "as of", would mean aggregating the
+    orders a second time)."""
     sql = _Sql(dialect)
-    source = _statistics(sql, sql.param(organization_id), as_of)
-    query = f"SELECT COUNT(*) AS n FROM {source} WHERE {_scored(sql)}"  # noqa: S608
+    query = (
+        "SELECT COUNT(*) AS n FROM customer"  # noqa: S608 - placeholders and constants only
+        f" WHERE organization_id = {sql.param(organization_id)} AND rfm_segment IS NOT NULL"
+    )
     return query, sql.values
 
 
-# Sorting a large organization's customers three times wants more than the default 4 MB.
-_PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+# For this transaction only. Sorting a large organization's customers three times wants more
+# than the default 4 MB, and compiling the statement (JIT) costs more than it saves on a plan
+# this shape.
+_PG_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"
+# The join reaches changed rows by address (see `recompute_statement`); the planner, which
+# cannot tell how few rows change, would otherwise scan the customers again to hash them even
+# when nothing changes. Not "as of": that statement joins the orders' aggregate to the
+# customers, which must stay a hash join (and costs far more than a second scan).
+_PG_JOIN_BY_ADDRESS = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
 
 
 async def recompute(
@@ -222,10 +248,12 @@ async def recompute(
     async with atomic(CONNECTION) as conn:
         dialect = conn.capabilities.dialect
         if dialect == "postgres":
-            await conn.execute_script(_PG_WORK_MEM)
+            await conn.execute_script(_PG_SETTINGS)
+            if as_of is None:
+                await conn.execute_script(_PG_JOIN_BY_ADDRESS)
         query, values = recompute_statement(dialect, organization_id, now, program, as_of=as_of)
         changed, _ = await conn.execute_query(query, values)
-        query, values = scored_count_statement(dialect, organization_id, as_of)
+        query, values = scored_count_statement(dialect, organization_id)
         rows = await conn.execute_query_dict(query, values)
     return int(changed), int(rows[0]["n"])
 
