@@ -28,7 +28,7 @@ window-function SELECT (`bench/lifecycle.py` measures both).
 PostgreSQL and SQLite (3.33+ for UPDATE ... FROM, 3.25+ for window functions) run the same
 statement; the differences are the placeholders ($n / ?n, both numbered so a value can be used
 twice), the null-safe "differs" operator, a row's address (`ctid` / `rowid`), and two sort keys
-SQLite stores as text (timestamps compared through julianday(), money cast to a number).
+SQLite stores as text (timestamps compared through julianday(), money in whole cents).
 
 Every value (organization, thresholds, statuses, stage and segment names, table keys) is a bound
 parameter; only code constants are part of the SQL text.
@@ -72,9 +72,13 @@ class _Sql:
         # SQLite keeps timestamps as ISO text with an offset; julianday() compares instants.
         return expression if self.postgres else f"julianday({expression})"
 
-    def money(self, expression: str) -> str:
-        # SQLite keeps decimals as text, which would sort "100.00" before "9.50".
-        return expression if self.postgres else f"CAST({expression} AS NUMERIC)"
+    def cents(self, expression: str) -> str:
+        """An amount as a number to sort and add up exactly. SQLite keeps decimals as text
+        (which would sort "100.00" before "9.50") and its numbers are floats (0.10 + 0.20 is
+        not 0.30, which would split a tie): whole cents are integers there."""
+        if self.postgres:
+            return expression
+        return f"CAST(ROUND({expression} * 100) AS INTEGER)"
 
     @property
     def differs(self) -> str:
@@ -131,7 +135,7 @@ _TARGETS = (
 def _statistics(sql: _Sql, org: str, as_of: dt.datetime | None) -> str:
     """The customers of the organization with their purchase statistics, as a FROM item with
     the columns row_ref (where the row lives: `ctid` / `rowid`), status, order_count,
-    last_order_at and total_spent, and the five written columns as they are now.
+    last_order_at, spent (exact: `_Sql.cents`) and the five written columns as they are now.
 
     Without `as_of`: the statistics kept on the customer row (every completed order). With it:
     aggregated from the completed orders placed at or before `as_of`, so later orders do not
@@ -142,16 +146,16 @@ def _statistics(sql: _Sql, org: str, as_of: dt.datetime | None) -> str:
     if as_of is None:
         return (
             f"(SELECT {row_ref} AS row_ref, c.status, c.order_count,"  # noqa: S608
-            f" c.last_order_at, c.total_spent, {current}"
+            f" c.last_order_at, {sql.cents('c.total_spent')} AS spent, {current}"
             f" FROM customer c WHERE c.organization_id = {org}) AS c"
         )
     last = "MAX(o.placed_at)" if sql.postgres else "MAX(julianday(o.placed_at))"
     return (
         f"(SELECT {row_ref} AS row_ref, c.status, COALESCE(o.n, 0) AS order_count,"  # noqa: S608
-        f" o.last_at AS last_order_at, COALESCE(o.spent, 0) AS total_spent, {current}"
+        f" o.last_at AS last_order_at, COALESCE(o.spent, 0) AS spent, {current}"
         " FROM customer c LEFT JOIN"
         f" (SELECT o.customer_id, COUNT(*) AS n, {last} AS last_at,"
-        f" SUM({sql.money('o.total')}) AS spent"
+        f" SUM({sql.cents('o.total')}) AS spent"
         f" FROM customer_order o WHERE o.organization_id = {org}"
         f" AND o.status = {sql.param(OrderStatus.COMPLETED.value)}"
         f" AND {sql.timestamp('o.placed_at')} <= {sql.timestamp(sql.param(as_of))}"
@@ -206,7 +210,7 @@ def recompute_statement(
         f"SELECT row_ref, {current}, {stage} AS stage,"
         f" {quintile_sql(sql.timestamp('last_order_at'))} AS r,"
         f" {quintile_sql('order_count')} AS f,"
-        f" {quintile_sql(sql.money('total_spent'))} AS m"
+        f" {quintile_sql('spent')} AS m"
         f" FROM (SELECT c.*, CASE WHEN {scored} THEN 1 ELSE 0 END AS scored"
         f" FROM {source}) AS c) AS ranked) AS scores WHERE {changed}) AS s"
         # The organization again: the address is only trusted on this organization's rows.

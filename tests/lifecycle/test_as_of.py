@@ -20,7 +20,7 @@ from app.models.customer import Customer
 from app.models.customer import LifecycleStage as Stage
 from app.models.order import Order, OrderStatus
 from app.organizations.program import LoyaltyProgram
-from tests.lifecycle.fixtures import NOW, fixed_id, reference_score
+from tests.lifecycle.fixtures import NOW, add_customer, fixed_id, reference_score
 from tests.lifecycle.test_service import EXPECTED, build_fixture, new_organization, state_of
 from workers.lifecycle import refresh_segments
 
@@ -134,3 +134,21 @@ class TestAsOf:
         assert await stored(org) == await expected_as_of(org, EARLIER)
         # A moment the job cannot read is skipped, not guessed.
         assert await refresh_segments({}, str(org), "last quarter") is None
+
+    async def test_amounts_that_add_up_to_a_tie_stay_a_tie(self) -> None:
+        org = await new_organization("Cents")
+        # 0.10 + 0.20 and 0.30: the same spend (as floats, 0.30000000000000004 > 0.3).
+        await add_customer(org, 1, days_ago=5, totals=("0.10", "0.20"))
+        await add_customer(org, 2, days_ago=5, totals=("0.30",))
+        for number in (3, 4, 5):
+            await add_customer(org, number, days_ago=5, totals=(f"{number}.00",))
+
+        await recompute_segments(Principal.system(org), as_of=NOW)
+
+        monetary = {
+            c.first_name: c.rfm_monetary
+            for c in await Customer.filter(organization_id=org).order_by("first_name")
+        }
+        assert monetary == {"C01": 1, "C02": 1, "C03": 3, "C04": 4, "C05": 5}
+        # And the kept statistics give the same.
+        assert (await recompute_segments(Principal.system(org), now=NOW)).changed == 0
