@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/lifecycle.py [--customers 200000] [--orders-per-customer 5]
         [--rounds 3] [--database-url postgres://postgres@127.0.0.1:5432/loyalty_bench_lifecycle]
-    .venv/bin/python bench/lifecycle.py --database-url sqlite:///tmp/lifecycle-bench.sqlite3
+    .venv/bin/python bench/lifecycle.py --database-url sqlite:////tmp/lifecycle-bench.sqlite3
 
 Not a test and never run on CI. It
 1. creates (or reuses) the database (PostgreSQL, or a SQLite file), migrates it and seeds the
