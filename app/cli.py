@@ -271,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.lifecycle.cli import add_parser as add_segments_parser
 
     add_segments_parser(sub)
+    from app.personas.cli import add_parser as add_personas_parser
+
+    add_personas_parser(sub)
     return parser
 
 
