@@ -21,7 +21,8 @@ from app.auth.principal import Principal
 from app.core.db_errors import is_transient
 from app.core.ids import try_parse_id
 from app.core.jobs import send_now
-from app.lifecycle.jobs import REFRESH_SEGMENTS, parse_as_of, segment_refresh
+from app.lifecycle.as_of import parse_as_of
+from app.lifecycle.jobs import REFRESH_SEGMENTS, segment_refresh
 from app.lifecycle.service import recompute_segments
 from app.organizations.service import organization_exists, system_principals
 

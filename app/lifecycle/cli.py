@@ -35,8 +35,8 @@ def cmd_segments_recompute(settings: Settings, args: argparse.Namespace) -> int:
     from app.cli_support import run_with_db
     from app.core.errors import DomainError, InvalidArgument
     from app.core.ids import parse_id
+    from app.lifecycle.as_of import parse_as_of
     from app.lifecycle.errors import SegmentErrorCode
-    from app.lifecycle.jobs import parse_as_of
     from app.lifecycle.service import recompute_segments
     from app.organizations.service import organization_exists, system_principals
 

@@ -41,12 +41,3 @@ def segment_refresh(
         job_id=f"segments:{organization_id}:{moment}",
         defer_by=SEGMENT_REFRESH_DEBOUNCE if debounce else None,
     )
-
-
-def parse_as_of(value: str | None) -> dt.datetime | None:
-    """The moment a job or a command line names: ISO 8601; a date or a time without an
-    offset is UTC. Raises ValueError on anything else."""
-    if value is None or not value.strip():
-        return None
-    moment = dt.datetime.fromisoformat(value.strip())
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.core.clock import utcnow
-from app.core.errors import DomainError
 from app.core.jobs import request_job
 from app.lifecycle import jobs, repository
-from app.lifecycle.errors import SegmentErrorCode
+from app.lifecycle.as_of import check_as_of
 from app.lifecycle.rules import stage_for
 from app.models.customer import Customer, LifecycleStage
 from app.organizations.profile import load_program, load_program_fresh
@@ -46,26 +44,6 @@ class RecomputeRequest:
     """A recompute asked for by staff: run by a worker soon, measured to `as_of` (None: now)."""
 
     as_of: dt.datetime | None
-
-
-def check_as_of(
-    as_of: dt.datetime | None,
-    field: str = "asOf",
-    code: StrEnum = SegmentErrorCode.AS_OF_IN_FUTURE,
-) -> dt.datetime | None:
-    """An "as of" moment as lifecycle, RFM and personas use it (UTC; without an offset it is
-    UTC), refused with `code` when it lies in the future."""
-    if as_of is None:
-        return None
-    if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=dt.UTC)
-    if as_of > utcnow():
-        raise DomainError(
-            code,
-            "The moment to measure to must not be in the future.",
-            field,
-        )
-    return as_of.astimezone(dt.UTC)
 
 
 async def recompute_segments(

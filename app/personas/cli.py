@@ -33,7 +33,7 @@ def cmd_personas_regenerate(settings: Settings, args: argparse.Namespace) -> int
     from app.cli_support import run_with_db
     from app.core.errors import DomainError, InvalidArgument
     from app.core.ids import parse_id
-    from app.lifecycle.jobs import parse_as_of
+    from app.lifecycle.as_of import parse_as_of
     from app.organizations.service import organization_exists
     from app.personas import service
     from app.personas.errors import PersonaErrorCode

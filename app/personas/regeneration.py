@@ -24,7 +24,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.jobs import request_job, send_now
 from app.core.transactions import atomic
-from app.lifecycle.service import check_as_of
+from app.lifecycle.as_of import check_as_of
 from app.models.audit import AuditAction
 from app.models.persona import PersonaSet, PersonaSetStatus
 from app.models.staff import Role
