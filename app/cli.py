@@ -278,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
     from app.messaging.cli import add_parser as add_messages_parser
 
     add_messages_parser(sub)
+    from app.lifecycle.cli import add_parser as add_segments_parser
+
+    add_segments_parser(sub)
+    from app.personas.cli import add_parser as add_personas_parser
+
+    add_personas_parser(sub)
     return parser
 
 

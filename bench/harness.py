@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -110,6 +110,37 @@ def uvicorn_command(app: str, port: int) -> list[str]:
         "warning",
         "--no-access-log",
     ]
+
+
+# --- databases --------------------------------------------------------------------------------
+
+
+async def ensure_database(url: str, reseed: bool) -> None:
+    """Create the benchmark's PostgreSQL database when missing (dropped first with `reseed`)."""
+    import asyncpg
+
+    base, name = url.rsplit("/", 1)
+    admin = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1) + "/postgres")
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists and reseed:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 LC_COLLATE "C"')
+    finally:
+        await admin.close()
+
+
+def seeding_options(parser: Any, *, customers: int, database_url: str) -> None:
+    """The options of a benchmark that seeds an organization into its own database."""
+    parser.add_argument("--customers", type=int, default=customers)
+    parser.add_argument("--orders-per-customer", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", database_url)
+    )
+    parser.add_argument("--reseed", action="store_true", help="drop the database first")
 
 
 # --- rounds and ratios ------------------------------------------------------------------------

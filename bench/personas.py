@@ -71,22 +71,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def ensure_database(url: str, reseed: bool) -> None:
-    import asyncpg
-
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1) + "/postgres")
-    try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if exists and reseed:
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 LC_COLLATE "C"')
-    finally:
-        await admin.close()
-
-
 async def prepare(url: str, customers: int, orders_per_customer: float, seed: int) -> str:
     from app.db import close_db, init_db, migrate
     from app.models.customer import Customer
@@ -242,11 +226,7 @@ def run_phase(phase: str, url: str, org_id: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--orders-per-customer", type=float, default=5.0)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--reseed", action="store_true", help="drop the database first")
+    harness.seeding_options(parser, customers=1_000_000, database_url=DEFAULT_URL)
     parser.add_argument("--rounds", type=int, default=3, help="baseline/regeneration pairs")
     parser.add_argument("--phase", choices=("baseline", "regenerate"), help=argparse.SUPPRESS)
     parser.add_argument("--org", help=argparse.SUPPRESS)
@@ -258,7 +238,7 @@ def main() -> None:
         print(json.dumps(asyncio.run(body(url, args.org))))
         return
 
-    asyncio.run(ensure_database(url, args.reseed))
+    asyncio.run(harness.ensure_database(url, args.reseed))
     org_id = asyncio.run(prepare(url, args.customers, args.orders_per_customer, args.seed))
     counts = asyncio.run(sizes(url, org_id))
     print(

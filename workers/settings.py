@@ -6,14 +6,16 @@ the database, so a lost Redis loses nothing that cannot be re-enqueued.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 from arq import cron
 from arq.connections import RedisSettings
-from arq.worker import Worker
+from arq.worker import Function, Worker
 
 from app.config import Settings
 from app.core import jobs
+from app.core.jobs import Job
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
@@ -56,6 +58,25 @@ FUNCTIONS: list[Any] = [
     reconcile_messages,
     purge_verification_codes,
 ]
+
+
+def registered(name: str) -> Callable[..., Awaitable[Any]]:
+    """The coroutine a worker runs for jobs of function `name`."""
+    for function in FUNCTIONS:
+        if isinstance(function, Function):
+            if function.name == name:
+                return function.coroutine
+        elif getattr(function, "__name__", None) == name:
+            return cast("Callable[..., Awaitable[Any]]", function)
+    raise LookupError(f"no worker function is registered as {name!r}")
+
+
+async def run_in_process(job: Job) -> Any:
+    """Run `job` here, with the very function a worker would run it with (for a command that
+    ran a job itself because no worker took it: its follow-ups must be the worker's too)."""
+    return await registered(job.function)({"job_try": 1}, *job.args)
+
+
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
     # Nightly: lifecycle stages move with time even when nobody buys.

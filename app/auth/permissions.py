@@ -28,6 +28,7 @@ class Operation(StrEnum):
     PERSONA_READ = "persona:read"
     PERSONA_EDIT = "persona:edit"
     PERSONA_REGENERATE = "persona:regenerate"
+    SEGMENTS_RECOMPUTE = "segments:recompute"
     STORE_MANAGE = "store:manage"
     STAFF_MANAGE = "staff:manage"
     API_KEY_MANAGE = "api_key:manage"
@@ -107,6 +108,7 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.PERSONA_EDIT,
             _O.PERSONA_REGENERATE,
             _O.CUSTOMER_STATS,
+            _O.SEGMENTS_RECOMPUTE,
         }
     ),
     Role.MARKETING_ANALYST: frozenset(

@@ -21,6 +21,7 @@ from app.core.errors import DomainError, PublicError
 from app.core.live.errors import LiveErrorCode
 from app.customers.errors import CustomerErrorCode
 from app.imports.errors import ImportErrorCode
+from app.lifecycle.errors import SegmentErrorCode
 from app.merges.duplicate_errors import DuplicateErrorCode
 from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
@@ -40,6 +41,7 @@ for _codes in (
     PersonaErrorCode,
     DuplicateErrorCode,
     PrivacyRequestErrorCode,
+    SegmentErrorCode,
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
@@ -114,6 +116,11 @@ class DuplicateError(CodedError[DuplicateErrorCode]):
 
 @strawberry.type(description="Why a live progress subscription was refused.")
 class LiveProgressError(CodedError[LiveErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a lifecycle and RFM recompute was not asked for.")
+class SegmentError(CodedError[SegmentErrorCode]):
     pass
 
 

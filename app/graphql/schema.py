@@ -25,6 +25,7 @@ from app.graphql.imports.mutations import ImportMutations
 from app.graphql.imports.queries import ImportQueries
 from app.graphql.imports.subscriptions import ImportSubscriptions
 from app.graphql.input_limits import describe_limits
+from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.orders.mutations import OrderMutations
 from app.graphql.orders.queries import OrderQueries
 from app.graphql.organizations.mutations import OrganizationMutations
@@ -66,6 +67,7 @@ class Mutation(
     PersonaMutations,
     DuplicateMutations,
     PrivacyRequestMutations,
+    LifecycleMutations,
 ):
     pass
 

@@ -4,8 +4,9 @@ The file is stored and the job recorded as from the API (the organization acts a
 service asks for its run, sent to the queue this command finds (see `_redis`) once the job is
 committed. With `--wait` a progress bar is drawn on stderr until the job ends;
 when no worker takes the job within a few seconds it runs in this process (so the command works
-with nothing but the embedded defaults). The final summary is JSON on stdout; the exit code is
-0 unless the job FAILED or was CANCELLED.
+with nothing but the embedded defaults), followed by the same after-import steps a worker
+runs (`_run_here`: a segment refresh after orders). The final summary is JSON on stdout; the
+exit code is 0 unless the job FAILED or was CANCELLED.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import datetime as dt
 import json
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,15 +180,14 @@ class Progress:
 
 
 async def _run_here(job: ImportJob) -> None:
-    """Without a queue, the steps an ended import asks for run in this process too."""
-    from app.auth.principal import Principal
+    """The after-import steps of a job this process ran, run here too by the worker's own
+    functions: a queue may be reachable with no worker on it, and the steps must not wait for
+    one that never comes (a worker that does come runs them again, which changes nothing)."""
     from app.imports.lease import after_import
-    from app.lifecycle.jobs import REFRESH_SEGMENTS
-    from app.lifecycle.service import recompute_segments
+    from workers.settings import run_in_process
 
     for follow_up in after_import(job):
-        if follow_up.function == REFRESH_SEGMENTS:
-            await recompute_segments(Principal.system(uuid.UUID(follow_up.args[0])))
+        await run_in_process(follow_up)
 
 
 async def _wait(job_id: Any, settings: Settings, queued: bool) -> ImportJob:
@@ -207,7 +206,7 @@ async def _wait(job_id: Any, settings: Settings, queued: bool) -> ImportJob:
             progress.show(job, final=True)
             if local is not None:
                 await local
-            if ran_here and not queued:
+            if ran_here:
                 await _run_here(job)
             return job
         progress.show(job)

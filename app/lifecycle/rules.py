@@ -15,12 +15,16 @@ ACTIVE             two or more orders, the last one within at_risk_after_days
 The rules are checked in that order, so a misconfigured program (lost before at-risk) still
 gives every customer exactly one stage.
 
-RFM: recency, frequency and monetary scores 1-5 by quintile (NTILE(5)) among the live
-customers (ACTIVE or ARCHIVED) of one organization who have at least one order; 5 is best
-(most recent last order, most orders, most spent). Ties are broken by customer id, ascending,
-so equal values may land in neighbouring quintiles but always the same ones. Customers without
-orders have no scores and no segment. The segment is read from R and FM, where
-FM = round-half-up((F + M) / 2):
+RFM: recency, frequency and monetary scores 1-5 by quintile among the live customers (ACTIVE
+or ARCHIVED) of one organization who have at least one order; 5 is best (most recent last
+order, most orders, most spent). A customer's score is the quintile of the share of scored
+customers with a strictly *lower* value (`quintile`): 1 + floor(5 * lower / scored). Equal
+values therefore always get equal scores (ties share the quintile where their run of equal
+values starts), whatever the customers' ids or the order they were created in; the counts per
+score and segment follow from the values alone. When half the base bought exactly once, all
+of them score F = 1 and the next order count starts at F = 3: a quintile may be empty, never
+split. Customers without orders have no scores and no segment. The segment is read from R
+and FM, where FM = round-half-up((F + M) / 2):
 
 =====  ==============  ==================  ==================  ================  ================
 R/FM   1               2                   3                   4                 5
@@ -70,6 +74,16 @@ def stage_for(
     if order_count == 1:
         return LifecycleStage.ONE_TIME_BUYER
     return LifecycleStage.ACTIVE
+
+
+def quintile(lower: int, scored: int) -> int:
+    """The 1..5 score of a value that `lower` of the `scored` customers are strictly below.
+
+    The SQL computes the same in integers (`RANK() - 1` is `lower`), on both databases.
+    """
+    if not 0 <= lower < scored:
+        raise ValueError(f"need 0 <= lower < scored, got {lower} of {scored}")
+    return 1 + 5 * lower // scored
 
 
 def fm_score(frequency: int, monetary: int) -> int:

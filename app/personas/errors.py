@@ -15,6 +15,8 @@ class PersonaErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     REGENERATION_IN_PROGRESS = "REGENERATION_IN_PROGRESS"
     FORCE_REQUIRES_OWNER = "FORCE_REQUIRES_OWNER"
+    # A regeneration "as of" a moment that has not happened yet.
+    AS_OF_IN_FUTURE = "AS_OF_IN_FUTURE"
 
 
 class PersonaSetFailure(StrEnum):

@@ -6,9 +6,10 @@ COMPLETED order. Members who never bought have no persona.
 One statement aggregates every source once, set-based (hash aggregates, never one query per
 customer), and returns one row per customer ordered by id:
 
-    orders  (customer_order, COMPLETED): count, spend, days since the last and first order,
-             orders placed in the customer's birthday month, mean and spread of the days
-             between consecutive orders (a window over the customer's orders by time)
+    orders  (customer_order, COMPLETED, placed up to `now`, the "as of" moment): count,
+             spend, days since the last and first order, orders placed in the customer's
+             birthday month, mean and spread of the days between consecutive orders (a
+             window over the customer's orders by time)
     items   (order_item of those orders): item lines, item spend, spend per top category,
              lines carrying each top tag
     ledger  (ledger_entry): points earned, points redeemed, redemptions, birthday rewards
@@ -244,6 +245,10 @@ def feature_statement(
     at_ts = f"{at}::timestamptz" if sql.postgres else at
     live = _live(sql)
     price = sql.real("i.price")
+    # Measured "as of" `now`: orders placed after it (a past `now`) do not count.
+    placed_by_now = (
+        f"o.placed_at <= {at_ts}" if sql.postgres else f"julianday(o.placed_at) <= julianday({at})"
+    )
 
     category_sums = [
         f"SUM({price}) FILTER (WHERE i.category = {sql.param(name)}) AS c{n}"
@@ -313,12 +318,12 @@ def feature_statement(
         f" {sql.month('o.placed_at')} AS m,"
         f" {sql.days_between('o.placed_at', previous)} AS gap"
         " FROM customer_order o"
-        f" WHERE o.organization_id = {org} AND o.status = {completed}"
+        f" WHERE o.organization_id = {org} AND o.status = {completed} AND {placed_by_now}"
         " AND o.customer_id IS NOT NULL) AS s"
         " GROUP BY s.customer_id),"
         f" it AS (SELECT o.customer_id, {item_columns}"
         " FROM order_item i JOIN customer_order o ON o.id = i.order_id"
-        f" WHERE o.organization_id = {org} AND o.status = {completed}"
+        f" WHERE o.organization_id = {org} AND o.status = {completed} AND {placed_by_now}"
         " AND o.customer_id IS NOT NULL GROUP BY o.customer_id),"
         " l AS (SELECT e.customer_id,"
         f" SUM(e.points) FILTER (WHERE e.kind = {earn} AND e.points > 0) AS earned,"

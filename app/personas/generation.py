@@ -276,8 +276,9 @@ async def run_generation(
     """Generate a RUNNING set and make it current. Safe to run twice: a finished or failed set
     is left alone, and a re-run of an interrupted one starts over.
 
-    `as_of` is the moment recency and ages are measured from (now by default; tests pin it to
-    the moment their synthetic history ends).
+    `as_of` is the moment recency and ages are measured from, and after which orders are left
+    out: the argument (tests pin it to the moment their synthetic history ends), else the one
+    the request stored (`asOf` in the set's details), else now.
     """
     principal.require(Operation.PERSONA_REGENERATE)
     persona_set = await repository.set_by_id(persona_set_id)
@@ -285,7 +286,8 @@ async def run_generation(
         return None
     if persona_set.status is not PersonaSetStatus.RUNNING:
         return persona_set
-    now = as_of or utcnow()
+    asked = (persona_set.details or {}).get("asOf")
+    now = as_of or (dt.datetime.fromisoformat(asked) if isinstance(asked, str) else utcnow())
     attempts = int((persona_set.details or {}).get("attempts", 0)) + 1
     if attempts > MAX_ATTEMPTS:
         return await mark_failed(persona_set, Failure.TOO_MANY_ATTEMPTS)

@@ -24,6 +24,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.jobs import request_job, send_now
 from app.core.transactions import atomic
+from app.lifecycle.as_of import check_as_of
 from app.models.audit import AuditAction
 from app.models.persona import PersonaSet, PersonaSetStatus
 from app.models.staff import Role
@@ -84,10 +85,18 @@ async def mark_failed(
 
 
 async def request_regeneration(
-    principal: Principal, *, force: bool = False, scheduled: bool = False
+    principal: Principal,
+    *,
+    force: bool = False,
+    scheduled: bool = False,
+    as_of: dt.datetime | None = None,
 ) -> PersonaSet:
-    """Record the intent to regenerate (a RUNNING set) and request its run after commit."""
+    """Record the intent to regenerate (a RUNNING set) and request its run after commit.
+
+    `as_of`: measure recency and ages to that moment and leave out later orders (kept in the
+    set's details for the run); default: when the run starts."""
     principal.require(Operation.PERSONA_REGENERATE)
+    as_of = check_as_of(as_of, code=Code.AS_OF_IN_FUTURE)
     if force and not may_force(principal):
         raise DomainError(
             Code.FORCE_REQUIRES_OWNER, "Only an owner can force a regeneration.", "force"
@@ -122,7 +131,12 @@ async def request_regeneration(
             status=PersonaSetStatus.RUNNING,
             forced=force,
             requested_by_id=principal.subject_id,
-            details={"scheduled": scheduled, "requestedBy": principal.kind.value, "attempts": 0},
+            details={
+                "scheduled": scheduled,
+                "requestedBy": principal.kind.value,
+                "attempts": 0,
+                **({"asOf": as_of.isoformat()} if as_of is not None else {}),
+            },
         )
         await audit.record(
             principal,

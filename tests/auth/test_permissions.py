@@ -27,6 +27,7 @@ PROBES: dict[Operation, str] = {
         f'mutation {{ customerArchive(id: "{UNKNOWN_ID}", reason: "probe") {{'
         " errors { code } } }"
     ),
+    Operation.SEGMENTS_RECOMPUTE: "mutation { segmentsRecompute { errors { code } } }",
     Operation.STAFF_MANAGE: "{ staffMembers { id } }",
     Operation.API_KEY_MANAGE: "{ apiKeys { id } }",
     Operation.AUDIT_READ: "{ auditEvents { nodes { id } } }",

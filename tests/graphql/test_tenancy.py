@@ -605,6 +605,10 @@ async def probe_personas(b: Intruder, a: Victim) -> None:
     # B's own request is judged on B's data alone.
     regenerate = "mutation { personasRegenerate { regeneration { id } errors { code } } }"
     assert await b.payload_codes(regenerate, {}) == ["NOT_ELIGIBLE"]
+    # B's recompute is of B's customers (tests/lifecycle/test_graphql.py runs it through a
+    # worker and checks A's stay as they were).
+    recompute = "mutation { segmentsRecompute { requested errors { code } } }"
+    assert await b.payload_codes(recompute, {}) == []
 
 
 LIVE_NOT_FOUND = {"progress": None, "errors": [{"code": "NOT_FOUND"}]}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
+from app.lifecycle.rules import quintile
 from app.models.customer import Customer, CustomerStatus
 from app.models.order import Order
 
@@ -53,3 +56,8 @@ async def add_customer(
 
 async def reload(customer: Customer) -> Customer:
     return await Customer.get(id=customer.id)
+
+
+def reference_score(value: Any, values: Sequence[Any]) -> int:
+    """The RFM score by hand: how many of `values` lie strictly below `value`, as a quintile."""
+    return quintile(sum(1 for v in values if v < value), len(values))

@@ -23,28 +23,28 @@ from app.organizations.program import LoyaltyProgram
 from tests.lifecycle.fixtures import NOW, add_customer, fixed_id, reload
 
 # The hand computation. Default thresholds: AT_RISK after 180 days, LOST after 365.
-# Twelve scored customers -> NTILE(5) buckets of 3, 3, 2, 2, 2 by ascending position
-# (positions 1-3 score 1, 4-6 score 2, 7-8 score 3, 9-10 score 4, 11-12 score 5);
-# ties go by id, which here is the customer number.
+# Twelve scored customers; a score is 1 + 5 * lower // 12, where `lower` counts the scored
+# customers with a strictly lower value (rules.quintile): lower 0-2 -> 1, 3-4 -> 2, 5-7 -> 3,
+# 8-9 -> 4, 10-11 -> 5. Equal values share `lower`, so they share a score; ids play no part.
 #
-#  #  days  orders  spent    stage           R pos  F pos  M pos  R F M  FM  segment
-#  1  400   1       20.00    LOST              1      1      3    1 1 1   1   LOST
-#  2  366   3       300.00   LOST              2      8     10    1 3 4   4   CANNOT_LOSE_THEM
-#  3  365   2       45.00    AT_RISK (=365)    3      5      4    1 2 2   2   LOST
-#  4  200   5       500.00   AT_RISK           4     11     11    2 5 5   5   CANNOT_LOSE_THEM
-#  5  181   1       9.50     AT_RISK           5      2      1    2 1 1   1   HIBERNATING
-#  6  180   1       100.00   ONE_TIME (=180)   6      3      7    2 1 3   2   HIBERNATING
-#  7  90    2       100.00   ACTIVE            7      6      8    3 2 3   3   NEED_ATTENTION
-#  8  60    4       250.00   ACTIVE            8     10      9    3 4 4   4   LOYAL
-#  9  30    1       15.00    ONE_TIME          9      4      2    4 2 1   2   POTENTIAL_LOYALIST
-# 10  10    2       80.00    ACTIVE (archived) 10     7      6    4 3 2   3   POTENTIAL_LOYALIST
-# 11  10    6       1000.00  ACTIVE           11     12     12    5 5 5   5   CHAMPIONS
-# 12  1     3       60.00    ACTIVE           12      9      5    5 4 2   3   POTENTIAL_LOYALIST
+#  #  days  orders  spent    stage           R low  F low  M low  R F M  FM  segment
+#  1  400   1       20.00    LOST              0      0      2    1 1 1   1   LOST
+#  2  366   3       300.00   LOST              1      7      9    1 3 4   4   CANNOT_LOSE_THEM
+#  3  365   2       45.00    AT_RISK (=365)    2      4      3    1 2 2   2   LOST
+#  4  200   5       500.00   AT_RISK           3     10     10    2 5 5   5   CANNOT_LOSE_THEM
+#  5  181   1       9.50     AT_RISK           4      0      0    2 1 1   1   HIBERNATING
+#  6  180   1       100.00   ONE_TIME (=180)   5      0      6    3 1 3   2   ABOUT_TO_SLEEP
+#  7  90    2       100.00   ACTIVE            6      4      6    3 2 3   3   NEED_ATTENTION
+#  8  60    4       250.00   ACTIVE            7      9      8    3 4 4   4   LOYAL
+#  9  30    1       15.00    ONE_TIME          8      0      1    4 1 1   1   PROMISING
+# 10  10    2       80.00    ACTIVE (archived) 9      4      5    4 2 3   3   POTENTIAL_LOYALIST
+# 11  10    6       1000.00  ACTIVE            9     11     11    4 5 5   5   CHAMPIONS
+# 12  1     3       60.00    ACTIVE           11      7      4    5 3 2   3   POTENTIAL_LOYALIST
 # 13  -     0       0        MEMBER            -      -      -    - - -   -   (none)
 # 14  5     2       70.00    ACTIVE, but MERGED: not scored, stale scores cleared
 #
-# F ties: one order {1, 5, 6, 9}, two {3, 7, 10}, three {2, 12}; M tie: 100.00 {6, 7};
-# R tie: 10 and 11 ordered at the same instant and land in different quintiles (4 and 5).
+# F ties: one order {1, 5, 6, 9} all F1, two {3, 7, 10} all F2, three {2, 12} both F3;
+# M tie: 100.00 {6, 7} both M3; R tie: 10 and 11 ordered at the same instant, both R4.
 # 9.50 < 15.00 < 100.00 also catches sorting money as text.
 FIXTURE: list[tuple[int, float | None, tuple[str, ...]]] = [
     (1, 400, ("20.00",)),
@@ -67,13 +67,13 @@ EXPECTED: dict[int, tuple[Stage, tuple[int, int, int, Seg] | None]] = {
     3: (Stage.AT_RISK, (1, 2, 2, Seg.LOST)),
     4: (Stage.AT_RISK, (2, 5, 5, Seg.CANNOT_LOSE_THEM)),
     5: (Stage.AT_RISK, (2, 1, 1, Seg.HIBERNATING)),
-    6: (Stage.ONE_TIME_BUYER, (2, 1, 3, Seg.HIBERNATING)),
+    6: (Stage.ONE_TIME_BUYER, (3, 1, 3, Seg.ABOUT_TO_SLEEP)),
     7: (Stage.ACTIVE, (3, 2, 3, Seg.NEED_ATTENTION)),
     8: (Stage.ACTIVE, (3, 4, 4, Seg.LOYAL)),
-    9: (Stage.ONE_TIME_BUYER, (4, 2, 1, Seg.POTENTIAL_LOYALIST)),
-    10: (Stage.ACTIVE, (4, 3, 2, Seg.POTENTIAL_LOYALIST)),
-    11: (Stage.ACTIVE, (5, 5, 5, Seg.CHAMPIONS)),
-    12: (Stage.ACTIVE, (5, 4, 2, Seg.POTENTIAL_LOYALIST)),
+    9: (Stage.ONE_TIME_BUYER, (4, 1, 1, Seg.PROMISING)),
+    10: (Stage.ACTIVE, (4, 2, 3, Seg.POTENTIAL_LOYALIST)),
+    11: (Stage.ACTIVE, (4, 5, 5, Seg.CHAMPIONS)),
+    12: (Stage.ACTIVE, (5, 3, 2, Seg.POTENTIAL_LOYALIST)),
     13: (Stage.MEMBER, None),
     14: (Stage.ACTIVE, None),
 }
@@ -168,7 +168,8 @@ class TestRecomputeSegments:
         counts = await recompute_segments(Principal.system(org), now=NOW)
 
         state = await state_of(org)
-        assert state[13] == (Stage.ONE_TIME_BUYER, (5, 2, 5, Seg.CHAMPIONS))
+        # One order, like the four other one-time buyers: F1 with them, whatever its id.
+        assert state[13] == (Stage.ONE_TIME_BUYER, (5, 1, 5, Seg.POTENTIAL_LOYALIST))
         assert counts.scored == 13
         # Its arrival moves others across quintile boundaries too.
         moved = {n for n in range(1, 13) if state[n][1] != EXPECTED[n][1]}

@@ -43,8 +43,9 @@ async def stages(org: Organization) -> list[tuple[Stage, Seg | None]]:
     return [(c.lifecycle_stage, c.rfm_segment) for c in rows]
 
 
-# Two scored customers: the one from 400 days ago scores R1 F1 M1, the recent one R2 F2 M2.
-REFRESHED = [(Stage.LOST, Seg.LOST), (Stage.ACTIVE, Seg.HIBERNATING), (Stage.MEMBER, None)]
+# Two scored customers: the one from 400 days ago has nobody below it (R1 F1 M1), the recent
+# one has half the base below it: 1 + 5 * 1 // 2 = 3 (R3 F3 M3).
+REFRESHED = [(Stage.LOST, Seg.LOST), (Stage.ACTIVE, Seg.NEED_ATTENTION), (Stage.MEMBER, None)]
 
 
 class TestRefreshSegmentsJob:

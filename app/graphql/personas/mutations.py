@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from typing import Annotated
 
 import strawberry
 
@@ -53,10 +55,21 @@ class PersonaMutations:
         "(saying what is missing) or REGENERATION_IN_PROGRESS."
     )
     async def personas_regenerate(
-        self, info: Info, force: bool = False
+        self,
+        info: Info,
+        force: bool = False,
+        as_of: Annotated[
+            dt.datetime | None,
+            strawberry.argument(
+                description="Measure recency and ages to this moment and leave out later "
+                "orders (default: now); AS_OF_IN_FUTURE when it has not happened yet."
+            ),
+        ] = None,
     ) -> PersonasRegeneratePayload:
         try:
-            persona_set = await service.request_regeneration(info.context.principal, force=force)
+            persona_set = await service.request_regeneration(
+                info.context.principal, force=force, as_of=as_of
+            )
         except DomainError as exc:
             return PersonasRegeneratePayload.failed(exc)
         return PersonasRegeneratePayload(regeneration=PersonaRegeneration.from_model(persona_set))
