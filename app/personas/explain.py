@@ -35,17 +35,22 @@ two personas with the same name are told apart by their top category, then by a 
 
 from __future__ import annotations
 
+from app.personas.members import Members
 from app.personas.metrics import Metrics
 from app.personas.motivations import MotivationKey, motivations
+from app.personas.naming import names
 from app.personas.portraits import Portrait, portraits
-from app.personas.suggestions import RoadmapSuggestion, roadmap
+from app.personas.suggestions import Context, RoadmapSuggestion, roadmap
 
 __all__ = [
+    "Context",
+    "Members",
     "Metrics",
     "MotivationKey",
     "Portrait",
     "RoadmapSuggestion",
     "motivations",
+    "names",
     "portraits",
     "roadmap",
 ]
