@@ -159,9 +159,9 @@ class TestEndToEnd:
         assert all(p["motivations"] and p["roadmap"] for p in real)
         assert all(len(p["roadmap"]) >= 3 or p["note"] for p in real)
         assert all(p["size"] >= 10 for p in found)
-        names = [p["name"] for p in found]
-        assert len(set(names)) == len(names)
-        assert not any(re.search(r"\d", n) for n in names), names
+        shown_names = [p["name"] for p in found]
+        assert len(set(shown_names)) == len(shown_names)
+        assert not any(re.search(r"\d", n) for n in shown_names), shown_names
         # Seeded items carry one or more units each.
         assert all(p["behaviors"]["unitsPerOrder"] >= 1 for p in real)
 

@@ -287,7 +287,8 @@ class TestLapsedRetailProfile:
         assert (idle[heavy] < 60).all()
         # No demographics, no referrals, no points.
         assert not c.has_birthday.any()
-        assert (c.city == -1).all() and (c.country == -1).all()
+        assert (c.city == -1).all()
+        assert (c.country == -1).all()
         assert (c.referrer == -1).all()
         assert (c.lifetime_points == 0).all()
         assert not (b.ledger.kind == EARN).any()
