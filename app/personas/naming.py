@@ -3,7 +3,8 @@
 A name is "[lapse] [qualifier] noun": what the members do (noun: regulars, repeat buyers,
 occasional buyers, one-time buyers), what sets them apart (qualifier: big-spending, premium,
 deal-seeking, referring, birthday, steady, bargain) and whether they stopped (Lapsed, At-risk:
-half or more past the organization's lost or at-risk days). Words that praise a group
+half or more past the organization's lost or at-risk days; Recent, for a plain group still
+buying in a mostly lapsed base). Words that praise a group
 (regulars, big-spending, premium) need the ranks to back them: a name never says more than the
 persona's spend and frequency ranks among the personas support. Two personas that would share
 a name are told apart by what else differs (recency, a second qualifier, their top category,
@@ -125,11 +126,14 @@ def _qualifiers(g: Metrics, base: Metrics, r: Ranks, keys: Sequence[str]) -> lis
     return out
 
 
-def _lapse(g: Metrics) -> str:
+def _lapse(g: Metrics, base: Metrics, qualified: bool) -> str:
     if g.lost_share >= LAPSED_SHARE:
         return "lapsed"
     if g.at_risk_share >= LAPSED_SHARE:
         return "at-risk"
+    # In a mostly lapsed base, still buying is what sets a plain group apart.
+    if not qualified and base.lost_share >= LAPSED_SHARE and g.at_risk_share <= RECENT_AT_RISK:
+        return "recent"
     return ""
 
 
@@ -148,7 +152,8 @@ def names(
     r = ranks(groups)
     parts = []
     for g, rank, k in zip(groups, r, keys, strict=True):
-        parts.append((_lapse(g), _qualifiers(g, base, rank, k), _noun(g, base, rank)))
+        qualifiers = _qualifiers(g, base, rank, k)
+        parts.append((_lapse(g, base, bool(qualifiers)), qualifiers, _noun(g, base, rank)))
     out = [_compose(lapse, q[0] if q else "", noun) for lapse, q, noun in parts]
     # Collisions: recency, a second qualifier, then the top category, then the spend.
     for step in ("recent", "qualifier", "category", "spend"):

@@ -236,6 +236,15 @@ class TestNames:
         d = dataclasses.replace(b, average_order_value=400.0, median_order_value=400.0)
         assert names([a, b, d], BASE, [[], [], []], [[], [], []])[1] == "One-time buyers"
 
+    def test_in_a_mostly_lapsed_base_the_groups_still_buying_are_named_recent(self) -> None:
+        base = dataclasses.replace(BASE, lost_share=0.66, one_time_share=0.55)
+        lapsed = dataclasses.replace(base, lost_share=0.9, at_risk_share=0.95, one_time_share=0.8)
+        recent = dataclasses.replace(base, lost_share=0.0, at_risk_share=0.02, one_time_share=0.4)
+        assert names([lapsed, recent], base, [[], []], [[], []]) == [
+            "Lapsed one-time buyers",
+            "Recent repeat buyers",
+        ]
+
     def test_equal_names_are_told_apart_without_numbers(self) -> None:
         same = [dataclasses.replace(BASE, average_spend=s) for s in (100.0, 120.0, 140.0)]
         drawn = names(same, BASE, [[], [], []], [["wine"], ["wine"], ["toys"]])
