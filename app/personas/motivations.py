@@ -89,6 +89,17 @@ def _evidence(metric: str, label: str, value: float, base: float, description: s
     }
 
 
+def _recency(g: Metrics, base: Metrics, more: str = "") -> EvidenceJson:
+    return _evidence(
+        "medianRecencyDays",
+        "Days since the last order (median)",
+        g.median_recency_days,
+        base.median_recency_days,
+        f"Last bought {g.median_recency_days:.0f} days ago"
+        f" (whole base: {base.median_recency_days:.0f}{more}).",
+    )
+
+
 def motivations(g: Metrics, base: Metrics, program: LoyaltyProgram) -> list[MotivationJson]:
     """The rules of `app.personas.explain`'s docstring, strongest first."""
     found: list[MotivationJson] = []
@@ -228,14 +239,7 @@ def motivations(g: Metrics, base: Metrics, program: LoyaltyProgram) -> list[Moti
                     f" intervals vary by {pct(g.interval_variation)}"
                     f" (whole base: {pct(base.interval_variation)}).",
                 ),
-                _evidence(
-                    "medianRecencyDays",
-                    "Days since the last order (median)",
-                    g.median_recency_days,
-                    base.median_recency_days,
-                    f"Last bought {g.median_recency_days:.0f} days ago"
-                    f" (whole base: {base.median_recency_days:.0f}).",
-                ),
+                _recency(g, base),
             ],
         )
 
@@ -279,15 +283,7 @@ def _renewal(g: Metrics, base: Metrics, program: LoyaltyProgram, add: _Add) -> N
                 f" more, the organization's lost threshold (whole base: {pct(base.lost_share)});"
                 f" {pct(g.at_risk_share)} are past {program.at_risk_after_days} days (at risk).",
             ),
-            _evidence(
-                "medianRecencyDays",
-                "Days since the last order (median)",
-                g.median_recency_days,
-                base.median_recency_days,
-                f"Last bought {g.median_recency_days:.0f} days ago"
-                f" (whole base: {base.median_recency_days:.0f}; at risk after"
-                f" {program.at_risk_after_days}).",
-            ),
+            _recency(g, base, f"; at risk after {program.at_risk_after_days}"),
         ],
     )
 

@@ -50,8 +50,11 @@ class TestRecovery:
             home, _ = members.most_common(1)[0]
             keys = [m["key"] for m in personas[home].motivations]
             assert motivation in keys, (group, personas[home].name, keys)
-            # And it is the persona's leading motivation, which names it.
+            # And it is the persona's leading motivation.
             assert keys[0] == motivation, (group, keys)
+        shown = [p for p in personas.values() if not p.is_other]
+        assert len({p.name for p in shown}) == len(shown)
+        assert_names_agree_with_figures(shown)
 
 
 class TestStability:
