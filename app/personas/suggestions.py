@@ -44,6 +44,8 @@ STREAKS = ((5, 30), (4, 30), (3, 30), (2, 30), (3, 60), (2, 60), (3, 90), (2, 90
 OVERDUE = 1.25
 # Status and tier thresholds aim at this share of the members.
 TIER_TARGET_REACH = 0.4
+# The longest suggested setting a roadmap item stores (`app.personas.roadmap.MAX_SETTING`).
+SETTING_LIMIT = 300
 # Fill-in items for a short roadmap: at least this share of members must be concerned.
 FILL_IN_SHARE = 0.3
 
@@ -87,9 +89,13 @@ def _qualify(share: float) -> str:
 def _item(
     key: str, title: str, rationale: str, setting: str, reach: float, said: str = ""
 ) -> RoadmapSuggestion:
-    """`said`: the reach in the item's own words (default: "N% of its members qualify.")."""
-    text = setting + (f" {said}" if said else _qualify(reach))
-    return RoadmapSuggestion(key, title, rationale, text, round(reach, 4))
+    """`said`: the reach in the item's own words (default: "N% of its members qualify.").
+    A long setting (category names) is shortened, never the share it reaches."""
+    share = f" {said}" if said else _qualify(reach)
+    room = SETTING_LIMIT - len(share)
+    if len(setting) > room:
+        setting = setting[: room - 1].rstrip() + "…"
+    return RoadmapSuggestion(key, title, rationale, setting + share, round(reach, 4))
 
 
 # --- settings checked for reach ---------------------------------------------------------------

@@ -20,6 +20,7 @@ from app.personas.explain import (
 from app.personas.features import Col, Vocabulary
 from app.personas.members import MIN_REACH
 from app.personas.model import ModelConfig, cluster
+from app.personas.roadmap import MAX_SETTING
 from app.personas.suggestions import streak
 from tests.personas.synthetic import blobs, features
 
@@ -203,6 +204,19 @@ class TestRoadmapSettings:
                 assert f"{round(item.reach * 100)}% of its members" in item.suggested_setting or (
                     f"{round(item.reach * 100)}% of its members are past" in item.suggested_setting
                 ), item
+
+    def test_a_long_setting_is_shortened_but_keeps_its_share(self) -> None:
+        group = dataclasses.replace(BASE, redemption_rate=0.8)
+        buyers = np.ones((100, 2), dtype=np.bool_)
+        favourites = [("x" * 150, 0), ("y" * 150, 1)]
+        context = Context(group, BASE, PROGRAM, members(100, category_buyer=buyers), favourites)
+        item = next(
+            i
+            for i in roadmap(["TRANSACTIONAL_VALUE"], context)
+            if i.rule_key == "transactional_value.double_points_days"
+        )
+        assert len(item.suggested_setting) <= MAX_SETTING
+        assert item.suggested_setting.endswith("… 100% of its members qualify.")
 
 
 class TestNames:
