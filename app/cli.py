@@ -10,6 +10,7 @@ from typing import Any
 
 from app.cli_support import Refused, run_with_db
 from app.config import ConfigurationError, Settings, describe_new_state, load_settings
+from app.seed.catalog import DEFAULT_PROFILE, PROFILES
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -160,6 +161,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
             writers=args.connections,
             check_foreign_keys=args.check_foreign_keys,
             segments=args.segments,
+            profile=args.profile,
         )
 
     summary = run_with_db(settings, body)
@@ -241,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=int, required=True)
     p.add_argument("--orders-per-customer", type=float, default=5.0, help="the average")
     p.add_argument("--seed", type=int, default=1, help="same seed, same data")
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="planted: five planted kinds of shopper; lapsed-retail: most bought once and"
+        " lapsed, a tail of heavy buyers, no birthdays, addresses or points",
+    )
     p.add_argument(
         "--start-index", type=int, help="first customer index (default: after earlier seeds)"
     )

@@ -161,6 +161,7 @@ ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "total": ("total", "amount", "ordertotal", "totalamount", "grandtotal", "revenue", "value"),
     "categories": ("categories", "category", "productcategory", "productcategories", "department"),
     "tags": ("tags", "tag", "labels", "producttags"),
+    "units": ("units", "quantity", "qty", "unitcount", "numberofunits", "itemcount"),
 }
 
 IDENTIFIER_FIELDS: dict[ImportKind, frozenset[str]] = {

@@ -300,6 +300,7 @@ class OrderWriter:
                 placed_at=row.placed_at,
                 status=OrderStatus.COMPLETED.value,
                 points_earned=points,
+                units=row.units,
             )
             orders.append(tuple(record[c] for c in order_columns))
             items.extend(self._items(order_id, row, item_defaults, item_columns))
@@ -360,7 +361,8 @@ class OrderWriter:
                 sku=IMPORTED_SKU,
                 category=category,
                 tags=dump_json(list(row.tags)),
-                quantity=1,
+                # One line carries the order's units; several split the total, not the units.
+                quantity=row.units if len(categories) == 1 and row.units else 1,
                 price=first if position == 0 else share,
             )
             out.append(tuple(record[c] for c in columns))

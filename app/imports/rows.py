@@ -121,6 +121,7 @@ class OrderRow:
     store_id: uuid.UUID | None
     categories: tuple[str, ...]
     tags: tuple[str, ...]
+    units: int | None = None
 
 
 class InvalidRow(NamedTuple):
@@ -482,6 +483,7 @@ def validate_order(config: ValidatorConfig, record: Record) -> RowResult:
     else:
         row.field_error("total", RowCode.REQUIRED, "The total is required.")
     store_id = row.store("store")
+    units = _units(row, cells.get("units"))
     receipt = cells.get("receiptNumber", "")
     checked: tuple[str, Decimal, dt.datetime] | None = None
     if placed_at is not None and total is not None:
@@ -509,7 +511,25 @@ def validate_order(config: ValidatorConfig, record: Record) -> RowResult:
         store_id=store_id,
         categories=split_list(cells.get("categories", "")),
         tags=split_list(cells.get("tags", "")),
+        units=units,
     )
+
+
+MAX_UNITS = 1_000_000
+
+
+def _units(row: _Row, text: str | None) -> int | None:
+    """A whole, non-negative number of units; blank is unknown."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    whole = value[:-2] if value.endswith(".0") else value
+    if not whole.isdigit() or int(whole) > MAX_UNITS:
+        row.field_error(
+            "units", RowCode.INVALID, f"Not a whole number of units from 0 to {MAX_UNITS}."
+        )
+        return None
+    return int(whole)
 
 
 def validate(config: ValidatorConfig, record: Record) -> RowResult:

@@ -40,6 +40,9 @@ class Order(Model):
     placed_at = fields.DatetimeField()
     status = fields.CharEnumField(OrderStatus, max_length=12, default=OrderStatus.COMPLETED)
     points_earned = fields.IntField(default=0)
+    # Units bought (an import's quantity column), when known; kept on the order because a
+    # file may carry the count without item lines.
+    units = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     items: fields.ReverseRelation[OrderItem]

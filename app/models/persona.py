@@ -67,6 +67,8 @@ class Persona(Model):
     demographics: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     motivations: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
     behaviors: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    # Why the data cannot support a motivation or a full roadmap ("" when it can).
+    note = fields.TextField(default="")
 
     class Meta:
         table = "persona"

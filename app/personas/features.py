@@ -94,6 +94,10 @@ class Col(IntEnum):
     # Days between consecutive orders: mean and standard deviation (0 with fewer than 2 gaps).
     GAP_MEAN_DAYS = 15
     GAP_SD_DAYS = 16
+    # Units bought and the orders they were counted on: the orders' own unit counts (an
+    # import's quantity column) where known, else the quantities of their item lines.
+    UNITS = 17
+    UNIT_ORDERS = 18
 
 
 BASE_COLUMNS = len(Col)
@@ -259,7 +263,12 @@ def feature_statement(
         for n, name in enumerate(vocabulary.tags)
     ]
     item_columns = ", ".join(
-        [f"COUNT(*) AS items, SUM({price}) AS item_spend", *category_sums, *tag_counts]
+        [
+            f"COUNT(*) AS items, SUM({price}) AS item_spend, SUM(i.quantity) AS item_units,"
+            " COUNT(DISTINCT i.order_id) AS item_orders",
+            *category_sums,
+            *tag_counts,
+        ]
     )
     earn = sql.param(LedgerKind.EARN.value)
     redeem = sql.param(LedgerKind.REDEEM.value)
@@ -307,14 +316,19 @@ def feature_statement(
         "CASE WHEN o.gaps >= 1 THEN o.gap_mean ELSE 0 END",
         "CASE WHEN o.gaps >= 2 THEN o.gap_squares ELSE 0 END",
     ]
+    outputs[17:17] = [
+        "CASE WHEN o.unit_orders > 0 THEN o.units ELSE COALESCE(it.item_units, 0) END",
+        "CASE WHEN o.unit_orders > 0 THEN o.unit_orders ELSE COALESCE(it.item_orders, 0) END",
+    ]
     select = ", ".join(sql.out(e) for e in outputs)
     query = (
         # Placeholders and code constants only; every value is bound.
         "WITH o AS ("  # noqa: S608
         f"SELECT s.customer_id, COUNT(*) AS orders, SUM(s.total) AS spent,"
         f" {last_at} AS last_at, {first_at} AS first_at, COUNT(s.gap) AS gaps,"
-        f" AVG(s.gap) AS gap_mean, AVG(s.gap * s.gap) AS gap_squares, {months}"
-        f" FROM (SELECT o.customer_id, {sql.real('o.total')} AS total, o.placed_at,"
+        f" AVG(s.gap) AS gap_mean, AVG(s.gap * s.gap) AS gap_squares, {months},"
+        " SUM(s.units) AS units, COUNT(s.units) AS unit_orders"
+        f" FROM (SELECT o.customer_id, {sql.real('o.total')} AS total, o.placed_at, o.units,"
         f" {sql.month('o.placed_at')} AS m,"
         f" {sql.days_between('o.placed_at', previous)} AS gap"
         " FROM customer_order o"

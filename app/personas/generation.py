@@ -190,6 +190,7 @@ async def _write(persona_set: PersonaSet, plan: _Plan, started: float) -> bool:
                     demographics=portrait.demographics,
                     motivations=portrait.motivations,
                     behaviors=portrait.behaviors,
+                    note=portrait.note,
                 )
                 for position, (portrait, match) in enumerate(
                     zip(plan.portraits, plan.matches, strict=True)

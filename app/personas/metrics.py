@@ -44,6 +44,8 @@ class Customers:
     interval_variation: F64
     intervals_measured: Mask
     days_between_orders: F64
+    units: F64
+    unit_orders: F64
 
 
 def _winsorize(values: F64) -> F64:
@@ -72,6 +74,8 @@ def per_customer(features: CustomerFeatures) -> Customers:
         interval_variation=variation.astype(np.float64),
         intervals_measured=measured,
         days_between_orders=f64(Col.GAP_MEAN_DAYS),
+        units=f64(Col.UNITS),
+        unit_orders=f64(Col.UNIT_ORDERS),
         order_value=spend / np.maximum(orders, 1.0),
         spend=_winsorize(spend),
         orders=_winsorize(orders),
@@ -118,13 +122,29 @@ class Metrics:
     repeat_share: float
     category_share: F64
     tag_share: F64
+    # Absolute shares of members, against the organization's own thresholds (not the base):
+    # bought exactly once; past the lifecycle's at-risk and lost days without an order.
+    one_time_share: float = 0.0
+    # Units per order over the orders whose unit count is known (0: none is).
+    units_per_order: float = 0.0
+    at_risk_share: float = 0.0
+    lost_share: float = 0.0
 
 
 def _median(values: F64) -> float:
     return float(np.median(values)) if len(values) else 0.0
 
 
-def metrics_of(c: Customers, mask: Mask) -> Metrics:
+def _share(condition: Mask, mask: Mask) -> float:
+    size = int(mask.sum())
+    return float((condition & mask).sum()) / size if size else 0.0
+
+
+def metrics_of(
+    c: Customers, mask: Mask, *, at_risk_after_days: float = 180, lost_after_days: float = 365
+) -> Metrics:
+    """The group's figures; the lifecycle thresholds are the organization's (at-risk and lost
+    days), so "lapsed" means the same here as in the customer's lifecycle stage."""
     size = int(mask.sum())
     known = mask & c.birthday_known
     orders_known = float(c.orders[known].sum()) if known.any() else 0.0
@@ -152,7 +172,16 @@ def metrics_of(c: Customers, mask: Mask) -> Metrics:
         repeat_share=float(c.intervals_measured[mask].mean()) if size else 0.0,
         category_share=_mean_share(c.categories, c.item_spend, mask),
         tag_share=_mean_share(c.tags, c.items, mask),
+        one_time_share=_share(c.orders <= 1, mask),
+        units_per_order=_per(c.units, c.unit_orders, mask),
+        at_risk_share=_share(c.recency >= at_risk_after_days, mask),
+        lost_share=_share(c.recency >= lost_after_days, mask),
     )
+
+
+def _per(amounts: F64, counts: F64, mask: Mask) -> float:
+    total = float(counts[mask].sum())
+    return float(amounts[mask].sum()) / total if total > 0 else 0.0
 
 
 def _mean_share(

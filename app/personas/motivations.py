@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from app.organizations.program import LoyaltyProgram
 from app.personas.metrics import Metrics
@@ -22,22 +23,42 @@ class MotivationKey(StrEnum):
     RECOGNITION = "RECOGNITION"
     ROUTINE = "ROUTINE"
     RENEWAL = "RENEWAL"
+    TRIAL = "TRIAL"
+    COMMITMENT = "COMMITMENT"
+    MOMENTUM = "MOMENTUM"
 
 
 @dataclass(frozen=True)
 class Rule:
     key: str
     label: str
-    name: str
 
 
-TRANSACTIONAL_VALUE = Rule(MotivationKey.TRANSACTIONAL_VALUE, "Transactional value", "Deal Seekers")
-BELONGING = Rule(MotivationKey.BELONGING, "Belonging", "Community Connectors")
-EXCLUSIVITY = Rule(MotivationKey.EXCLUSIVITY, "Exclusivity", "Premium Enthusiasts")
-RECOGNITION = Rule(MotivationKey.RECOGNITION, "Recognition", "Celebration Lovers")
-ROUTINE = Rule(MotivationKey.ROUTINE, "Routine", "Loyal Regulars")
-RENEWAL = Rule(MotivationKey.RENEWAL, "Renewal", "Lapsed Shoppers")
-RULES = (TRANSACTIONAL_VALUE, BELONGING, EXCLUSIVITY, RECOGNITION, ROUTINE, RENEWAL)
+TRANSACTIONAL_VALUE = Rule(MotivationKey.TRANSACTIONAL_VALUE, "Transactional value")
+BELONGING = Rule(MotivationKey.BELONGING, "Belonging")
+EXCLUSIVITY = Rule(MotivationKey.EXCLUSIVITY, "Exclusivity")
+RECOGNITION = Rule(MotivationKey.RECOGNITION, "Recognition")
+ROUTINE = Rule(MotivationKey.ROUTINE, "Routine")
+RENEWAL = Rule(MotivationKey.RENEWAL, "Renewal")
+TRIAL = Rule(MotivationKey.TRIAL, "Trial")
+COMMITMENT = Rule(MotivationKey.COMMITMENT, "Commitment")
+MOMENTUM = Rule(MotivationKey.MOMENTUM, "Momentum")
+RULES = (
+    TRANSACTIONAL_VALUE,
+    BELONGING,
+    EXCLUSIVITY,
+    RECOGNITION,
+    ROUTINE,
+    RENEWAL,
+    TRIAL,
+    COMMITMENT,
+    MOMENTUM,
+)
+# Absolute thresholds (shares of the persona's own members, whatever the base looks like).
+LAPSED_SHARE = 0.5
+ONE_TIME_SHARE = 0.6
+COMMITMENT_LIFT = 2.0
+MOMENTUM_RECENCY = 0.5
 
 
 def _ratio(value: float, base: float) -> float:
@@ -66,6 +87,17 @@ def _evidence(metric: str, label: str, value: float, base: float, description: s
         "lift": round(lift, 3) if lift != float("inf") else None,
         "description": description,
     }
+
+
+def _recency(g: Metrics, base: Metrics, more: str = "") -> EvidenceJson:
+    return _evidence(
+        "medianRecencyDays",
+        "Days since the last order (median)",
+        g.median_recency_days,
+        base.median_recency_days,
+        f"Last bought {g.median_recency_days:.0f} days ago"
+        f" (whole base: {base.median_recency_days:.0f}{more}).",
+    )
 
 
 def motivations(g: Metrics, base: Metrics, program: LoyaltyProgram) -> list[MotivationJson]:
@@ -136,7 +168,10 @@ def motivations(g: Metrics, base: Metrics, program: LoyaltyProgram) -> list[Moti
 
     lift = _ratio(g.median_order_value, base.median_order_value)
     frequency = _ratio(g.orders_per_month, base.orders_per_month)
-    if lift >= 1.4 and frequency <= 1.0:
+    # The mean order value must agree with the median: a few big baskets in a group of
+    # small ones are not exclusivity.
+    mean_lift = _ratio(g.average_order_value, base.average_order_value)
+    if lift >= 1.4 and mean_lift >= 1.0 and frequency <= 1.0:
         add(
             EXCLUSIVITY,
             lift,
@@ -204,35 +239,142 @@ def motivations(g: Metrics, base: Metrics, program: LoyaltyProgram) -> list[Moti
                     f" intervals vary by {pct(g.interval_variation)}"
                     f" (whole base: {pct(base.interval_variation)}).",
                 ),
-                _evidence(
-                    "medianRecencyDays",
-                    "Days since the last order (median)",
-                    g.median_recency_days,
-                    base.median_recency_days,
-                    f"Last bought {g.median_recency_days:.0f} days ago"
-                    f" (whole base: {base.median_recency_days:.0f}).",
-                ),
+                _recency(g, base),
             ],
         )
 
-    ratio = _ratio(g.median_recency_days, base.median_recency_days)
-    if ratio >= 2.0 and g.median_recency_days >= program.at_risk_after_days:
-        add(
-            RENEWAL,
-            ratio,
-            2.0,
-            [
-                _evidence(
-                    "medianRecencyDays",
-                    "Days since the last order (median)",
-                    g.median_recency_days,
-                    base.median_recency_days,
-                    f"Last bought {g.median_recency_days:.0f} days ago"
-                    f" (whole base: {base.median_recency_days:.0f}; at risk after"
-                    f" {program.at_risk_after_days}).",
-                )
-            ],
-        )
+    _renewal(g, base, program, add)
+    _trial(g, base, add)
+    _commitment(g, base, add)
+    if not found:
+        _momentum(g, base, add)
     # Scores are capped at 1; the uncapped strength orders two capped motivations.
     found.sort(key=lambda m: (-m["score"], -strength[m["key"]], m["key"]))
     return found
+
+
+class _Add(Protocol):
+    def __call__(
+        self, rule: Rule, lift: float, span: float, evidence: list[EvidenceJson]
+    ) -> None: ...
+
+
+def _renewal(g: Metrics, base: Metrics, program: LoyaltyProgram, add: _Add) -> None:
+    """Lapsed against the base (relative) or past the organization's own lost threshold
+    (absolute): when most of the base is lapsed, the relative test alone finds nobody."""
+    ratio = _ratio(g.median_recency_days, base.median_recency_days)
+    relative = ratio >= 2.0 and g.median_recency_days >= program.at_risk_after_days
+    absolute = g.lost_share >= LAPSED_SHARE
+    if not (relative or absolute):
+        return
+    # The stronger of the two readings: (ratio - 1) / 2, or the lost share above one half.
+    lift = max(ratio if relative else 1.0, 1.0 + 2.0 * (g.lost_share - LAPSED_SHARE) / 0.5)
+    add(
+        RENEWAL,
+        lift,
+        2.0,
+        [
+            _evidence(
+                "lostShare",
+                "Customers past the lost threshold",
+                g.lost_share,
+                base.lost_share,
+                f"{pct(g.lost_share)} have not bought for {program.lost_after_days} days or"
+                f" more, the organization's lost threshold (whole base: {pct(base.lost_share)});"
+                f" {pct(g.at_risk_share)} are past {program.at_risk_after_days} days (at risk).",
+            ),
+            _recency(g, base, f"; at risk after {program.at_risk_after_days}"),
+        ],
+    )
+
+
+def _trial(g: Metrics, base: Metrics, add: _Add) -> None:
+    """Mostly one purchase: a first try that has not become a habit (absolute share)."""
+    if g.one_time_share < ONE_TIME_SHARE:
+        return
+    add(
+        TRIAL,
+        g.one_time_share / 0.5,
+        1.0,
+        [
+            _evidence(
+                "oneTimeShare",
+                "Customers with a single order",
+                g.one_time_share,
+                base.one_time_share,
+                f"{pct(g.one_time_share)} bought once and never came back"
+                f" (whole base: {pct(base.one_time_share)}).",
+            ),
+            _evidence(
+                "ordersPerCustomer",
+                "Orders per customer",
+                g.orders_per_customer,
+                base.orders_per_customer,
+                f"{g.orders_per_customer:.1f} orders per customer"
+                f" (whole base: {base.orders_per_customer:.1f}).",
+            ),
+        ],
+    )
+
+
+def _commitment(g: Metrics, base: Metrics, add: _Add) -> None:
+    """Buys far more often and spends far more than the base: already committed."""
+    orders = _ratio(g.orders_per_customer, base.orders_per_customer)
+    spend = _ratio(g.average_spend, base.average_spend)
+    if min(orders, spend) < COMMITMENT_LIFT:
+        return
+    add(
+        COMMITMENT,
+        min(orders, spend),
+        3.0,
+        [
+            _evidence(
+                "averageSpend",
+                "Spend per customer",
+                g.average_spend,
+                base.average_spend,
+                f"Spends {g.average_spend:.2f} each, {spend:.1f}× the whole base"
+                f" ({base.average_spend:.2f}).",
+            ),
+            _evidence(
+                "ordersPerCustomer",
+                "Orders per customer",
+                g.orders_per_customer,
+                base.orders_per_customer,
+                f"{g.orders_per_customer:.1f} orders each, {orders:.1f}× the whole base"
+                f" ({base.orders_per_customer:.1f}).",
+            ),
+        ],
+    )
+
+
+def _momentum(g: Metrics, base: Metrics, add: _Add) -> None:
+    """Bought much more recently than the base (only when no other rule says more)."""
+    if base.median_recency_days <= 0 or g.at_risk_share >= LAPSED_SHARE:
+        return
+    ratio = _ratio(base.median_recency_days, max(g.median_recency_days, 1.0))
+    if ratio < 1.0 / MOMENTUM_RECENCY:
+        return
+    add(
+        MOMENTUM,
+        ratio,
+        4.0,
+        [
+            _evidence(
+                "medianRecencyDays",
+                "Days since the last order (median)",
+                g.median_recency_days,
+                base.median_recency_days,
+                f"Last bought {g.median_recency_days:.0f} days ago, against"
+                f" {base.median_recency_days:.0f} for the whole base: engaged right now.",
+            ),
+            _evidence(
+                "atRiskShare",
+                "Customers past the at-risk threshold",
+                g.at_risk_share,
+                base.at_risk_share,
+                f"{pct(g.at_risk_share)} are past the at-risk threshold"
+                f" (whole base: {pct(base.at_risk_share)}).",
+            ),
+        ],
+    )

@@ -41,6 +41,12 @@ class BehaviorsJson(TypedDict):
     birthdayMonthOrderShare: float
     medianDaysBetweenOrders: float
     intervalVariation: float
+    # Shares of members: one order only; past the organization's at-risk and lost days.
+    # Units per order where the unit count is known (0 when no order has one).
+    unitsPerOrder: NotRequired[float]
+    oneTimeShare: NotRequired[float]
+    atRiskShare: NotRequired[float]
+    lostShare: NotRequired[float]
     topCategories: list[LabelShareJson]
     topTags: list[LabelShareJson]
 

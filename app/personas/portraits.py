@@ -10,16 +10,18 @@ import numpy.typing as npt
 
 from app.organizations.program import LoyaltyProgram
 from app.personas.features import CustomerFeatures
-from app.personas.metrics import F64, Customers, Mask, metrics_of, per_customer
+from app.personas.members import Members
+from app.personas.metrics import F64, Customers, Mask, Metrics, metrics_of, per_customer
 from app.personas.model import Clustering
-from app.personas.motivations import RULES, motivations
+from app.personas.motivations import motivations
+from app.personas.naming import OTHER_NAME, names
 from app.personas.portrait_json import (
     BehaviorsJson,
     DemographicsJson,
     LabelShareJson,
     MotivationJson,
 )
-from app.personas.suggestions import RoadmapSuggestion, roadmap
+from app.personas.suggestions import MIN_ITEMS, Context, RoadmapSuggestion, roadmap
 
 AGE_BANDS: tuple[tuple[int, int, str], ...] = (
     (0, 25, "under 25"),
@@ -31,8 +33,6 @@ AGE_BANDS: tuple[tuple[int, int, str], ...] = (
 )
 TOP_LOCATIONS = 5
 TOP_LABELS = 5
-OTHER_NAME = "Other"
-DEFAULT_NAME = "Core Customers"
 
 
 @dataclass
@@ -45,6 +45,8 @@ class Portrait:
     behaviors: BehaviorsJson
     motivations: list[MotivationJson]
     roadmap: list[RoadmapSuggestion] = field(default_factory=list)
+    # Why the data cannot support a motivation or a full roadmap, when it cannot.
+    note: str = ""
 
 
 def _age_bands(c: Customers, mask: Mask, min_size: int) -> list[LabelShareJson]:
@@ -86,16 +88,24 @@ def _labels(
     ]
 
 
-def _unique_names(names: list[str], hints: list[str]) -> list[str]:
-    out: list[str] = []
-    for name, hint in zip(names, hints, strict=True):
-        candidate = f"{name} ({hint})" if names.count(name) > 1 and hint else name
-        base, number = candidate, 2
-        while candidate in out:
-            candidate = f"{base} {number}"
-            number += 1
-        out.append(candidate)
-    return out
+def _note(portrait: Portrait, min_size: int) -> str:
+    if portrait.is_other:
+        return (
+            f"Customers of groups smaller than {min_size}: too few to describe on their own,"
+            " so no motivation or roadmap is drawn for them."
+        )
+    parts = []
+    if not portrait.motivations:
+        parts.append(
+            "No motivation: none of its figures differs enough from the whole base (or passes"
+            " the absolute thresholds) to support one."
+        )
+    if len(portrait.roadmap) < MIN_ITEMS:
+        parts.append(
+            f"{len(portrait.roadmap)} roadmap item(s) only: no other setting would reach at least"
+            " a quarter of its members, or its figures (orders, points, categories) are missing."
+        )
+    return " ".join(parts)
 
 
 def portraits(
@@ -103,15 +113,17 @@ def portraits(
 ) -> list[Portrait]:
     c = per_customer(features)
     n = len(features)
-    everyone = np.ones(n, dtype=np.bool_)
-    base = metrics_of(c, everyone)
+    thresholds = {
+        "at_risk_after_days": program.at_risk_after_days,
+        "lost_after_days": program.lost_after_days,
+    }
+    base = metrics_of(c, np.ones(n, dtype=np.bool_), **thresholds)
     vocab = features.vocabulary
     out: list[Portrait] = []
-    names: list[str] = []
-    hints: list[str] = []
+    shown: list[tuple[int, Metrics, list[str], list[str]]] = []
     for g in range(clustering.groups):
         mask = clustering.labels == g
-        m = metrics_of(c, mask)
+        m = metrics_of(c, mask, **thresholds)
         is_other = g == clustering.other
         holders_c = (c.categories[mask] > 0).sum(axis=0)
         holders_t = (c.tags[mask] > 0).sum(axis=0)
@@ -146,30 +158,37 @@ def portraits(
             "birthdayMonthOrderShare": round(m.birthday_month_share, 4),
             "medianDaysBetweenOrders": round(m.median_days_between_orders, 1),
             "intervalVariation": round(m.interval_variation, 4),
+            "unitsPerOrder": round(m.units_per_order, 2),
+            "oneTimeShare": round(m.one_time_share, 4),
+            "atRiskShare": round(m.at_risk_share, 4),
+            "lostShare": round(m.lost_share, 4),
             "topCategories": top_categories,
             "topTags": top_tags,
         }
         found = [] if is_other else motivations(m, base, program)
         keys = [f["key"] for f in found]
-        rule = next((r for r in RULES if keys and r.key == keys[0]), None)
-        names.append(OTHER_NAME if is_other else (rule.name if rule else DEFAULT_NAME))
-        hints.append(top_categories[0]["label"] if top_categories else "")
-        out.append(
-            Portrait(
-                name="",
-                size=m.size,
-                share=round(m.size / n, 4) if n else 0.0,
-                is_other=is_other,
-                demographics=demographics,
-                behaviors=behaviors,
-                motivations=found,
-                roadmap=(
-                    []
-                    if is_other
-                    else roadmap(keys, m, base, program, [t["label"] for t in top_categories])
-                ),
-            )
+        favourites = [t["label"] for t in top_categories]
+        portrait = Portrait(
+            name=OTHER_NAME,
+            size=m.size,
+            share=round(m.size / n, 4) if n else 0.0,
+            is_other=is_other,
+            demographics=demographics,
+            behaviors=behaviors,
+            motivations=found,
         )
-    for portrait, name in zip(out, _unique_names(names, hints), strict=True):
-        portrait.name = name[:120]
+        if not is_other:
+            column = {name: i for i, name in enumerate(vocab.categories)}
+            context = Context(
+                m, base, program, Members.of(c, mask), [(f, column[f]) for f in favourites]
+            )
+            portrait.roadmap = roadmap(keys, context)
+            shown.append((len(out), m, keys, favourites))
+        portrait.note = _note(portrait, min_size)
+        out.append(portrait)
+    named = names(
+        [m for _, m, _, _ in shown], base, [k for *_, k, _ in shown], [f for *_, f in shown]
+    )
+    for (position, *_), name in zip(shown, named, strict=True):
+        out[position].name = name[:120]
     return out

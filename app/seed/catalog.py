@@ -6,7 +6,7 @@ reserved for examples (email domains are RFC 2606 `example.*` names).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -429,5 +429,96 @@ GROUPS: tuple[Group, ...] = (
         signup_forms=(0.4, 0.3, 0.1, 0.0),
     ),
 )
+
+
+# A shopper of a lapsed retail base: no birthday given, no signup form, never redeems.
+_RETAIL_SHOPPER = Group(
+    name="",
+    share=0.0,
+    order_factor=1.0,
+    price_factor=1.0,
+    price_sigma=0.45,
+    items_min=1,
+    items_max=3,
+    categories=((6, 2.0), (8, 2.0), (0, 2.0), (5, 1.5), (13, 1.5), (9, 1.0)),
+    tag_sets=tuple(zip(_tags((), ("seasonal",), ("new-arrival",)), (4.0, 1.0, 1.0), strict=True)),
+    redeem_chance=0.0,
+    redeem_step=100,
+    redeem_share_min=0.5,
+    signup_days=(60, 1050),
+    last_order_days_min=0,
+    referral_weight=1.0,
+    ages=(20, 70),
+    birthday_share=0.0,
+    online_share=0.3,
+    signup_forms=(0.0, 0.0, 0.0, 0.0),
+)
+
+
+# A real retail transaction log as a merchant imports it: over half the customers bought once,
+# a long tail of heavy buyers, two thirds lapsed (no order for over a year), no birthdays,
+# addresses or referrals, and orders without points.
+RETAIL_GROUPS: tuple[Group, ...] = (
+    replace(
+        _RETAIL_SHOPPER,
+        name="lapsed_one_time",
+        share=0.45,
+        order_factor=0.1,
+        price_factor=0.8,
+        signup_days=(420, 1050),
+        last_order_days_min=370,
+    ),
+    replace(
+        _RETAIL_SHOPPER,
+        name="recent_one_time",
+        share=0.10,
+        order_factor=0.1,
+        price_factor=0.8,
+        signup_days=(20, 300),
+    ),
+    replace(
+        _RETAIL_SHOPPER, name="occasional", share=0.15, order_factor=0.8, signup_days=(120, 700)
+    ),
+    replace(
+        _RETAIL_SHOPPER,
+        name="lapsed_regulars",
+        share=0.20,
+        order_factor=1.4,
+        signup_days=(600, 1050),
+        last_order_days_min=380,
+    ),
+    replace(
+        _RETAIL_SHOPPER,
+        name="heavy_buyers",
+        share=0.10,
+        order_factor=6.0,
+        price_factor=1.3,
+        items_min=2,
+        items_max=5,
+        signup_days=(400, 1050),
+        regular=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What kind of base `loyalty seed --profile` writes."""
+
+    groups: tuple[Group, ...]
+    # Customers gave a city and country (False: an import without addresses).
+    places: bool = True
+    # Share of customers drawn as referred by an earlier one.
+    referred_share: float = 0.4
+    # Orders earn points (False: history imported without points).
+    points: bool = True
+
+
+PROFILES: dict[str, Profile] = {
+    # Five planted kinds of shopper, for the persona quality tests.
+    "planted": Profile(GROUPS),
+    "lapsed-retail": Profile(RETAIL_GROUPS, places=False, referred_share=0.0, points=False),
+}
+DEFAULT_PROFILE = "planted"
 
 GROUP_NAMES: tuple[str, ...] = tuple(g.name for g in GROUPS)

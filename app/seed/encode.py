@@ -28,7 +28,6 @@ from app.seed.plan import (
     LEDGER_REASONS,
     STAGES,
     TAGS_JSON,
-    TRAITS_JSON,
     SeedBlock,
 )
 
@@ -171,7 +170,7 @@ def block_tables(block: SeedBlock, ctx: Context) -> BlockTables:
             Column("region", Kind.TEXT, codes=city, vocab=regions),
             Column("postal_code", Kind.TEXT, strings=c.postal_code),
             Column("country", Kind.TEXT, codes=c.country, vocab=catalog.COUNTRIES),
-            Column("traits", Kind.JSON, codes=c.group, vocab=TRAITS_JSON),
+            Column("traits", Kind.JSON, codes=c.group, vocab=block.traits),
             Column(
                 "signup_form_id",
                 Kind.UUID,

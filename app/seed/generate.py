@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.seed.catalog import GROUPS
 from app.seed.ledgers import (
     ledgers,
     order_statistics,
@@ -32,7 +31,7 @@ from app.seed.ledgers import (
 from app.seed.people import (
     people,
 )
-from app.seed.plan import US_PER_DAY, SeedBlock, SeedPlan, group_shares
+from app.seed.plan import US_PER_DAY, SeedBlock, SeedPlan, group_shares, traits_json
 from app.seed.purchases import (
     purchases,
     referrals,
@@ -44,11 +43,12 @@ def generate_block(plan: SeedPlan, first_index: int, count: int) -> SeedBlock:
     rng = np.random.default_rng([plan.seed & 0xFFFFFFFF, plan.seed >> 32, first_index, count])
     now_us = plan.now_us
     n = count
-    n_groups = len(GROUPS)
+    groups = plan.groups
+    n_groups = len(groups)
 
-    group = rng.choice(n_groups, size=n, p=group_shares()).astype(np.int8)
-    signup_lo = np.array([g.signup_days[0] for g in GROUPS], dtype=np.float64)[group]
-    signup_hi = np.array([g.signup_days[1] for g in GROUPS], dtype=np.float64)[group]
+    group = rng.choice(n_groups, size=n, p=group_shares(groups)).astype(np.int8)
+    signup_lo = np.array([g.signup_days[0] for g in groups], dtype=np.float64)[group]
+    signup_hi = np.array([g.signup_days[1] for g in groups], dtype=np.float64)[group]
     created = now_us - (rng.uniform(signup_lo, signup_hi) * US_PER_DAY).astype(np.int64)
     # Rows in signup order: referrers come before the customers they referred.
     order_of_rows = np.argsort(created, kind="stable")
@@ -58,9 +58,9 @@ def generate_block(plan: SeedPlan, first_index: int, count: int) -> SeedBlock:
 
     customers = people(plan, rng, index, group, created)
     orders, items = purchases(plan, rng, group, created)
-    referrer = referrals(rng, group, created)
+    referrer = referrals(rng, group, created, groups, plan.kind.referred_share)
     customers.referrer = referrer
     ledger = ledgers(plan, rng, customers, orders)
 
     order_statistics(plan, customers, orders, ledger)
-    return SeedBlock(first_index, customers, orders, items, ledger)
+    return SeedBlock(first_index, customers, orders, items, ledger, traits_json(groups))

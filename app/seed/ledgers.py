@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.seed.catalog import GROUPS
 from app.seed.plan import (
     EARN,
     EXPIRE,
@@ -97,11 +96,12 @@ def ledgers(plan: SeedPlan, rng: np.random.Generator, people: Customers, orders:
     life_us = rules.expire_after_days * US_PER_DAY if rules.expire_after_days else None
 
     group = people.group
-    chance = np.array([g.redeem_chance for g in GROUPS])[group[orders.customer]]
+    groups = plan.groups
+    chance = np.array([g.redeem_chance for g in groups])[group[orders.customer]]
     redeems = (rng.random(m) < chance).tolist()
-    share_min = np.array([g.redeem_share_min for g in GROUPS])[group[orders.customer]]
+    share_min = np.array([g.redeem_share_min for g in groups])[group[orders.customer]]
     share = rng.uniform(share_min, 1.0).tolist()
-    step_of = [g.redeem_step for g in GROUPS]
+    step_of = [g.redeem_step for g in groups]
     # A redemption happens at the till right after the purchase (before the next one).
     placed = orders.placed_at
     gap = np.full(m, 60 * US_PER_SECOND, dtype=np.int64)

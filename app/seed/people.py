@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.seed import catalog
-from app.seed.catalog import CITIES, GROUPS
+from app.seed.catalog import CITIES
 from app.seed.plan import (
     FIRST_LOCAL,
     I8,
@@ -90,6 +90,9 @@ def people(
     place_draw = rng.random(n)
     city[place_draw < 0.07] = -1
     country[place_draw < 0.02] = -1
+    if not plan.kind.places:
+        city[:] = -1
+        country[:] = -1
     postal_draws = rng.integers(0, 1 << 30, size=(n, 5)).tolist()
     postal_missing = (rng.random(n) < 0.12).tolist()
     postal_code: list[str | None] = [
@@ -98,12 +101,13 @@ def people(
     ]
 
     # Birthdays: an age range per group; some customers never gave one.
-    age_lo = np.array([g.ages[0] for g in GROUPS], dtype=np.float64)[group]
-    age_hi = np.array([g.ages[1] for g in GROUPS], dtype=np.float64)[group]
+    groups = plan.groups
+    age_lo = np.array([g.ages[0] for g in groups], dtype=np.float64)[group]
+    age_hi = np.array([g.ages[1] for g in groups], dtype=np.float64)[group]
     age_days = (rng.uniform(age_lo, age_hi + 1) * 365.2425).astype(np.int64)
     today = plan.now_us // US_PER_DAY
     birthday = (today - age_days).astype(np.int32)
-    has_birthday = rng.random(n) < np.array([g.birthday_share for g in GROUPS])[group]
+    has_birthday = rng.random(n) < np.array([g.birthday_share for g in groups])[group]
     dates = birthday.astype("datetime64[D]")
     months = dates.astype("datetime64[M]")
     month = months.astype(np.int64) % 12 + 1
@@ -128,7 +132,7 @@ def people(
     external = _permute(index, 10**9, 387_420_489, 271_828_182).tolist()
     external_reference = [f"C{e:09d}" for e in external]
 
-    form_weights = np.array([g.signup_forms for g in GROUPS], dtype=np.float64)
+    form_weights = np.array([g.signup_forms for g in groups], dtype=np.float64)
     form_draw = rng.random(n)
     cumulative = np.cumsum(form_weights, axis=1)[group]
     signup_form = (form_draw[:, None] >= cumulative).sum(axis=1).astype(np.int8)

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from app.core.identifiers import name_key
 from app.seed import catalog
-from app.seed.catalog import GROUPS, TAG_SETS
+from app.seed.catalog import DEFAULT_PROFILE, GROUPS, PROFILES, TAG_SETS, Group, Profile
 
 if TYPE_CHECKING:
     from app.organizations.program import LoyaltyProgram
@@ -54,7 +54,13 @@ S_MEMBER, S_ONE_TIME, S_ACTIVE, S_AT_RISK, S_LOST = range(5)
 
 FIRST_KEYS = tuple(name_key(n) for n in catalog.FIRST_NAMES)
 LAST_KEYS = tuple(name_key(n) for n in catalog.LAST_NAMES)
-TRAITS_JSON = tuple(json.dumps({"seedGroup": g.name}, separators=(",", ":")) for g in GROUPS)
+
+
+def traits_json(groups: tuple[Group, ...]) -> tuple[str, ...]:
+    return tuple(json.dumps({"seedGroup": g.name}, separators=(",", ":")) for g in groups)
+
+
+TRAITS_JSON = traits_json(GROUPS)
 TAGS_JSON = tuple(json.dumps(list(t), separators=(",", ":")) for t in TAG_SETS)
 
 
@@ -112,6 +118,8 @@ class SeedPlan:
     # a second seeding of the same organization continues after the first.
     start_index: int = 0
     block_size: int = BLOCK_SIZE
+    # Which kind of base (`catalog.PROFILES`).
+    profile: str = DEFAULT_PROFILE
 
     def __post_init__(self) -> None:
         if self.customers < 0 or self.orders_per_customer < 0 or self.start_index < 0:
@@ -120,6 +128,16 @@ class SeedPlan:
             raise ValueError("now must be timezone-aware")
         if not self.store_online:
             raise ValueError("at least one store is needed")
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+
+    @property
+    def kind(self) -> Profile:
+        return PROFILES[self.profile]
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        return self.kind.groups
 
     @property
     def now_us(self) -> int:
@@ -228,9 +246,11 @@ class SeedBlock:
     orders: Orders
     items: Items
     ledger: Ledger
+    # The traits JSON of each group code (the plan's profile).
+    traits: tuple[str, ...] = TRAITS_JSON
 
 
-def group_shares() -> F64:
-    shares = np.array([g.share for g in GROUPS], dtype=np.float64)
+def group_shares(groups: tuple[Group, ...] = GROUPS) -> F64:
+    shares = np.array([g.share for g in groups], dtype=np.float64)
     result: F64 = shares / shares.sum()
     return result

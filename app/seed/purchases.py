@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.seed import catalog
-from app.seed.catalog import CATEGORIES, GROUPS, TAG_SETS
+from app.seed.catalog import CATEGORIES, TAG_SETS, Group
 from app.seed.plan import (
     HISTORY_DAYS,
     I8,
@@ -30,8 +30,9 @@ def _order_counts(plan: SeedPlan, rng: np.random.Generator, group: I8) -> I64:
     n = len(group)
     if plan.orders_per_customer <= 0:
         return np.zeros(n, dtype=np.int64)
-    factors = np.array([g.order_factor for g in GROUPS], dtype=np.float64)
-    mean_factor = float((factors * group_shares()).sum())
+    groups = plan.groups
+    factors = np.array([g.order_factor for g in groups], dtype=np.float64)
+    mean_factor = float((factors * group_shares(groups)).sum())
     expected = factors[group] * plan.orders_per_customer / mean_factor
     # At least one order each; the extra orders are Poisson, so the mean stays `expected`
     # whenever it is 1 or more.
@@ -50,7 +51,7 @@ def _home_stores(plan: SeedPlan, rng: np.random.Generator, group: I8) -> I64:
     # Physical stores by decreasing popularity (the flagship first).
     weights = 1.0 / np.arange(1, len(physical) + 1)
     home = physical[rng.choice(len(physical), size=n, p=weights / weights.sum())]
-    goes_online = rng.random(n) < np.array([g.online_share for g in GROUPS])[group]
+    goes_online = rng.random(n) < np.array([g.online_share for g in plan.groups])[group]
     home[goes_online] = online[rng.integers(0, len(online), size=int(goes_online.sum()))]
     return home
 
@@ -60,6 +61,7 @@ def purchases(
 ) -> tuple[Orders, Items]:
     n = len(group)
     now_us = plan.now_us
+    groups = plan.groups
     counts = _order_counts(plan, rng, group)
     home = _home_stores(plan, rng, group)
     m = int(counts.sum())
@@ -69,10 +71,10 @@ def purchases(
 
     # The window each customer buys in: after signup, within the history, and for lapsed
     # customers long before now.
-    stop_days = np.array([g.last_order_days_min for g in GROUPS], dtype=np.float64)[group]
+    stop_days = np.array([g.last_order_days_min for g in groups], dtype=np.float64)[group]
     lapsed = stop_days > 0
     stop_days = stop_days + np.where(lapsed, rng.uniform(0, 90, size=n), 0.0)
-    regular = np.array([g.regular for g in GROUPS])[group]
+    regular = np.array([g.regular for g in groups])[group]
     # Regulars were in within the last three weeks.
     stop_days = stop_days + np.where(regular, rng.uniform(0, 21, size=n), 0.0)
     window_end = now_us - (stop_days * US_PER_DAY).astype(np.int64) - 3_600 * US_PER_SECOND
@@ -110,8 +112,8 @@ def purchases(
 
     # Items: count, category, product, tags and price from the buyer's group.
     order_group = group[owner]
-    lo = np.array([g.items_min for g in GROUPS])[order_group]
-    hi = np.array([g.items_max for g in GROUPS])[order_group]
+    lo = np.array([g.items_min for g in groups])[order_group]
+    hi = np.array([g.items_max for g in groups])[order_group]
     per_order = rng.integers(lo, hi + 1)
     k = int(per_order.sum())
     item_order = np.repeat(np.arange(m, dtype=np.int32), per_order)
@@ -119,7 +121,7 @@ def purchases(
     category = np.zeros(k, dtype=np.int8)
     tag_set = np.zeros(k, dtype=np.int8)
     n_categories = len(CATEGORIES)
-    for g_index, spec in enumerate(GROUPS):
+    for g_index, spec in enumerate(groups):
         mask = item_group == g_index
         size = int(mask.sum())
         if not size:
@@ -137,8 +139,8 @@ def purchases(
         tag_set[mask] = picked
     product = (np.square(rng.random(k)) * catalog.PRODUCTS_PER_CATEGORY).astype(np.int32)
     unit_median = np.array([c.unit_cents for c in CATEGORIES], dtype=np.float64)[category]
-    price_factor = np.array([g.price_factor for g in GROUPS])[item_group]
-    sigma = np.array([g.price_sigma for g in GROUPS])[item_group]
+    price_factor = np.array([g.price_factor for g in groups])[item_group]
+    sigma = np.array([g.price_sigma for g in groups])[item_group]
     unit = unit_median * price_factor * np.exp(rng.normal(0.0, 1.0, size=k) * sigma)
     # At least $1.49 an item, so every order earns at the default rate.
     dollars = np.maximum(np.rint(unit / 100.0), 2).astype(np.int64)
@@ -171,16 +173,22 @@ def purchases(
 # --- referrals ------------------------------------------------------------------------------
 
 
-def referrals(rng: np.random.Generator, group: I8, created: I64) -> I32:
+def referrals(
+    rng: np.random.Generator,
+    group: I8,
+    created: I64,
+    groups: tuple[Group, ...],
+    referred_share: float = 0.4,
+) -> I32:
     """Who referred whom, within the block: a referrer signed up before the customer it
     referred; social connectors are far more likely to be the one."""
     n = len(group)
     referrer = np.full(n, -1, dtype=np.int32)
     if n < 2:
         return referrer
-    weights = np.array([g.referral_weight for g in GROUPS], dtype=np.float64)[group]
+    weights = np.array([g.referral_weight for g in groups], dtype=np.float64)[group]
     cumulative = np.cumsum(weights)
-    referred = np.flatnonzero(rng.random(n) < 0.4)
+    referred = np.flatnonzero(rng.random(n) < referred_share)
     referred = referred[referred > 0]
     # Rows are in signup order, so "signed up before row j" is rows [0, j).
     draw = rng.random(len(referred)) * cumulative[referred - 1]

@@ -13,6 +13,7 @@ by the lifecycle service, and the tables analyzed, so the data is ready to query
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import multiprocessing
 import sys
@@ -28,6 +29,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from app.core.pgcopy.columns import Table, binary_copy
 from app.organizations.program import program_of
 from app.seed import repository
+from app.seed.catalog import DEFAULT_PROFILE, PROFILES
 from app.seed.encode import BlockTables, Context, block_tables, sqlite_rows
 from app.seed.generate import generate_block
 from app.seed.plan import BLOCK_SIZE, ProgramRules, SeedPlan
@@ -145,6 +147,7 @@ async def seed_organization(
     segments: bool = True,
     progress: TextIO | None = sys.stderr,
     block_size: int | None = None,
+    profile: str = DEFAULT_PROFILE,
 ) -> SeedSummary:
     """Add `customers` synthetic customers with their orders and wallets to an organization.
 
@@ -163,16 +166,21 @@ async def seed_organization(
     if now is None:
         today = dt.datetime.now(dt.UTC).date()
         now = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
+    rules = ProgramRules.of(program_of(org))
+    if profile in PROFILES and not PROFILES[profile].points:
+        # History imported without points: no earning, no referral bonuses.
+        rules = dataclasses.replace(rules, points_numerator=0, referral_bonus=0, referee_bonus=0)
     plan = SeedPlan(
         customers=customers,
         orders_per_customer=orders_per_customer,
         seed=seed,
         now=now,
-        rules=ProgramRules.of(program_of(org)),
+        rules=rules,
         store_online=tuple(s.online for s in stores),
         signup_forms=len(forms),
         start_index=start_index,
         block_size=block_size or BLOCK_SIZE,
+        profile=profile,
     )
     ctx = Context(
         organization_id=organization_id,

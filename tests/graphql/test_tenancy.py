@@ -251,6 +251,8 @@ async def plant_personas(tenant: Tenant, customer_id: str) -> dict[str, str]:
         name="A persona",
         size=10,
         share=1.0,
+        note="A's note",
+        behaviors={"oneTimeShare": 0.5, "unitsPerOrder": 2.0, "lostShare": 0.25},
     )
     await PersonaAssignment.create(
         persona_set_id=persona_set.id, customer_id=customer_id, persona_identity_id=identity
@@ -273,7 +275,7 @@ query($customer: ID!, $order: ID!) {
   organization { id name defaultRegion timezone }
   loyaltyProgram { pointsPerCurrencyUnit pointsExpireAfterDays tiers { name } }
   wallet(customerId: $customer) { balance lifetimePoints }
-  order(id: $order) { id status total pointsEarned receiptNumber }
+  order(id: $order) { id status total pointsEarned receiptNumber units }
   customers(includeArchived: true, first: 100) {
     nodes {
       id status email phone externalReference firstName lastName traits archiveReason
@@ -286,7 +288,13 @@ query($customer: ID!, $order: ID!) {
     }
   }
 DUPLICATES
-  personas { status personas { id name roadmap { id title done notes position } } }
+  personas {
+    status
+    personas {
+      id name note behaviors { oneTimeShare atRiskShare lostShare unitsPerOrder }
+      roadmap { id title done notes position }
+    }
+  }
   archivedCustomers(first: 100) { nodes { id contact archiveReason } }
   staffMembers { id email role isActive }
   apiKeys { id scopes revokedAt }

@@ -12,7 +12,7 @@ from app.config import Settings
 from app.customers.fields import CustomerInput
 from app.customers.service import create_customer
 from app.models.customer import Customer, CustomerStatus
-from app.models.imports import ImportKind, ImportStatus
+from app.models.imports import ImportKind, ImportRowError, ImportStatus
 from app.models.order import Order, OrderItem
 from app.models.organization import Store
 from app.models.wallet import LedgerEntry, LedgerKind
@@ -172,3 +172,46 @@ class TestOrders:
             owner, settings, csv_text("Email,Total", "a@example.com,10"), kind=ORDERS
         )
         assert (job.status, job.error_code) == (ImportStatus.FAILED, "MISSING_COLUMN")
+
+
+class TestUnits:
+    async def test_a_quantity_column_without_item_columns_keeps_the_units_on_the_order(
+        self, owner: Principal, settings: Settings, tenant: Tenant
+    ) -> None:
+        await two_customers(owner)
+        content = csv_text(
+            "Customer ID,Order Number,Order Date,Total,Quantity",
+            "c-1,U-1,2026-01-15,42.50,3",
+            "c-1,U-2,2026-01-16,10.00,",
+            "c-1,U-3,2026-01-17,10.00,2.5",
+            "c-1,U-4,2026-01-18,10.00,-1",
+        )
+        job = await import_file(owner, settings, content, kind=ORDERS)
+        assert (job.created_count, job.invalid_count) == (2, 2)
+        orders = await Order.filter(organization_id=tenant.organization_id).order_by(
+            "receipt_number"
+        )
+        assert [(o.receipt_number, o.units) for o in orders] == [("U-1", 3), ("U-2", None)]
+        assert await OrderItem.filter(order__organization_id=tenant.organization_id).count() == 0
+        errors = await row_errors(job)
+        assert [(r, code) for r, _, code in errors] == [(4, "INVALID"), (5, "INVALID")]
+        messages = await ImportRowError.filter(job_id=job.id).values_list("message", flat=True)
+        assert all("2.5" not in m and "-1" not in m for m in messages)
+
+    async def test_item_columns_create_items_carrying_the_units(
+        self, owner: Principal, settings: Settings, tenant: Tenant
+    ) -> None:
+        await two_customers(owner)
+        content = csv_text(
+            "Customer ID,Order Number,Order Date,Total,Qty,Category",
+            "c-1,V-1,2026-01-15,30.00,3,socks",
+            "c-1,V-2,2026-01-16,30.00,4,socks|shoes",
+        )
+        job = await import_file(owner, settings, content, kind=ORDERS)
+        assert job.created_count == 2
+        one = await Order.get(organization_id=tenant.organization_id, receipt_number="V-1")
+        two = await Order.get(organization_id=tenant.organization_id, receipt_number="V-2")
+        assert (one.units, two.units) == (3, 4)
+        assert [i.quantity for i in await OrderItem.filter(order_id=one.id)] == [3]
+        # Two lines split the total; the unit count stays on the order, not guessed per line.
+        assert [i.quantity for i in await OrderItem.filter(order_id=two.id)] == [1, 1]

@@ -57,23 +57,35 @@ async def seeded_tenant(
     seed: int = SEED,
     name: str = "Acme",
     birthday_reward: bool = True,
+    profile: str = "planted",
+    orders_per_customer: float = 5.0,
 ) -> Tenant:
     """A tenant with `customers` seeded customers and their history, eligible by default."""
     tenant = await make_tenant(name)
     await set_program(tenant.organization_id, birthday_reward_enabled=birthday_reward)
-    await seed_more(tenant, customers, seed=seed)
+    await seed_more(
+        tenant, customers, seed=seed, profile=profile, orders_per_customer=orders_per_customer
+    )
     return tenant
 
 
-async def seed_more(tenant: Tenant, customers: int, *, seed: int = SEED) -> None:
+async def seed_more(
+    tenant: Tenant,
+    customers: int,
+    *,
+    seed: int = SEED,
+    profile: str = "planted",
+    orders_per_customer: float = 5.0,
+) -> None:
     await seed_organization(
         tenant.organization_id,
         customers,
-        5.0,
+        orders_per_customer,
         seed,
         now=AS_OF,
         progress=None,
         segments=False,
+        profile=profile,
     )
 
 

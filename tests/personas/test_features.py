@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from app.models.customer import Customer, CustomerStatus
+from app.models.order import Order, OrderItem
 from app.models.wallet import LedgerEntry, LedgerKind
 from app.personas.features import (
     BASE_COLUMNS,
@@ -103,6 +104,9 @@ class TestLoad:
         )
         assert r["BIRTHDAY_MONTH_ORDERS"] == in_month
 
+        # Items of quantity 1 and no unit count on the orders: units come from the items.
+        assert (r["UNITS"], r["UNIT_ORDERS"]) == (4, 4)
+
         f = row(features, friend.id)
         assert math.isnan(f["AGE"])
         assert f["COUNTRY"] == 0
@@ -130,3 +134,21 @@ class TestLoad:
         assert vocabulary.tags == ()
         features = await load_features(mine.organization_id, AS_OF, vocabulary)
         assert len(features) == 1
+
+
+class TestUnits:
+    async def test_an_orders_own_unit_count_wins_over_its_item_lines(self) -> None:
+        tenant = await make_tenant()
+        org = tenant.organization_id
+        counted = await add_buyer(org, 1, orders=2, category=None)
+        await Order.filter(customer_id=counted.id).update(units=3)
+        # One order of the other customer has no count: its items' quantities stand in
+        # only when none of the customer's orders has a count.
+        lines = await add_buyer(org, 2, orders=2)
+        await OrderItem.filter(order__customer_id=lines.id).update(quantity=2)
+        features = await load_features(org, AS_OF, await load_vocabulary(org))
+        assert (row(features, counted.id)["UNITS"], row(features, counted.id)["UNIT_ORDERS"]) == (
+            6,
+            2,
+        )
+        assert (row(features, lines.id)["UNITS"], row(features, lines.id)["UNIT_ORDERS"]) == (4, 2)

@@ -27,7 +27,7 @@ query {
       personaCount silhouette
     }
     personas {
-      id name size share isOther
+      id name size share isOther note
       demographics {
         medianAge birthdayKnownShare
         ageBands { label share lift } topCountries { label share lift }
@@ -41,6 +41,7 @@ query {
         averageOrderValue medianOrderValue averageSpend ordersPerCustomer ordersPerMonth
         medianRecencyDays medianDaysBetweenOrders intervalVariation redemptionRate
         redeemerShare referralsPerCustomer referrerShare birthdayMonthOrderShare
+        unitsPerOrder oneTimeShare atRiskShare lostShare
         topCategories { label share lift } topTags { label share lift }
       }
       roadmap {
@@ -157,7 +158,13 @@ class TestEndToEnd:
         assert sum(p["size"] for p in found) == after["customerCount"]
         real = [p for p in found if not p["isOther"]]
         assert all(p["motivations"] and p["roadmap"] for p in real)
+        assert all(len(p["roadmap"]) >= 3 or p["note"] for p in real)
         assert all(p["size"] >= 10 for p in found)
+        shown_names = [p["name"] for p in found]
+        assert len(set(shown_names)) == len(shown_names)
+        assert not any(re.search(r"\d", n) for n in shown_names), shown_names
+        # Seeded items carry one or more units each.
+        assert all(p["behaviors"]["unitsPerOrder"] >= 1 for p in real)
 
         # Targeting: the persona's customers, each showing that persona.
         target = real[0]

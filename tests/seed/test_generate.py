@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from decimal import Decimal
 
 import numpy as np
@@ -259,3 +260,42 @@ class TestIds:
         assert all(v.version == 7 and v.variant == uuid.RFC_4122 for v in values)
         text = uuid_text(ids[:10]).tobytes().decode()
         assert [text[i * 36 : (i + 1) * 36] for i in range(10)] == [str(v) for v in values[:10]]
+
+
+class TestLapsedRetailProfile:
+    """`--profile lapsed-retail`: built like a real retail log imported without points."""
+
+    def test_most_bought_once_two_thirds_lapsed_a_tail_of_heavy_buyers(self) -> None:
+        rules = dataclasses.replace(ProgramRules(), points_numerator=0, referral_bonus=0)
+        plan = SeedPlan(
+            customers=4_000,
+            orders_per_customer=3,
+            seed=5,
+            now=NOW,
+            rules=rules,
+            profile="lapsed-retail",
+        )
+        first, count = plan.blocks()[0]
+        b = generate_block(plan, first, count)
+        c = b.customers
+        now = (NOW - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+        idle = (now - c.last_order_at) / US_PER_DAY
+        assert (c.order_count == 1).mean() > 0.5
+        assert 0.6 < (idle > 365).mean() < 0.75
+        heavy = c.group == [g.name for g in plan.groups].index("heavy_buyers")
+        assert np.median(c.order_count[heavy]) > 5 * np.median(c.order_count)
+        assert (idle[heavy] < 60).all()
+        # No demographics, no referrals, no points.
+        assert not c.has_birthday.any()
+        assert (c.city == -1).all()
+        assert (c.country == -1).all()
+        assert (c.referrer == -1).all()
+        assert (c.lifetime_points == 0).all()
+        assert not (b.ledger.kind == EARN).any()
+        assert {json.loads(t)["seedGroup"] for t in b.traits} == {
+            g.name for g in catalog.RETAIL_GROUPS
+        }
+
+    def test_an_unknown_profile_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="profile must be one of"):
+            SeedPlan(customers=1, orders_per_customer=1, seed=1, now=NOW, profile="nope")

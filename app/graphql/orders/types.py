@@ -39,6 +39,9 @@ class OrderType:
     placed_at: dt.datetime
     status: OrderStatus
     points_earned: int
+    units: int | None = strawberry.field(
+        description="Units bought, when the order carries a count (an import's quantity column)."
+    )
     items: list[OrderItemType]
 
     @classmethod
@@ -52,5 +55,6 @@ class OrderType:
             placed_at=o.placed_at,
             status=o.status,
             points_earned=o.points_earned,
+            units=o.units,
             items=[OrderItemType.from_model(i) for i in items],
         )

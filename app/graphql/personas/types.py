@@ -158,6 +158,16 @@ class PersonaBehaviors:
     referrals_per_customer: float
     referrer_share: float = strawberry.field(description="Share who referred someone.")
     birthday_month_order_share: float
+    units_per_order: float = strawberry.field(
+        description="Units per order, over the orders whose unit count is known (0: none)."
+    )
+    one_time_share: float = strawberry.field(description="Share who bought exactly once.")
+    at_risk_share: float = strawberry.field(
+        description="Share past the organization's at-risk days without an order."
+    )
+    lost_share: float = strawberry.field(
+        description="Share past the organization's lost days without an order."
+    )
     top_categories: list[LabelShare] = strawberry.field(description="By share of item spend.")
     top_tags: list[LabelShare] = strawberry.field(description="By share of item lines.")
 
@@ -177,6 +187,10 @@ class PersonaBehaviors:
             referrals_per_customer=_float(data, "referralsPerCustomer"),
             referrer_share=_float(data, "referrerShare"),
             birthday_month_order_share=_float(data, "birthdayMonthOrderShare"),
+            units_per_order=_float(data, "unitsPerOrder"),
+            one_time_share=_float(data, "oneTimeShare"),
+            at_risk_share=_float(data, "atRiskShare"),
+            lost_share=_float(data, "lostShare"),
             top_categories=[LabelShare.of(d) for d in _items(data, "topCategories")],
             top_tags=[LabelShare.of(d) for d in _items(data, "topTags")],
         )
@@ -233,6 +247,10 @@ class PersonaType:
     demographics: PersonaDemographics
     motivations: list[PersonaMotivation]
     behaviors: PersonaBehaviors
+    note: str = strawberry.field(
+        description="Why the data cannot support a motivation or three roadmap items, when it"
+        " cannot (empty otherwise)."
+    )
     identity_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The checklist of program changes, in order.")
@@ -257,6 +275,7 @@ class PersonaType:
             demographics=PersonaDemographics.of(cast(DemographicsJson, p.demographics or {})),
             motivations=[m for m in motivations if m is not None],
             behaviors=PersonaBehaviors.of(cast(BehaviorsJson, p.behaviors or {})),
+            note=p.note or "",
             identity_id=p.identity_id,
         )
 
