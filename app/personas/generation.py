@@ -26,7 +26,7 @@ from app.core.ids import new_id
 from app.core.transactions import atomic
 from app.models.persona import Persona, PersonaSet, PersonaSetStatus, RoadmapItem, RoadmapItemSource
 from app.organizations.program import LoyaltyProgram, program_of
-from app.personas import bulk, identity, repository
+from app.personas import identity, repository
 from app.personas.eligibility import evaluate
 from app.personas.errors import PersonaSetFailure as Failure
 from app.personas.explain import Portrait, portraits
@@ -35,11 +35,10 @@ from app.personas.model import Clustering, ModelConfig, cluster
 from app.personas.progress import RegenerationStep as Step
 from app.personas.progress import advance, announce
 from app.personas.regeneration import CONNECTION, MAX_ATTEMPTS, mark_failed
+from app.personas.repository import assignments as bulk
+from app.personas.repository import features as features_sql
 from app.personas.roadmap import MAX_SETTING, MAX_TITLE
 from app.personas.rules import PersonaRules, rules_of
-
-# PostgreSQL: room for the hash aggregates of the feature statement.
-_PG_WORK_MEM = "SET LOCAL work_mem = '256MB'"
 
 
 @dataclass
@@ -123,8 +122,7 @@ def _identity_positions(identities: Any, position: dict[bytes, int]) -> Any:
 
 async def _read_features(organization_id: uuid.UUID, now: dt.datetime) -> CustomerFeatures:
     async with atomic(CONNECTION) as conn:
-        if conn.capabilities.dialect == "postgres":
-            await conn.execute_script(_PG_WORK_MEM)
+        await features_sql.widen_sort_memory(conn)
         vocabulary = await load_vocabulary(organization_id, conn)
         return await load_features(organization_id, now, vocabulary, conn=conn)
 
@@ -205,10 +203,8 @@ async def _write(persona_set: PersonaSet, plan: _Plan, started: float) -> bool:
             clustering.labels,
             [m.identity_id for m in plan.matches],
         )
-    db = repository.db()
-    if db.capabilities.dialect == "postgres":
-        # Fresh statistics before the set is read: targeting plans on (set, persona, customer).
-        await db.execute_script(f"ANALYZE {bulk.TABLE}")
+    # Fresh statistics before the set is read: targeting plans on (set, persona, customer).
+    await features_sql.refresh_statistics(repository.db(), bulk.TABLE)
     plan.timings["writing"] = round(asyncio.get_running_loop().time() - started, 3)
     async with atomic(CONNECTION) as conn:
         await repository.lock_organization(conn, org_id)

@@ -18,7 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from app.core.pgcopy import HEADER, TRAILER
 from app.core.pgcopy.columns import Column, Kind, Table, binary_copy
 from app.core.pgcopy.decode import whole_records
-from app.personas.features import U8
+from app.personas.feature_columns import U8
 
 TABLE = "persona_assignment"
 COLUMNS = ("persona_set_id", "customer_id", "persona_identity_id")
