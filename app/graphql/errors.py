@@ -20,6 +20,7 @@ from app.auth.errors import AccountErrorCode
 from app.core.errors import DomainError, PublicError
 from app.customers.errors import CustomerErrorCode
 from app.imports.errors import ImportErrorCode
+from app.merges.errors import MergeErrorCode
 from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
 from app.personas.errors import PersonaErrorCode
@@ -35,6 +36,7 @@ for _codes in (
     OrderErrorCode,
     ImportErrorCode,
     PersonaErrorCode,
+    MergeErrorCode,
 ):
     strawberry.enum(_codes)
 
@@ -91,6 +93,11 @@ class ImportJobError(CodedError[ImportErrorCode]):
 
 @strawberry.type(description="Why a persona or roadmap mutation did not happen.")
 class PersonaError(CodedError[PersonaErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a merge or unmerge did not happen.")
+class MergeError(CodedError[MergeErrorCode]):
     pass
 
 

@@ -22,6 +22,8 @@ from app.graphql.guards import GuardSettings, RequestGuards, limit_rules
 from app.graphql.imports.mutations import ImportMutations
 from app.graphql.imports.queries import ImportQueries
 from app.graphql.input_limits import describe_limits
+from app.graphql.merges.mutations import MergeMutations
+from app.graphql.merges.queries import MergeQueries
 from app.graphql.orders.mutations import OrderMutations
 from app.graphql.orders.queries import OrderQueries
 from app.graphql.organizations.mutations import OrganizationMutations
@@ -43,6 +45,7 @@ class Query(
     AuditQueries,
     ImportQueries,
     PersonaQueries,
+    MergeQueries,
 ):
     pass
 
@@ -56,6 +59,7 @@ class Mutation(
     OrganizationMutations,
     ImportMutations,
     PersonaMutations,
+    MergeMutations,
 ):
     pass
 

@@ -31,6 +31,16 @@ async def append(conn: BaseDBAsyncClient, **values: Any) -> LedgerEntry:
     return await LedgerEntry.create(using_db=conn, **values)
 
 
+async def append_many(entries: list[LedgerEntry], conn: BaseDBAsyncClient) -> None:
+    await LedgerEntry.bulk_create(entries, using_db=conn)
+
+
+async def empty_lots(lot_ids: list[uuid.UUID], conn: BaseDBAsyncClient) -> None:
+    for start in range(0, len(lot_ids), 1000):
+        chunk = lot_ids[start : start + 1000]
+        await LedgerEntry.filter(id__in=chunk).using_db(conn).update(remaining=0)
+
+
 async def set_wallet(customer: Customer, conn: BaseDBAsyncClient) -> None:
     """Write the cached balance and lifetime points of the row, in the entry's transaction."""
     await (
