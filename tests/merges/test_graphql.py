@@ -66,7 +66,8 @@ class TestMerge:
         assert merged_row.merged_into_id == survivor.id
         assert merged_row.phone is None
         kinds = sorted(e.kind.value for e in await LedgerEntry.filter(customer_id=online["id"]))
-        assert "MERGE_IN" in kinds and "MERGE_OUT" in kinds
+        assert "MERGE_IN" in kinds
+        assert "MERGE_OUT" in kinds
         provenance = {p["field"]: p["customerId"] for p in payload["provenance"]}
         assert provenance["firstName"] == online["id"]
         assert provenance["lastName"] == till["id"]
@@ -148,7 +149,8 @@ class TestMerge:
         archived = await create_customer(gql, t, firstName="Old", email="old@example.com")
         for customer_id in (survivor["id"], archived["id"]):
             done = await gql.data(
-                'mutation($id: ID!) { customerArchive(id: $id, reason: "dup") { errors { code } } }',
+                'mutation($id: ID!) { customerArchive(id: $id, reason: "dup") {'
+                " errors { code } } }",
                 {"id": customer_id},
                 t,
             )
