@@ -23,6 +23,9 @@ PROBES: dict[Operation, str] = {
         f'mutation {{ customerArchive(id: "{UNKNOWN_ID}", reason: "probe") {{'
         " errors { code } } }"
     ),
+    Operation.CUSTOMER_MERGE: (
+        f'mutation {{ customerUnmerge(mergeId: "{UNKNOWN_ID}") {{ errors {{ code }} }} }}'
+    ),
     Operation.STAFF_MANAGE: "{ staffMembers { id } }",
     Operation.API_KEY_MANAGE: "{ apiKeys { id } }",
     Operation.AUDIT_READ: "{ auditEvents { nodes { id } } }",

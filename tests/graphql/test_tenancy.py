@@ -36,6 +36,7 @@ from tests.factories import (
     create_store,
 )
 from tests.imports.tenancy_probes import plant_import, probe_imports
+from tests.merges.tenancy_probes import plant_merge, probe_merges
 
 ORDER_RECORD = """
 mutation($input: OrderRecordInput!) {
@@ -257,6 +258,7 @@ query($customer: ID!, $order: ID!) {
       orderCount totalSpent wallet { balance lifetimePoints }
       orders { nodes { id status } }
       persona { id name }
+      merges { nodes { id undone } } mergedInto { id }
     }
   }
   personas { status personas { id name roadmap { id title done notes position } } }
@@ -267,6 +269,9 @@ query($customer: ID!, $order: ID!) {
   signupForms { id name }
   auditEvents(first: 100) { nodes { id action subjectId details } }
   importJobs(first: 100) { nodes { id status cancelRequested counts { processed } } }
+  merges(first: 100) {
+    totalCount nodes { id undone survivor { id } mergedCustomers { id status mergedInto { id } } }
+  }
 }"""
 
 
@@ -583,6 +588,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
 ) -> None:
     a = await build_victim(gql, tenant)
     a_import_id = await plant_import(gql, tenant.token)
+    a_merge = await plant_merge(gql, tenant.token)
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -594,6 +600,8 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_orders(b, a)
     await probe_imports(b, a_import_id)
     await probe_personas(b, a)
+    b_customer = await create_customer(gql, other_tenant.token, firstName="Bart")
+    await probe_merges(b, a_merge, b_customer["id"])
     await probe_customer_mutations(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []
