@@ -53,7 +53,9 @@ async def probe_merges(b: IntruderLike, a: PlantedMerge, b_customer_id: str) -> 
                 "input": {"survivorId": survivor, "mergedIds": merged, "dryRun": dry_run}
             }
             assert await b.payload_codes(merge, variables) == ["CUSTOMER_NOT_FOUND"]
-    unmerge = "mutation($id: ID!) { customerUnmerge(mergeId: $id) { merge { id } errors { code } } }"
+    unmerge = (
+        "mutation($id: ID!) { customerUnmerge(mergeId: $id) { merge { id } errors { code } } }"
+    )
     assert await b.payload_codes(unmerge, {"id": a.merge_id}) == ["MERGE_NOT_FOUND"]
 
     # A's aliases lead nowhere in B, on every lookup path.
