@@ -3,6 +3,7 @@ records, their members and the aliases of standing merges."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -26,8 +27,6 @@ from app.models.merge import (
 from app.models.order import Order, OrderStatus
 from app.models.wallet import LedgerEntry, LedgerKind
 
-# Rows re-pointed per statement: well under SQLite's and asyncpg's parameter limits.
-_CHUNK = 1000
 MOVABLE: dict[str, type[Model]] = {
     "orders": Order,
     "ledger_entries": LedgerEntry,
@@ -70,42 +69,63 @@ async def opted_out_channels(
     return latest
 
 
-async def ids_of(kind: str, customer_id: uuid.UUID, conn: BaseDBAsyncClient) -> list[uuid.UUID]:
-    model = MOVABLE[kind]
-    rows = await model.filter(customer_id=customer_id).using_db(conn).values_list("id", flat=True)
-    return [uuid.UUID(str(row)) for row in rows]
+def _sql(conn: BaseDBAsyncClient, postgres: str, sqlite: str) -> str:
+    return postgres if conn.capabilities.dialect == "postgres" else sqlite
 
 
-async def repoint(
+def _param(conn: BaseDBAsyncClient, value: uuid.UUID) -> object:
+    # SQLite keeps UUIDs as text.
+    return value if conn.capabilities.dialect == "postgres" else str(value)
+
+
+async def move_all(
+    kind: str, source_id: uuid.UUID, customer_id: uuid.UUID, conn: BaseDBAsyncClient
+) -> list[uuid.UUID]:
+    """Re-point every row of `kind` of `source_id` to `customer_id`; the ids moved.
+    One statement (RETURNING, on both databases) however many rows the customer has."""
+    # Only a table name of our own models is interpolated, never a value.
+    table = MOVABLE[kind]._meta.db_table
+    sql = _sql(
+        conn,
+        f'UPDATE "{table}" SET customer_id = $1 WHERE customer_id = $2 RETURNING id',  # noqa: S608
+        f'UPDATE "{table}" SET customer_id = ? WHERE customer_id = ? RETURNING id',  # noqa: S608
+    )
+    # execute_query drops the RETURNING rows of an UPDATE on asyncpg; the dict form keeps them.
+    rows = await conn.execute_query_dict(sql, [_param(conn, customer_id), _param(conn, source_id)])
+    return [uuid.UUID(str(row["id"])) for row in rows]
+
+
+async def move_back(
     kind: str, ids: Sequence[uuid.UUID], customer_id: uuid.UUID, conn: BaseDBAsyncClient
 ) -> None:
-    model = MOVABLE[kind]
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        await model.filter(id__in=chunk).using_db(conn).update(customer_id=customer_id)
-
-
-async def repoint_all(
-    kind: str, source_id: uuid.UUID, customer_id: uuid.UUID, conn: BaseDBAsyncClient
-) -> None:
-    await MOVABLE[kind].filter(customer_id=source_id).using_db(conn).update(customer_id=customer_id)
-
-
-async def lifetime_of_entries(ids: Sequence[uuid.UUID], conn: BaseDBAsyncClient) -> int:
-    """Points of the EARN and REFUND entries among `ids`: the lifetime points they carry."""
-    total = 0
-    for start in range(0, len(ids), _CHUNK):
-        rows: list[dict[str, Any]] = (
-            await LedgerEntry.filter(
-                id__in=list(ids[start : start + _CHUNK]),
-                kind__in=[LedgerKind.EARN, LedgerKind.REFUND],
-            )
-            .using_db(conn)
-            .annotate(total=Sum("points"))
-            .values("total")
+    """Re-point exactly the rows `ids` of `kind` to `customer_id`, in one statement."""
+    if not ids:
+        return
+    table = MOVABLE[kind]._meta.db_table
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query(
+            f'UPDATE "{table}" SET customer_id = $1 WHERE id = ANY($2::uuid[])',  # noqa: S608
+            [customer_id, list(ids)],
         )
-        total += int(rows[0]["total"] or 0) if rows else 0
-    return total
+        return
+    await conn.execute_query(
+        f'UPDATE "{table}" SET customer_id = ?'  # noqa: S608
+        " WHERE id IN (SELECT value FROM json_each(?))",
+        [str(customer_id), json.dumps([str(i) for i in ids])],
+    )
+
+
+async def lifetime_of(customer_id: uuid.UUID, conn: BaseDBAsyncClient) -> int:
+    """Points of the customer's EARN and REFUND entries: the lifetime points they carry."""
+    rows: list[dict[str, Any]] = (
+        await LedgerEntry.filter(
+            customer_id=customer_id, kind__in=[LedgerKind.EARN, LedgerKind.REFUND]
+        )
+        .using_db(conn)
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+    return int(rows[0]["total"] or 0) if rows else 0
 
 
 async def recount_orders(customer: Customer, conn: BaseDBAsyncClient) -> None:

@@ -202,14 +202,12 @@ async def _fold(
         f"merge:{merge_id}",
         conn,
     )
+    # Lifetime points travel with the EARN and REFUND entries that carry them.
+    lifetime = await repository.lifetime_of(merged.id, conn)
     moved: dict[str, Any] = {}
     for kind in repository.MOVABLE:
-        ids = await repository.ids_of(kind, merged.id, conn)
-        await repository.repoint(kind, ids, survivor.id, conn)
+        ids = await repository.move_all(kind, merged.id, survivor.id, conn)
         moved[kind] = [str(i) for i in ids]
-    lifetime = await repository.lifetime_of_entries(
-        [uuid.UUID(i) for i in moved["ledger_entries"]], conn
-    )
     survivor.lifetime_points += lifetime
     merged.lifetime_points -= lifetime
     moved["lifetime"] = lifetime
@@ -396,7 +394,7 @@ async def unmerge(principal: Principal, merge_id: uuid.UUID) -> CustomerMerge:
             )
             for kind in repository.MOVABLE:
                 ids = [uuid.UUID(i) for i in what[kind]]
-                await repository.repoint(kind, ids, customer.id, conn)
+                await repository.move_back(kind, ids, customer.id, conn)
             survivor.lifetime_points -= int(what["lifetime"])
             customer.lifetime_points += int(what["lifetime"])
             restore(customer, snapshots["merged"][str(customer.id)], RESTORED_FIELDS)

@@ -136,17 +136,17 @@ async def transfer_lots(
     one debit of `kinds[0]` on the source and, on the target, one credit of `kinds[1]` per
     expiry date, so every point keeps the date it expires on. Set-based: a wallet with
     thousands of lots costs a handful of statements. Both rows are locked by the caller."""
-    lots = await repository.open_lots(source.id, conn)
+    lots = await repository.open_lot_values(source.id, conn)
     if only_lots is not None:
         wanted = set(only_lots)
-        lots = [lot for lot in lots if lot.id in wanted]
-    total = sum(lot.remaining for lot in lots)
+        lots = [lot for lot in lots if lot[0] in wanted]
+    total = sum(remaining for _, remaining, _ in lots)
     if total == 0:
         return LotTransfer(None, ())
     by_expiry: dict[dt.datetime | None, int] = {}
-    for lot in sorted(lots, key=lambda e: (e.expires_at or _FAR_FUTURE, e.id)):
-        by_expiry[lot.expires_at] = by_expiry.get(lot.expires_at, 0) + lot.remaining
-    await repository.empty_lots([lot.id for lot in lots], conn)
+    for _, remaining, expires_at in sorted(lots, key=lambda e: (e[2] or _FAR_FUTURE, e[0])):
+        by_expiry[expires_at] = by_expiry.get(expires_at, 0) + remaining
+    await repository.empty_lots(source.id, None if only_lots is None else list(wanted), conn)
     out_kind, in_kind = kinds
     source.points_balance -= total
     debit = await repository.append(
