@@ -43,7 +43,7 @@ from app.lifecycle.jobs import segment_refresh
 from app.lifecycle.rules import stage_for
 from app.merges import repository
 from app.merges.errors import MergeErrorCode as Code
-from app.merges.records import MergePlan
+from app.merges.records import MERGED_FIELDS, MergePlan
 from app.merges.rules import check_merge_ids, plan_merge
 from app.merges.snapshot import (
     IDENTIFIER_COLUMNS,
@@ -115,17 +115,7 @@ def _check_rows(
 
 def _apply_plan(survivor: Customer, plan: MergePlan) -> None:
     result = plan.customer
-    for name in (
-        *IDENTIFIER_COLUMNS,
-        "first_name",
-        "last_name",
-        "birthday",
-        "city",
-        "region",
-        "postal_code",
-        "country",
-        "signup_form_id",
-    ):
+    for name in MERGED_FIELDS:
         setattr(survivor, name, getattr(result, name))
     survivor.first_name = survivor.first_name or ""
     survivor.last_name = survivor.last_name or ""

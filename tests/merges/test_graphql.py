@@ -39,15 +39,21 @@ async def pair(gql: GraphQLClient, token: str) -> tuple[dict[str, Any], dict[str
     return online, till
 
 
+async def funded_pair(gql: GraphQLClient, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pair, with points on both wallets and an order on the till's record."""
+    online, till = await pair(gql, token)
+    await earn(gql, token, online["id"], 30, "e1")
+    await earn(gql, token, till["id"], 70, "e2")
+    await order(gql, token, till["id"], "R-1", "20.00")
+    return online, till
+
+
 class TestMerge:
     async def test_fields_points_and_orders_fold_into_the_survivor(
         self, gql: GraphQLClient, tenant: Tenant
     ) -> None:
         t = tenant.token
-        online, till = await pair(gql, t)
-        await earn(gql, t, online["id"], 30, "e1")
-        await earn(gql, t, till["id"], 70, "e2")
-        await order(gql, t, till["id"], "R-1", "20.00")
+        online, till = await funded_pair(gql, t)
         payload = await merged_ok(gql, t, online["id"], [till["id"]])
         result = payload["customer"]
         assert result["id"] == online["id"]
@@ -265,10 +271,7 @@ class TestUnmerge:
         self, gql: GraphQLClient, tenant: Tenant
     ) -> None:
         t = tenant.token
-        online, till = await pair(gql, t)
-        await earn(gql, t, online["id"], 30, "e1")
-        await earn(gql, t, till["id"], 70, "e2")
-        await order(gql, t, till["id"], "R-1", "20.00")
+        online, till = await funded_pair(gql, t)
         before = [await read(gql, t, online["id"]), await read(gql, t, till["id"])]
         payload = await merged_ok(
             gql,
