@@ -335,6 +335,13 @@ async def unmerge(principal: Principal, merge_id: uuid.UUID) -> CustomerMerge:
             raise _refuse(Code.MERGE_NOT_FOUND, "No such merge.", "mergeId")
         if merge.undone_at is not None:
             raise _refuse(Code.ALREADY_UNDONE, "This merge was already undone.", "mergeId")
+        survivor_id = uuid.UUID(str(merge.survivor_id))
+        merged_ids = [uuid.UUID(i) for i in merge.merged_ids]
+        rows = await repository.lock_customers(
+            principal.organization_id, [survivor_id, *merged_ids], conn
+        )
+        # Checked under the customers' locks: a merge of the survivor committed while this
+        # waited is seen here.
         later = await repository.later_standing_merge(merge, conn)
         if later is not None:
             raise _refuse(
@@ -342,11 +349,6 @@ async def unmerge(principal: Principal, merge_id: uuid.UUID) -> CustomerMerge:
                 f"Merge {later} builds on this one: undo it first.",
                 "mergeId",
             )
-        survivor_id = uuid.UUID(str(merge.survivor_id))
-        merged_ids = [uuid.UUID(i) for i in merge.merged_ids]
-        rows = await repository.lock_customers(
-            principal.organization_id, [survivor_id, *merged_ids], conn
-        )
         survivor = rows.get(survivor_id)
         if survivor is None or survivor.status not in visibility.LIVE_STATUSES:
             raise _refuse(Code.CUSTOMER_ERASED, "The surviving customer was erased.", "mergeId")

@@ -9,7 +9,7 @@ import pytest
 
 from app.auth.principal import Principal
 from app.core.errors import DomainError
-from app.merges.service import MergeRequest, merge_customers
+from app.merges.service import MergeRequest, merge_customers, unmerge
 from app.models.customer import Customer, CustomerStatus
 from app.models.merge import CustomerAlias, CustomerMerge
 from app.wallets import service as wallets
@@ -23,6 +23,14 @@ async def attempt(principal: Principal, survivor: uuid.UUID, merged: list[uuid.U
     except DomainError as exc:
         return str(exc.code)
     return "MERGED"
+
+
+async def undo(principal: Principal, merge_id: uuid.UUID) -> str:
+    try:
+        await unmerge(principal, merge_id)
+    except DomainError as exc:
+        return str(exc.code)
+    return "UNMERGED"
 
 
 @pytest.mark.postgres_only
@@ -60,3 +68,25 @@ async def test_one_of_two_concurrent_merges_wins_and_the_other_is_refused(
 def r_email(n: int, row: Customer, customers: tuple[Customer, ...]) -> str:
     letter = "abcd"[[c.id for c in customers].index(row.id)]
     return f"r{n}-{letter}@example.com"
+
+
+@pytest.mark.postgres_only
+async def test_an_unmerge_racing_a_merge_that_builds_on_it_never_half_applies(
+    tenant: Tenant,
+) -> None:
+    principal = Principal.system(tenant.organization_id)
+    for n in range(4):
+        a, b, c = [await new_customer(principal, email=f"u{n}-{x}@example.com") for x in "abc"]
+        first = await merge_customers(principal, MergeRequest(b.id, [a.id]))
+        assert first.merge is not None
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(undo(principal, first.merge.id), attempt(principal, c.id, [b.id])),
+            timeout=30,
+        )
+        # Either order is fine; an unmerge after the merge that builds on it is refused.
+        assert outcomes[1] == "MERGED"
+        assert outcomes[0] in ("UNMERGED", "LATER_MERGE_FIRST")
+        rows = {r.id: r for r in await Customer.filter(id__in=[a.id, b.id, c.id])}
+        assert rows[b.id].merged_into_id == c.id
+        expected_a = CustomerStatus.ACTIVE if outcomes[0] == "UNMERGED" else CustomerStatus.MERGED
+        assert rows[a.id].status is expected_a
