@@ -23,6 +23,7 @@ from app.customers.errors import CustomerErrorCode
 from app.imports.errors import ImportErrorCode
 from app.lifecycle.errors import SegmentErrorCode
 from app.merges.duplicate_errors import DuplicateErrorCode
+from app.merges.errors import MergeErrorCode
 from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
 from app.personas.errors import PersonaErrorCode
@@ -42,6 +43,7 @@ for _codes in (
     DuplicateErrorCode,
     PrivacyRequestErrorCode,
     SegmentErrorCode,
+    MergeErrorCode,
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
@@ -121,6 +123,11 @@ class LiveProgressError(CodedError[LiveErrorCode]):
 
 @strawberry.type(description="Why a lifecycle and RFM recompute was not asked for.")
 class SegmentError(CodedError[SegmentErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a merge or unmerge did not happen.")
+class MergeError(CodedError[MergeErrorCode]):
     pass
 
 

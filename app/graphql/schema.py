@@ -26,6 +26,8 @@ from app.graphql.imports.queries import ImportQueries
 from app.graphql.imports.subscriptions import ImportSubscriptions
 from app.graphql.input_limits import describe_limits
 from app.graphql.lifecycle.mutations import LifecycleMutations
+from app.graphql.merges.mutations import MergeMutations
+from app.graphql.merges.queries import MergeQueries
 from app.graphql.orders.mutations import OrderMutations
 from app.graphql.orders.queries import OrderQueries
 from app.graphql.organizations.mutations import OrganizationMutations
@@ -52,6 +54,7 @@ class Query(
     PersonaQueries,
     DuplicateQueries,
     PrivacyRequestQueries,
+    MergeQueries,
 ):
     pass
 
@@ -68,6 +71,7 @@ class Mutation(
     DuplicateMutations,
     PrivacyRequestMutations,
     LifecycleMutations,
+    MergeMutations,
 ):
     pass
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.errors import DomainError
+from app.customers.repository import visibility
 from app.imports.errors import RowErrorCode as RowCode
 from app.imports.mapping import ColumnPlan
 from app.imports.options import ImportOptions, ImportPolicy, MatchKey
@@ -117,6 +118,7 @@ class CustomerDecider:
         existing: list[CustomerState],
         claims: BatchClaims,
         suppression: Suppression,
+        aliases: dict[Key, CustomerState] | None = None,
     ) -> None:
         self.options = options
         self.plan = plan
@@ -127,6 +129,10 @@ class CustomerDecider:
         for state in existing:
             for key in keys_of(state.values):
                 self.owner[key] = state
+        # Identifiers of merged customers: they match the survivor, and stay aliases (a row
+        # never makes one live again on the survivor).
+        self.aliased = set(aliases or {})
+        self.owner.update(aliases or {})
         self.result = CustomerDecisions()
 
     def _error(self, row: CustomerRow, field_name: str | None, code: RowCode, text: str) -> None:
@@ -218,6 +224,9 @@ class CustomerDecider:
             self._error(row, name, RowCode.CONSENT_NEEDS_CONTACT, exc.message)
             return
         self.claims.claim(keys, row.row)
+        for column in IDENTIFIERS:
+            if (column, values.get(column)) in self.aliased:
+                values[column] = state.values.get(column)
         if values == state.values:
             self.result.unchanged += 1
             return
@@ -296,6 +305,46 @@ async def load_existing(
         return []
     rows = await sql.fetch(" UNION ".join(parts), params)
     return [_state_of(r) for r in rows]
+
+
+async def load_alias_owners(
+    sql: BatchSql,
+    organization_id: uuid.UUID,
+    keys: list[Key],
+    existing: list[CustomerState],
+    *,
+    lock: bool,
+) -> dict[Key, CustomerState]:
+    """The survivors of the batch's identifiers that are aliases of standing merges (read
+    only for identifiers no live customer holds), as states shared with `existing`, which
+    gains the survivors it did not hold yet."""
+    live = {key for state in existing for key in keys_of(state.values)}
+    by_column: dict[str, list[str]] = {c: [] for c in IDENTIFIERS}
+    for column, value in keys:
+        if (column, value) not in live:
+            by_column[column].append(value)
+    survivors: dict[Key, uuid.UUID] = {}
+    for column, values in by_column.items():
+        found = await visibility.alias_holders(organization_id, column, values, sql.conn)
+        survivors |= {(column, value): customer.id for value, customer in found.items()}
+    if not survivors:
+        return {}
+    states = {state.id: state for state in existing}
+    missing = sorted({i for i in survivors.values() if i not in states})
+    if missing:
+        columns = ", ".join(f'"{c}"' for c in _SELECT)
+        for customer_id in missing:
+            marks = "$1 AND id = $2" if sql.postgres else "?1 AND id = ?2"
+            rows = await sql.fetch(
+                f"SELECT {columns} FROM customer WHERE organization_id = {marks}"  # noqa: S608
+                + (" FOR UPDATE" if lock and sql.postgres else ""),
+                [sql.out(organization_id), sql.out(customer_id)],
+            )
+            for row in rows:
+                state = _state_of(row)
+                states[state.id] = state
+                existing.append(state)
+    return {key: states[i] for key, i in survivors.items() if i in states}
 
 
 @dataclass(frozen=True)

@@ -88,4 +88,8 @@ async def snapshot(organization_id: uuid.UUID, file_rows: int) -> KnownIdentifie
         last = page[-1][0]
         if len(page) < PAGE:
             break
-    return KnownIdentifiers(np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64))
+    # Identifiers of merged customers lead to their survivor: a row holding one must be
+    # looked up (no unique index would catch it on insert).
+    aliases = await repository.alias_identifiers(organization_id)
+    chunks.append(np.asarray([key_hash(key) for key in aliases], dtype=np.int64))
+    return KnownIdentifiers(np.concatenate(chunks))

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.core.ids import new_id
+from app.customers.repository import visibility
 from app.imports.customers import BatchOutcome
 from app.imports.errors import RowErrorCode as RowCode
 from app.imports.mapping import ColumnPlan
@@ -189,7 +190,33 @@ async def load_customers(
         ):
             if value:
                 found[(column, value)] = ref
+    await _follow_merges(sql, organization_id, by_column, found)
     return found
+
+
+async def _follow_merges(
+    sql: BatchSql,
+    organization_id: uuid.UUID,
+    by_column: dict[str, set[str]],
+    found: dict[Key, CustomerRef],
+) -> None:
+    """A merged customer's old id or identifiers match its current survivor."""
+    for column, values in by_column.items():
+        if column == "id":
+            for value in values:
+                ref = found.get(("id", value))
+                if ref is not None and ref.status is CustomerStatus.MERGED:
+                    row = (
+                        await visibility.rows_of(organization_id).using_db(sql.conn).get(id=ref.id)
+                    )
+                    survivor = await visibility.survivor_in(organization_id, row, sql.conn)
+                    if survivor is not None:
+                        found[("id", value)] = CustomerRef(survivor.id, survivor.status)
+            continue
+        unknown = sorted(v for v in values if (column, v) not in found)
+        holders = await visibility.alias_holders(organization_id, column, unknown, sql.conn)
+        for value, survivor in holders.items():
+            found[(column, value)] = CustomerRef(survivor.id, survivor.status)
 
 
 async def load_receipts(

@@ -46,6 +46,7 @@ from app.imports.customers import (
     BatchOutcome,
     CustomerDecider,
     CustomerWriter,
+    load_alias_owners,
     load_existing,
 )
 from app.imports.errors import ImportErrorCode as Code
@@ -569,8 +570,17 @@ class JobRunner:
             else:
                 keys = [k for r in rows for k in r.keys]
             existing = await load_existing(sql, self.organization_id, keys, lock=not dry_run)
+            aliases = await load_alias_owners(
+                sql, self.organization_id, keys, existing, lock=not dry_run
+            )
             decider = CustomerDecider(
-                self.options, self.plan, self.records_layout, existing, claims, self.suppression
+                self.options,
+                self.plan,
+                self.records_layout,
+                existing,
+                claims,
+                self.suppression,
+                aliases,
             )
             for row in rows:
                 decider.decide(row)

@@ -27,6 +27,7 @@ from app.models.duplicates import (
     PlaceholderKind,
     PlaceholderSource,
 )
+from app.models.merge import CustomerMergeMember, MergeRole
 
 CONNECTION = "default"
 # Only active customers are compared and shown: an archived customer is out of normal view,
@@ -71,13 +72,25 @@ async def candidates(organization_id: uuid.UUID) -> list[Candidate]:
 async def excluded_pairs(organization_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Pairs never to suggest again: the one place every source of them is read from.
 
-    Today: pairs staff dismissed. Pairs of an undone merge (survivor and the customer the
-    unmerge restored) belong here too: add their query to this list.
+    Pairs staff dismissed, and the pairs of every undone merge (its survivor with each customer
+    the unmerge restored): staff said by undoing it that they are two people.
     """
     dismissed = await DismissedDuplicatePair.filter(organization_id=organization_id).values_list(
         "low_customer_id", "high_customer_id"
     )
-    return [(_uuid(a), _uuid(b)) for a, b in dismissed]
+    pairs = [(_uuid(a), _uuid(b)) for a, b in dismissed]
+    undone = await CustomerMergeMember.filter(
+        merge__organization_id=organization_id, merge__undone_at__isnull=False
+    ).values_list("merge_id", "customer_id", "role")
+    by_merge: dict[object, dict[str, list[uuid.UUID]]] = {}
+    for merge_id, customer_id, role in undone:
+        roles = by_merge.setdefault(merge_id, {MergeRole.SURVIVOR: [], MergeRole.MERGED: []})
+        roles[str(role)].append(_uuid(customer_id))
+    for roles in by_merge.values():
+        for survivor in roles[MergeRole.SURVIVOR]:
+            for merged in roles[MergeRole.MERGED]:
+                pairs.append((min(survivor, merged), max(survivor, merged)))
+    return pairs
 
 
 # --- settings ----------------------------------------------------------------------------------

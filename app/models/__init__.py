@@ -14,4 +14,5 @@ MODEL_MODULES = [
     "app.models.duplicates",
     "app.models.privacy_request",
     "app.models.message",
+    "app.models.merge",
 ]

@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from app.auth.principal import Principal
 from app.messaging import repository as outbox
 from app.models.customer import Customer, CustomerStatus, SmsState
+from app.models.merge import AliasKind
 from app.models.wallet import LedgerKind
 from app.privacy_requests import repository
 from app.privacy_requests.file_redaction import Needles
@@ -47,6 +48,18 @@ class Erased:
     references: list[str] = field(default_factory=list)
     orders_delinked: int = 0
     points_removed: int = 0
+
+    @property
+    def identifiers(self) -> list[str]:
+        """Emails and phones: what messages and suggestions are addressed by."""
+        return [*self.emails, *self.phones]
+
+    def add(self, kind: AliasKind, value: str) -> None:
+        {
+            AliasKind.EMAIL: self.emails,
+            AliasKind.PHONE: self.phones,
+            AliasKind.EXTERNAL_REFERENCE: self.references,
+        }[kind].append(value)
 
     @property
     def needles(self) -> Needles:
@@ -119,19 +132,24 @@ async def erase_rows(
         await customer.save(update_fields=list(_BLANKED_FIELDS), using_db=conn)
     if not erased.customer_ids:
         return erased
+    for alias in await repository.take_aliases(
+        principal.organization_id, erased.customer_ids, conn
+    ):
+        erased.add(alias.kind, alias.value)
+    await repository.forget_merge_snapshots(principal.organization_id, erased.customer_ids, conn)
     erased.orders_delinked = await repository.delink_orders(erased.customer_ids, conn)
     await repository.strip_consent_evidence(erased.customer_ids, conn)
     await repository.drop_persona_assignments(erased.customer_ids, conn)
     await repository.drop_duplicate_traces(
-        principal.organization_id, erased.customer_ids, [*erased.emails, *erased.phones], conn
+        principal.organization_id, erased.customer_ids, erased.identifiers, conn
     )
     await outbox.redact(
         principal.organization_id,
         customer_ids=erased.customer_ids,
-        recipients=[*erased.emails, *erased.phones],
+        recipients=erased.identifiers,
         conn=conn,
     )
     await repository.purge_row_errors_mentioning(
-        principal.organization_id, [*erased.emails, *erased.phones], conn
+        principal.organization_id, erased.identifiers, conn
     )
     return erased

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
 from app.core.keyset import newest_first
 from app.models.audit import AuditEvent
@@ -20,6 +21,7 @@ from app.models.duplicates import (
     PlaceholderIdentifier,
 )
 from app.models.imports import ImportJob, ImportRowError
+from app.models.merge import CustomerAlias, CustomerMerge, CustomerMergeMember
 from app.models.order import Order, OrderItem
 from app.models.persona import Persona, PersonaAssignment, PersonaSet
 from app.models.privacy_request import (
@@ -198,6 +200,39 @@ async def purge_row_errors_mentioning(
             .delete()
         )
     return purged
+
+
+async def take_aliases(
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID], conn: BaseDBAsyncClient
+) -> list[CustomerAlias]:
+    """The old identifiers that led to these customers (or were theirs), deleted: an erased
+    person's identifiers must lead nowhere. Returned so they are blocked and purged too."""
+    ids = list(customer_ids)
+    query = CustomerAlias.filter(organization_id=organization_id).filter(
+        Q(customer_id__in=ids) | Q(former_customer_id__in=ids)
+    )
+    aliases = await query.using_db(conn)
+    if aliases:
+        await CustomerAlias.filter(id__in=[a.id for a in aliases]).using_db(conn).delete()
+    return aliases
+
+
+async def forget_merge_snapshots(
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID], conn: BaseDBAsyncClient
+) -> None:
+    """Merge records keep who took part and what moved, not the people's fields: an erased
+    customer's merges cannot be undone any more (unmerge refuses an erased customer)."""
+    merge_ids = await (
+        CustomerMergeMember.filter(customer_id__in=list(customer_ids))
+        .using_db(conn)
+        .values_list("merge_id", flat=True)
+    )
+    if merge_ids:
+        await (
+            CustomerMerge.filter(organization_id=organization_id, id__in=list(merge_ids))
+            .using_db(conn)
+            .update(snapshots={}, field_choices={})
+        )
 
 
 async def drop_duplicate_traces(

@@ -32,6 +32,32 @@ async def append(conn: BaseDBAsyncClient, **values: Any) -> LedgerEntry:
     return await LedgerEntry.create(using_db=conn, **values)
 
 
+async def append_many(entries: list[LedgerEntry], conn: BaseDBAsyncClient) -> None:
+    await LedgerEntry.bulk_create(entries, using_db=conn)
+
+
+async def open_lot_values(
+    customer_id: uuid.UUID, conn: BaseDBAsyncClient
+) -> list[tuple[uuid.UUID, int, dt.datetime | None]]:
+    """(id, remaining, expires_at) of the customer's open lots, without building models."""
+    rows = (
+        await LedgerEntry.filter(customer_id=customer_id, remaining__gt=0)
+        .using_db(conn)
+        .values_list("id", "remaining", "expires_at")
+    )
+    return [(uuid.UUID(str(i)), int(r), e) for i, r, e in rows]
+
+
+async def empty_lots(
+    customer_id: uuid.UUID, lot_ids: list[uuid.UUID] | None, conn: BaseDBAsyncClient
+) -> None:
+    """Spend the customer's open lots entirely (only `lot_ids` among them, when given)."""
+    query = LedgerEntry.filter(customer_id=customer_id, remaining__gt=0)
+    if lot_ids is not None:
+        query = query.filter(id__in=lot_ids)
+    await query.using_db(conn).update(remaining=0)
+
+
 async def set_wallet(customer: Customer, conn: BaseDBAsyncClient) -> None:
     """Write the cached balance and lifetime points of the row, in the entry's transaction."""
     await (

@@ -28,6 +28,9 @@ PROBES: dict[Operation, str] = {
         " errors { code } } }"
     ),
     Operation.SEGMENTS_RECOMPUTE: "mutation { segmentsRecompute { errors { code } } }",
+    Operation.CUSTOMER_MERGE: (
+        f'mutation {{ customerUnmerge(mergeId: "{UNKNOWN_ID}") {{ errors {{ code }} }} }}'
+    ),
     Operation.STAFF_MANAGE: "{ staffMembers { id } }",
     Operation.API_KEY_MANAGE: "{ apiKeys { id } }",
     Operation.AUDIT_READ: "{ auditEvents { nodes { id } } }",

@@ -45,6 +45,7 @@ from tests.merges.duplicate_tenancy_probes import (
     SNAPSHOT_FIELDS as DUPLICATE_SNAPSHOT,
 )
 from tests.merges.duplicate_tenancy_probes import plant_duplicates, probe_duplicates
+from tests.merges.tenancy_probes import plant_merge, probe_merges
 from tests.privacy_requests.tenancy_probes import plant_privacy_request, probe_privacy_requests
 
 ORDER_RECORD = """
@@ -285,6 +286,7 @@ query($customer: ID!, $order: ID!) {
       orders { nodes { id status } }
       persona { id name }
       duplicateSuggestions { id customers { id } }
+      merges { nodes { id undone } } mergedInto { id }
     }
   }
 DUPLICATES
@@ -304,6 +306,9 @@ DUPLICATES
   importJobs(first: 100) { nodes { id status cancelRequested counts { processed } } }
   customerStats(includeArchived: true) { customers withOrder byPersona { personaId count } }
   pointsLiability { outstandingPoints }
+  merges(first: 100) {
+    totalCount nodes { id undone survivor { id } mergedCustomers { id status mergedInto { id } } }
+  }
 }"""
 
 
@@ -701,6 +706,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     a = await build_victim(gql, tenant)
     a_import_id = await plant_import(gql, tenant.token)
     a_privacy_id = await plant_privacy_request(gql, tenant.token, a.customer["id"])
+    a_merge = await plant_merge(gql, tenant.token)
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -715,6 +721,8 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_duplicates(b, a.customer_ids, other_tenant.organization_id)
     await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
     await probe_live(b, a, a_import_id, settings, arq_redis)
+    b_customer = await create_customer(gql, other_tenant.token, firstName="Bart")
+    await probe_merges(b, a_merge, b_customer["id"])
     await probe_customer_mutations(b, a)
     await probe_admin_figures(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.

@@ -17,11 +17,14 @@ from app.models.customer import Customer
 async def identifier_taken(
     organization_id: uuid.UUID, column: str, value: object, exclude_id: uuid.UUID | None
 ) -> bool:
-    """Whether another customer row of the organization holds this identifier value."""
+    """Whether another customer row of the organization holds this identifier value, or a
+    standing merge keeps it as an alias (live identifiers and aliases never collide)."""
     query = visibility.rows_of(organization_id).filter(**{column: value})
     if exclude_id is not None:
         query = query.exclude(id=exclude_id)
-    return await query.exists()
+    if await query.exists():
+        return True
+    return await visibility.is_alias(organization_id, column, str(value))
 
 
 async def lock(

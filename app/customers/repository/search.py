@@ -24,11 +24,14 @@ from app.core.identifiers import (
     normalize_phone,
 )
 from app.core.ids import try_parse_id
-from app.models.customer import Customer, LifecycleStage, RfmSegment, SmsState
+from app.customers.repository import visibility
+from app.models.customer import Customer, CustomerStatus, LifecycleStage, RfmSegment, SmsState
 from app.models.order import Order
 from app.models.persona import PersonaAssignment, PersonaSet
 
 MAX_SEARCH_LENGTH = 200
+# AIQ's lookup of the customer a merge kept: `merge:+12025550143`, `merge:ada@example.com`.
+MERGE_PREFIX = "merge:"
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,9 @@ def persona_members(persona_id: uuid.UUID) -> Subquery:
     )
 
 
-def search_condition(term: str, default_region: str) -> Q:
-    text = term.strip()[:MAX_SEARCH_LENGTH]
+def identifier_condition(text: str, default_region: str) -> Q | None:
+    """The condition of a term that is an identifier (email, id, phone); None for a name.
+    External references are exact and may look like anything, so every branch tries them."""
     by_reference = Q(external_reference=text)
     if looks_like_email(text):
         try:
@@ -114,6 +118,15 @@ def search_condition(term: str, default_region: str) -> Q:
             return Q(phone=normalize_phone(text, default_region)) | by_reference
         except InvalidIdentifier:
             return by_reference
+    return None
+
+
+def search_condition(term: str, default_region: str) -> Q:
+    text = term.strip()[:MAX_SEARCH_LENGTH]
+    by_identifier = identifier_condition(text, default_region)
+    if by_identifier is not None:
+        return by_identifier
+    by_reference = Q(external_reference=text)
     tokens = name_key(text).split(" ")
     if len(tokens) == 1:
         prefix = tokens[0]
@@ -128,6 +141,33 @@ def search_condition(term: str, default_region: str) -> Q:
         | Q(first_name_key=" ".join(tokens[:-1]), last_name_key__startswith=tokens[-1])
         | by_reference
     )
+
+
+async def merged_holder(
+    term: str, default_region: str, organization_id: uuid.UUID
+) -> uuid.UUID | None:
+    """The current survivor of a merged customer the term names: by its old id, or by an
+    identifier that became an alias. None when the term names no merged customer."""
+    text = term.strip()[:MAX_SEARCH_LENGTH]
+    parsed_id = try_parse_id(text)
+    if parsed_id is not None:
+        row = await visibility.rows_of(organization_id).get_or_none(id=parsed_id)
+        if row is not None and row.status is CustomerStatus.MERGED:
+            survivor = await visibility.survivor_in(organization_id, row)
+            return survivor.id if survivor is not None else None
+    keys: list[tuple[str, str]] = [("external_reference", text)]
+    try:
+        if looks_like_email(text):
+            keys.insert(0, ("email", normalize_email(text)))
+        elif looks_like_phone(text):
+            keys.insert(0, ("phone", normalize_phone(text, default_region)))
+    except InvalidIdentifier:
+        pass
+    for column, value in keys:
+        found = await visibility.by_alias(organization_id, column, value)
+        if found is not None:
+            return found.id
+    return None
 
 
 async def receipt_holder(term: str, organization_id: uuid.UUID) -> uuid.UUID | None:
@@ -148,10 +188,26 @@ async def receipt_holder(term: str, organization_id: uuid.UUID) -> uuid.UUID | N
 async def apply_search(
     query: QuerySet[Customer], term: str, default_region: str, organization_id: uuid.UUID
 ) -> QuerySet[Customer]:
-    if not term.strip():
+    """`merge:<phone|email|reference|id>` finds only the current survivor of that identifier
+    (the customer holding it, or the one a merge folded it into); any other term searches."""
+    text = term.strip()
+    if not text:
         return query
+    if text[: len(MERGE_PREFIX)].lower() == MERGE_PREFIX:
+        rest = text[len(MERGE_PREFIX) :].strip()
+        live = identifier_condition(rest[:MAX_SEARCH_LENGTH], default_region) if rest else None
+        survivor = await merged_holder(rest, default_region, organization_id) if rest else None
+        if live is None and survivor is None:
+            return query.filter(id__in=[])
+        condition = live if live is not None else Q(id=survivor)
+        if live is not None and survivor is not None:
+            condition |= Q(id=survivor)
+        return query.filter(condition)
     condition = search_condition(term, default_region)
     holder = await receipt_holder(term, organization_id)
     if holder is not None:
         condition |= Q(id=holder)
+    survivor = await merged_holder(term, default_region, organization_id)
+    if survivor is not None:
+        condition |= Q(id=survivor)
     return query.filter(condition)

@@ -4,22 +4,27 @@ GraphQL queries, the POS wallet, search and import matching all start from these
 so a status rule changes here and nowhere else:
 - ACTIVE customers are always visible; ARCHIVED ones only when asked for (direct lookups ask);
 - a MERGED customer is never listed, and a direct lookup lands on its survivor;
+- an identifier a merge turned into an alias leads to the alias's customer, and on to the
+  current survivor (chains collapse: A into B, B into C, A's identifiers find C);
 - ERASED customers never appear anywhere.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
 
 from app.auth.principal import Principal
 from app.core.errors import CustomerUnavailable
 from app.models.customer import Customer, CustomerStatus
+from app.models.merge import AliasKind, CustomerAlias
 
 LIVE_STATUSES = (CustomerStatus.ACTIVE, CustomerStatus.ARCHIVED)
 # A chain of merges longer than this is a data error, not something to follow forever.
@@ -44,20 +49,77 @@ def visible(principal: Principal, include_archived: bool = False) -> QuerySet[Cu
     return scoped(principal).filter(status__in=visible_statuses(include_archived))
 
 
-async def follow_merges(principal: Principal, customer: Customer | None) -> Customer | None:
+IdentifierColumn = Literal["email", "phone", "external_reference"]
+ALIAS_KINDS: dict[str, AliasKind] = {
+    "email": AliasKind.EMAIL,
+    "phone": AliasKind.PHONE,
+    "external_reference": AliasKind.EXTERNAL_REFERENCE,
+}
+
+
+async def survivor_in(
+    organization_id: uuid.UUID,
+    customer: Customer | None,
+    conn: BaseDBAsyncClient | None = None,
+) -> Customer | None:
+    """The live customer a row stands for: itself, or the end of its chain of merges."""
     hops = 0
     while customer is not None and customer.status is CustomerStatus.MERGED:
         if customer.merged_into_id is None or hops >= MAX_MERGE_HOPS:
             return None
-        customer = await scoped(principal).get_or_none(id=customer.merged_into_id)
+        customer = (
+            await rows_of(organization_id).using_db(conn).get_or_none(id=customer.merged_into_id)
+        )
         hops += 1
     if customer is None or customer.status not in LIVE_STATUSES:
         return None
     return customer
 
 
+async def follow_merges(principal: Principal, customer: Customer | None) -> Customer | None:
+    return await survivor_in(principal.organization_id, customer)
+
+
 async def by_id(principal: Principal, customer_id: uuid.UUID) -> Customer | None:
     return await follow_merges(principal, await scoped(principal).get_or_none(id=customer_id))
+
+
+async def alias_holders(
+    organization_id: uuid.UUID,
+    column: str,
+    values: Sequence[str],
+    conn: BaseDBAsyncClient | None = None,
+) -> dict[str, Customer]:
+    """Live survivors of the identifiers among `values` that are aliases of standing merges
+    (value -> survivor). The batch form serves import matching; lookups use `by_alias`."""
+    if not values:
+        return {}
+    aliases = (
+        await CustomerAlias.filter(
+            organization_id=organization_id, kind=ALIAS_KINDS[column], value__in=list(values)
+        )
+        .using_db(conn)
+        .values_list("value", "customer_id")
+    )
+    found: dict[str, Customer] = {}
+    for value, customer_id in aliases:
+        row = await rows_of(organization_id).using_db(conn).get_or_none(id=customer_id)
+        survivor = await survivor_in(organization_id, row, conn)
+        if survivor is not None:
+            found[str(value)] = survivor
+    return found
+
+
+async def by_alias(
+    organization_id: uuid.UUID, column: str, value: str, conn: BaseDBAsyncClient | None = None
+) -> Customer | None:
+    return (await alias_holders(organization_id, column, [value], conn)).get(value)
+
+
+async def is_alias(organization_id: uuid.UUID, column: str, value: str) -> bool:
+    return await CustomerAlias.exists(
+        organization_id=organization_id, kind=ALIAS_KINDS[column], value=value
+    )
 
 
 async def by_id_or_unavailable(principal: Principal, customer_id: uuid.UUID) -> Customer | None:
@@ -75,9 +137,6 @@ class WalletRow:
     id: uuid.UUID
     points_balance: int
     lifetime_points: int
-
-
-IdentifierColumn = Literal["email", "phone", "external_reference"]
 
 
 @lru_cache(maxsize=16)
@@ -107,7 +166,12 @@ async def wallet_row_by_identifier(
     params = [str(principal.organization_id), value, *(s.value for s in LIVE_STATUSES)]
     _, rows = await client.execute_query(sql, params)
     if not rows:
-        return None
+        # Not live: a merged customer's old identifier reaches the survivor. A miss costs one
+        # more indexed query; a hit on a live identifier stays one statement.
+        survivor = await by_alias(principal.organization_id, column, value)
+        if survivor is None:
+            return None
+        return WalletRow(survivor.id, survivor.points_balance, survivor.lifetime_points)
     row = rows[0]
     return WalletRow(
         uuid.UUID(str(row["id"])), int(row["points_balance"]), int(row["lifetime_points"])
@@ -123,10 +187,19 @@ async def by_identifier(
 ) -> Customer | None:
     """Exact lookup by one normalized identifier; identifiers belong to live customers only."""
     query = visible(principal, include_archived=True)
-    if email is not None:
-        return await query.get_or_none(email=email)
-    if phone is not None:
-        return await query.get_or_none(phone=phone)
-    if external_reference is not None:
-        return await query.get_or_none(external_reference=external_reference)
-    return None
+    given = [
+        (column, value)
+        for column, value in (
+            ("email", email),
+            ("phone", phone),
+            ("external_reference", external_reference),
+        )
+        if value is not None
+    ]
+    if not given:
+        return None
+    column, value = given[0]
+    live = await query.get_or_none(**{column: value})
+    if live is not None:
+        return live
+    return await by_alias(principal.organization_id, column, value)

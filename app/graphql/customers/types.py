@@ -18,6 +18,7 @@ from app.graphql.enums import (
     RfmSegment,
     SmsState,
 )
+from app.graphql.merges.customer_fields import CustomerMergeFields
 from app.graphql.organizations.types import SignupFormType, StoreType
 from app.graphql.personas.customer_fields import CustomerPersonaFields
 from app.graphql.wallets.customer_fields import CustomerWalletFields
@@ -71,7 +72,9 @@ class RfmScores:
 
 
 @strawberry.type(name="Customer")
-class CustomerType(CustomerWalletFields, CustomerPersonaFields, CustomerDuplicateFields):
+class CustomerType(
+    CustomerWalletFields, CustomerPersonaFields, CustomerDuplicateFields, CustomerMergeFields
+):
     id: strawberry.ID
     status: CustomerStatus
     email: str | None
@@ -94,7 +97,9 @@ class CustomerType(CustomerWalletFields, CustomerPersonaFields, CustomerDuplicat
     last_order_at: dt.datetime | None
     archived_at: dt.datetime | None
     archive_reason: str | None
-    merged_into_id: strawberry.ID | None
+    merged_into_id: strawberry.ID | None = strawberry.field(
+        description="The customer it was merged into (the first hop); see mergedInto."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     signup_form_id: strawberry.Private[uuid.UUID | None]

@@ -16,6 +16,7 @@ from tortoise.queryset import QuerySet
 from app.imports.status import ACTIVE, FINAL
 from app.models.customer import Customer
 from app.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
+from app.models.merge import AliasKind, CustomerAlias
 from app.models.organization import Organization, Store
 
 CONNECTION = "default"
@@ -58,6 +59,13 @@ async def customer_count(organization_id: uuid.UUID) -> int:
     return await Customer.filter(organization_id=organization_id).count()
 
 
+ALIAS_COLUMNS = {
+    AliasKind.EMAIL: "email",
+    AliasKind.PHONE: "phone",
+    AliasKind.EXTERNAL_REFERENCE: "external_reference",
+}
+
+
 async def customer_identifier_page(
     organization_id: uuid.UUID, columns: Sequence[str], after: uuid.UUID | None, limit: int
 ) -> list[tuple[Any, ...]]:
@@ -66,6 +74,12 @@ async def customer_identifier_page(
     if after is not None:
         query = query.filter(id__gt=after)
     return list(await query.order_by("id").limit(limit).values_list("id", *columns))
+
+
+async def alias_identifiers(organization_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(column, value) of every alias of the organization's standing merges."""
+    rows = await CustomerAlias.filter(organization_id=organization_id).values_list("kind", "value")
+    return [(ALIAS_COLUMNS[AliasKind(kind)], str(value)) for kind, value in rows]
 
 
 # --- jobs -------------------------------------------------------------------------------------
