@@ -268,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
     from app.imports.cli import add_parser as add_import_parser
 
     add_import_parser(sub)
+    from app.audit.cli import add_parser as add_audit_parser
+    from app.privacy.cli import add_parser as add_privacy_parser
+
+    add_audit_parser(sub)
+    add_privacy_parser(sub)
     return parser
 
 

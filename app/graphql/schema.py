@@ -28,6 +28,7 @@ from app.graphql.organizations.mutations import OrganizationMutations
 from app.graphql.organizations.queries import OrganizationQueries
 from app.graphql.personas.mutations import PersonaMutations
 from app.graphql.personas.queries import PersonaQueries
+from app.graphql.privacy.queries import PrivacyQueries
 from app.graphql.wallets.mutations import WalletMutations
 from app.graphql.wallets.queries import WalletQueries
 from app.metrics.graphql import OperationMetrics
@@ -43,6 +44,7 @@ class Query(
     AuditQueries,
     ImportQueries,
     PersonaQueries,
+    PrivacyQueries,
 ):
     pass
 

@@ -11,4 +11,5 @@ MODEL_MODULES = [
     "app.models.wallet",
     "app.models.imports",
     "app.models.persona",
+    "app.models.privacy",
 ]

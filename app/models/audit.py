@@ -27,6 +27,9 @@ class AuditAction(StrEnum):
     IMPORT_STARTED = "IMPORT_STARTED"
     IMPORT_CANCELLED = "IMPORT_CANCELLED"
     PERSONAS_REGENERATION_REQUESTED = "PERSONAS_REGENERATION_REQUESTED"
+    IDENTIFIERS_BLOCKED = "IDENTIFIERS_BLOCKED"
+    IDENTIFIER_STATUS_CHECKED = "IDENTIFIER_STATUS_CHECKED"
+    BLOCKLIST_REKEYED = "BLOCKLIST_REKEYED"
 
 
 class ActorKind(StrEnum):
@@ -70,6 +73,12 @@ class AuditEvent(Model):
     # Never personal data: codes, ids, roles, reasons typed by staff.
     details: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The tamper-evident chain (app.audit.chain): the entry's place in its organization's
+    # chain and sha256(canonical entry + previous entry's hash). Null on entries written before
+    # the chain existed: the chain starts at the first entry that has one.
+    sequence = fields.BigIntField(null=True)
+    previous_hash = fields.CharField(max_length=64, null=True)
+    hash = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "audit_event"
@@ -78,6 +87,7 @@ class AuditEvent(Model):
             Index(fields=("organization_id", "id")),
             Index(fields=("organization_id", "subject_id")),
         )
+        unique_together = (("organization", "sequence"),)
 
     async def save(self, *args: Any, **kwargs: Any) -> None:
         if self._saved_in_db:
@@ -86,3 +96,18 @@ class AuditEvent(Model):
 
     async def delete(self, *args: Any, **kwargs: Any) -> None:
         raise AppendOnlyViolation("audit events are append-only")
+
+
+class AuditChainHead(Model):
+    """The newest entry of an organization's audit chain. Writers lock this row, so entries
+    are chained one at a time per organization even with concurrent transactions."""
+
+    organization: fields.OneToOneRelation[Organization] = fields.OneToOneField(
+        "models.Organization", related_name=False, on_delete=fields.CASCADE, primary_key=True
+    )
+    organization_id: object
+    sequence = fields.BigIntField(default=0)
+    hash = fields.CharField(max_length=64, null=True)
+
+    class Meta:
+        table = "audit_chain_head"

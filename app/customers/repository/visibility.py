@@ -4,7 +4,11 @@ GraphQL queries, the POS wallet, search and import matching all start from these
 so a status rule changes here and nowhere else:
 - ACTIVE customers are always visible; ARCHIVED ones only when asked for (direct lookups ask);
 - a MERGED customer is never listed, and a direct lookup lands on its survivor;
-- ERASED customers never appear anywhere.
+- ERASED customers never appear anywhere;
+- a customer holding an identifier on the privacy blocklist (`blocked`, set when the identifier
+  was blocked) never appears anywhere either: direct lookups by id and the POS wallet refuse it
+  with CUSTOMER_UNAVAILABLE, and so does a POS lookup by a blocked email or phone that no
+  customer holds any more (one probe of the blocklist's unique index, on misses only).
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from functools import lru_cache
 from typing import Literal
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
 
 from app.auth.principal import Principal
+from app.core import blocklist
+from app.core.blocklist import IdentifierKind
 from app.core.errors import CustomerUnavailable
 from app.models.customer import Customer, CustomerStatus
+from app.models.privacy import BlocklistEntry
 
 LIVE_STATUSES = (CustomerStatus.ACTIVE, CustomerStatus.ARCHIVED)
 # A chain of merges longer than this is a data error, not something to follow forever.
@@ -41,17 +49,73 @@ def scoped(principal: Principal) -> QuerySet[Customer]:
 
 
 def visible(principal: Principal, include_archived: bool = False) -> QuerySet[Customer]:
-    return scoped(principal).filter(status__in=visible_statuses(include_archived))
+    return scoped(principal).filter(status__in=visible_statuses(include_archived), blocked=False)
+
+
+def live_rows_of(organization_id: uuid.UUID) -> QuerySet[Customer]:
+    """Customers of an organization that jobs may act on (birthdays, campaigns)."""
+    return rows_of(organization_id).filter(status__in=LIVE_STATUSES, blocked=False)
+
+
+def archived(principal: Principal) -> QuerySet[Customer]:
+    return scoped(principal).filter(status=CustomerStatus.ARCHIVED, blocked=False)
+
+
+_KIND_OF_COLUMN = {"email": IdentifierKind.EMAIL, "phone": IdentifierKind.PHONE}
+
+
+async def blocked_digests(
+    organization_id: uuid.UUID, digests: list[str], conn: BaseDBAsyncClient | None = None
+) -> set[str]:
+    """Which of these blocklist digests are on the organization's blocklist."""
+    if not digests:
+        return set()
+    query = BlocklistEntry.filter(organization_id=organization_id, digest__in=digests)
+    if conn is not None:
+        query = query.using_db(conn)
+    return {str(d) for d in await query.values_list("digest", flat=True)}
+
+
+async def identifier_blocked(organization_id: uuid.UUID, column: str, value: str) -> bool:
+    """Whether a normalized email or phone is on the blocklist: one probe of its unique
+    index, for the digests under the two newest key versions."""
+    kind = _KIND_OF_COLUMN.get(column)
+    if kind is None:
+        return False
+    digests = blocklist.keyring().probe_digests(organization_id, kind, value)
+    return bool(await blocked_digests(organization_id, digests))
+
+
+async def blocked_customer_keys(
+    organization_id: uuid.UUID,
+    keys: list[tuple[str, str]],
+    conn: BaseDBAsyncClient | None = None,
+) -> set[tuple[str, str]]:
+    """Every (column, value) identifier held by a blocked customer that shares one of `keys`,
+    so a bulk path skips a blocked customer whichever of its identifiers a row names."""
+    columns = ("email", "phone", "external_reference")
+    wanted = {c: [v for k, v in keys if k == c] for c in columns}
+    found: set[tuple[str, str]] = set()
+    for column in columns:
+        if not wanted[column]:
+            continue
+        query = rows_of(organization_id).filter(blocked=True, **{f"{column}__in": wanted[column]})
+        if conn is not None:
+            query = query.using_db(conn)
+        for row in await query.values(*columns):
+            found.update((c, str(row[c])) for c in columns if row[c] is not None)
+    return found
 
 
 async def follow_merges(principal: Principal, customer: Customer | None) -> Customer | None:
+    """The live customer a row leads to (itself, or its survivor), or None."""
     hops = 0
     while customer is not None and customer.status is CustomerStatus.MERGED:
         if customer.merged_into_id is None or hops >= MAX_MERGE_HOPS:
             return None
         customer = await scoped(principal).get_or_none(id=customer.merged_into_id)
         hops += 1
-    if customer is None or customer.status not in LIVE_STATUSES:
+    if customer is None or customer.status not in LIVE_STATUSES or customer.blocked:
         return None
     return customer
 
@@ -61,11 +125,17 @@ async def by_id(principal: Principal, customer_id: uuid.UUID) -> Customer | None
 
 
 async def by_id_or_unavailable(principal: Principal, customer_id: uuid.UUID) -> Customer | None:
-    """Like `by_id`, but an erased customer is a typed refusal instead of "not found"."""
+    """Like `by_id`, but an erased or blocked customer is a typed refusal, not "not found"."""
     row = await scoped(principal).get_or_none(id=customer_id)
-    if row is not None and row.status is CustomerStatus.ERASED:
+    if row is not None and (row.status is CustomerStatus.ERASED or row.blocked):
         raise CustomerUnavailable()
-    return await follow_merges(principal, row)
+    found = await follow_merges(principal, row)
+    if found is None and row is not None and row.status is CustomerStatus.MERGED:
+        # Its survivor may be blocked: refused the same way as the survivor itself.
+        survivor = await scoped(principal).get_or_none(id=row.merged_into_id)
+        if survivor is not None and survivor.blocked:
+            raise CustomerUnavailable()
+    return found
 
 
 @dataclass(frozen=True)
@@ -83,7 +153,8 @@ IdentifierColumn = Literal["email", "phone", "external_reference"]
 @lru_cache(maxsize=16)
 def _wallet_row_sql(dialect: str, column: IdentifierColumn) -> str:
     # Built once per dialect and column: on the POS hot path, composing the query through the
-    # ORM costs more than running it. The status rule is LIVE_STATUSES, as everywhere else.
+    # ORM costs more than running it. The status rule is LIVE_STATUSES, as everywhere else;
+    # `blocked` is read rather than filtered so a blocked customer is refused, not "not found".
     marks = (
         [f"${n}" for n in range(1, 3 + len(LIVE_STATUSES))]
         if dialect == "postgres"
@@ -92,7 +163,7 @@ def _wallet_row_sql(dialect: str, column: IdentifierColumn) -> str:
     statuses = ", ".join(marks[2:])
     # Only placeholders and a column name from a fixed Literal are interpolated.
     return (
-        "SELECT id, points_balance, lifetime_points FROM customer "  # noqa: S608
+        "SELECT id, points_balance, lifetime_points, blocked FROM customer "  # noqa: S608
         f"WHERE organization_id = {marks[0]} AND {column} = {marks[1]} "
         f"AND status IN ({statuses}) LIMIT 1"
     )
@@ -101,14 +172,19 @@ def _wallet_row_sql(dialect: str, column: IdentifierColumn) -> str:
 async def wallet_row_by_identifier(
     principal: Principal, column: IdentifierColumn, value: str
 ) -> WalletRow | None:
-    """The POS lookup: one statement on the (organization, identifier) unique index."""
+    """The POS lookup: one statement on the (organization, identifier) unique index; a miss
+    probes the blocklist (an erased shopper's identifier is held by no customer)."""
     client = connections.get("default")
     sql = _wallet_row_sql(client.capabilities.dialect, column)
     params = [str(principal.organization_id), value, *(s.value for s in LIVE_STATUSES)]
     _, rows = await client.execute_query(sql, params)
     if not rows:
+        if await identifier_blocked(principal.organization_id, column, value):
+            raise CustomerUnavailable()
         return None
     row = rows[0]
+    if row["blocked"]:
+        raise CustomerUnavailable()
     return WalletRow(
         uuid.UUID(str(row["id"])), int(row["points_balance"]), int(row["lifetime_points"])
     )
