@@ -39,7 +39,8 @@ async def _take_next_link(conn: BaseDBAsyncClient, organization_id: uuid.UUID) -
         "ON CONFLICT DO NOTHING",
         [org],
     )
-    _, rows = await conn.execute_query(
+    # execute_query_dict: Tortoise's asyncpg execute_query drops the rows of an UPDATE.
+    rows = await conn.execute_query_dict(
         "UPDATE audit_chain_head SET sequence = sequence + 1 "  # noqa: S608
         f"WHERE organization_id = {a} RETURNING sequence, hash",
         [org],
