@@ -93,6 +93,7 @@ class ChainChecker:
         self.checked = 0
         self.unchained = unchained
         self.verdict: Verdict | None = None
+        self.started_at: dt.datetime | None = None
 
     def _broken(self, entry: ChainedEntry, reason: str) -> Verdict:
         self.verdict = Verdict(self.checked, self.unchained, entry.id, entry.sequence, reason)
@@ -102,6 +103,8 @@ class ChainChecker:
         """None while the chain holds; the verdict naming the first broken entry otherwise."""
         if self.verdict is not None:
             return self.verdict
+        if self.started_at is None:
+            self.started_at = entry.created_at
         if entry.sequence != self.checked + 1:
             return self._broken(entry, "sequence gap (an entry is missing)")
         if entry.previous_hash != self.previous:
@@ -111,6 +114,10 @@ class ChainChecker:
         self.previous = entry.hash
         self.checked += 1
         return None
+
+    def outside(self, entry: ChainedEntry) -> Verdict:
+        """An entry without a hash dated after the chain began."""
+        return self._broken(entry, "entry outside the chain")
 
     def finish(self, head_sequence: int, head_hash: str | None) -> Verdict:
         """The verdict once every entry was fed: the head must be the last entry seen."""

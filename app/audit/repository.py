@@ -3,6 +3,7 @@ of them, and reading a chain to verify it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -99,6 +100,19 @@ async def chain_head(organization_id: uuid.UUID) -> tuple[int, str | None]:
 
 async def count_unchained(organization_id: uuid.UUID) -> int:
     return await AuditEvent.filter(organization_id=organization_id, sequence__isnull=True).count()
+
+
+async def first_unchained_since(
+    organization_id: uuid.UUID, since: dt.datetime
+) -> AuditEvent | None:
+    """An entry without a hash written after the chain began: one slipped in beside it."""
+    return (
+        await AuditEvent.filter(
+            organization_id=organization_id, sequence__isnull=True, created_at__gte=since
+        )
+        .order_by("created_at")
+        .first()
+    )
 
 
 async def chained_in_order(organization_id: uuid.UUID) -> AsyncIterator[AuditEvent]:

@@ -55,6 +55,12 @@ async def verify_chain(principal: Principal) -> Verdict:
     head_sequence, head_hash = await repository.chain_head(org)
     checker = ChainChecker(unchained=await repository.count_unchained(org))
     async for entry in repository.chained_in_order(org):
+        if checker.started_at is None:
+            # Entries without a hash predate the chain; one written after it began was not
+            # written by `record`.
+            outsider = await repository.first_unchained_since(org, entry.created_at)
+            if outsider is not None:
+                return checker.outside(outsider)
         if checker.feed(entry) is not None:
             break
     return checker.finish(head_sequence, head_hash)
