@@ -156,7 +156,8 @@ class TestBlocklistKey:
         second = load_settings({"LOYALTY_DATA_DIR": str(tmp_path)})
         assert first.blocklist_keys == second.blocklist_keys
         [(version, key)] = first.blocklist_keys
-        assert version == 1 and len(key) >= 32
+        assert version == 1
+        assert len(key) >= 32
         assert (tmp_path / "blocklist_key").stat().st_mode & 0o077 == 0
 
     def test_versions_while_rotating(self, tmp_path: Path) -> None:

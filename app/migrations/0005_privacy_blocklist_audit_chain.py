@@ -63,6 +63,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Customer',
             name='blocked',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

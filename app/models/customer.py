@@ -139,7 +139,7 @@ class Customer(Model):
 
     # One of its identifiers is on the privacy blocklist: hidden from every path
     # (app.customers.repository.visibility), set when the identifier is blocked.
-    blocked = fields.BooleanField(default=False)
+    blocked = fields.BooleanField(default=False, db_default=False)
     archived_at = fields.DatetimeField(null=True)
     archive_reason = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

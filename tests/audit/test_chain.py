@@ -67,7 +67,8 @@ class TestChain:
         head = await AuditChainHead.get(organization_id=tenant.organization_id)
         assert (head.sequence, head.hash) == (4, previous)
         verdict = await audit.verify_chain(system(tenant))
-        assert verdict.ok and verdict.checked == 4
+        assert verdict.ok
+        assert verdict.checked == 4
         assert (await audit.verify_chain(system(other_tenant))).checked == 3
 
     async def test_a_changed_entry_is_named(self, tenant: Tenant) -> None:

@@ -83,7 +83,7 @@ class TestDigests:
     ) -> None:
         await block(tenant, emails=[EMAIL])
         await block(other_tenant, emails=[EMAIL])
-        digests = await BlocklistEntry.all().values_list("digest", flat=True)
+        digests = [e.digest for e in await BlocklistEntry.all()]
         assert len(set(digests)) == 2
         # And the block of one organization is not the other's.
         third = await new_customer(owner_of(tenant), email="free@example.com")
@@ -206,11 +206,7 @@ class TestImports:
         assert counts(job)["suppressed"] == 2
         assert counts(job)["created"] == 1
         assert await row_errors(job) == []
-        emails = set(
-            await Customer.filter(organization_id=tenant.organization_id).values_list(
-                "email", flat=True
-            )
-        )
+        emails = {c.email for c in await Customer.filter(organization_id=tenant.organization_id)}
         assert emails == {"held@example.com", "fresh@example.com"}
         assert (await Customer.get(id=hidden.id)).first_name == ""
 
@@ -239,17 +235,13 @@ class TestRekey:
     ) -> None:
         org = tenant.organization_id
         await block(tenant, emails=[EMAIL])
-        (old_digest,) = await BlocklistEntry.filter(organization_id=org).values_list(
-            "digest", flat=True
-        )
+        (old_digest,) = [e.digest for e in await BlocklistEntry.filter(organization_id=org)]
         # A second key version is configured: lookups see entries of both versions.
         rotated = (*TEST_BLOCKLIST_KEYS, (2, "second-blocklist-key-" + "c" * 32))
         blocklist.install_keys(rotated)
         assert await visibility.identifier_blocked(org, "email", EMAIL)
         await block(tenant, phones=[PHONE])
-        versions = await BlocklistEntry.filter(organization_id=org).values_list(
-            "key_version", flat=True
-        )
+        versions = [e.key_version for e in await BlocklistEntry.filter(organization_id=org)]
         assert sorted(versions) == [1, 2]
 
         result = await privacy.rekey(Principal.system(uuid.UUID(int=0)))
@@ -264,9 +256,12 @@ class TestRekey:
         # Running it again finds nothing left to do.
         again = await privacy.rekey(Principal.system(uuid.UUID(int=0)))
         assert again.rekeyed == 0
-        audited = await AuditEvent.filter(
-            organization_id=org, action=AuditAction.BLOCKLIST_REKEYED
-        ).values_list("details", flat=True)
+        audited = [
+            e.details
+            for e in await AuditEvent.filter(
+                organization_id=org, action=AuditAction.BLOCKLIST_REKEYED
+            )
+        ]
         assert audited == [{"entries": 1, "keyVersion": 2}]
 
     async def test_a_key_not_configured_finds_nothing(
