@@ -169,6 +169,11 @@ def parse_blocklist_keys(raw: str) -> tuple[tuple[int, str], ...]:
     return tuple(keys)
 
 
+def format_blocklist_keys(keys: tuple[tuple[int, str], ...]) -> str:
+    """The LOYALTY_BLOCKLIST_KEY value for these keys (to hand them to another process)."""
+    return ",".join(f"{version}:{key}" for version, key in keys)
+
+
 def _read_blocklist_keys(
     env: Environment, data_dir: Path, environ: dict[str, str]
 ) -> tuple[tuple[int, str], ...]:

@@ -11,6 +11,7 @@ from app.config import (
     Environment,
     default_data_dir,
     describe_new_state,
+    format_blocklist_keys,
     load_settings,
     normalize_database_url,
 )
@@ -170,3 +171,12 @@ class TestBlocklistKey:
         environ = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_BLOCKLIST_KEY": raw}
         with pytest.raises(ConfigurationError, match="LOYALTY_BLOCKLIST_KEY"):
             load_settings(environ)
+
+
+def test_blocklist_keys_pass_to_another_process_unchanged(tmp_path: Path) -> None:
+    keys = ((1, "o" * 32), (2, "n" * 32))
+    environ = {
+        "LOYALTY_DATA_DIR": str(tmp_path),
+        "LOYALTY_BLOCKLIST_KEY": format_blocklist_keys(keys),
+    }
+    assert load_settings(environ).blocklist_keys == keys
