@@ -13,6 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from app.audit.chain import GENESIS, entry_hash
 from app.core import keyset
 from app.core.clock import utcnow
+from app.core.ids import new_id
 from app.core.transactions import atomic
 from app.models.audit import ActorKind, AuditAction, AuditChainHead, AuditEvent
 from app.models.organization import Organization
@@ -34,11 +35,11 @@ async def _take_next_link(conn: BaseDBAsyncClient, organization_id: uuid.UUID) -
     other organizations are not held up.
     """
     org = str(organization_id)
-    a = _marks(conn, 1)[0]
+    a, b = _marks(conn, 2)
     await conn.execute_query(
-        f"INSERT INTO audit_chain_head (organization_id, sequence) VALUES ({a}, 0) "  # noqa: S608
+        f"INSERT INTO audit_chain_head (id, organization_id, sequence) VALUES ({a}, {b}, 0) "  # noqa: S608
         "ON CONFLICT DO NOTHING",
-        [org],
+        [str(new_id()), org],
     )
     # execute_query_dict: Tortoise's asyncpg execute_query drops the rows of an UPDATE.
     rows = await conn.execute_query_dict(

@@ -16,11 +16,12 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='AuditChainHead',
             fields=[
-                ('organization', fields.OneToOneField('models.Organization', source_field='organization_id', primary_key=True, db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.UUIDField(primary_key=True, default=new_id, unique=True, db_index=True)),
+                ('organization', fields.OneToOneField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
                 ('sequence', fields.BigIntField(default=0)),
                 ('hash', fields.CharField(null=True, max_length=64)),
             ],
-            options={'table': 'audit_chain_head', 'app': 'models', 'pk_attr': 'organization_id', 'table_description': "The newest entry of an organization's audit chain. Writers lock this row, so entries"},
+            options={'table': 'audit_chain_head', 'app': 'models', 'pk_attr': 'id', 'table_description': "The newest entry of an organization's audit chain. Writers lock this row, so entries"},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -102,8 +102,9 @@ class AuditChainHead(Model):
     """The newest entry of an organization's audit chain. Writers lock this row, so entries
     are chained one at a time per organization even with concurrent transactions."""
 
+    id = fields.UUIDField(primary_key=True, default=new_id)
     organization: fields.OneToOneRelation[Organization] = fields.OneToOneField(
-        "models.Organization", related_name=False, on_delete=fields.CASCADE, primary_key=True
+        "models.Organization", related_name=False, on_delete=fields.CASCADE
     )
     organization_id: object
     sequence = fields.BigIntField(default=0)
