@@ -3,8 +3,9 @@
 # The loyalty service: one image for the API and the worker.
 #
 #   docker build -t loyalty .
-#   docker run -e DATABASE_URL=... -e REDIS_URL=... -e LOYALTY_SECRET_KEY=... -p 8000:8000 loyalty
+#   docker run -e DATABASE_URL=... -e REDIS_URL=... -e LOYALTY_SECRET_KEY=... -e LOYALTY_BLOCKLIST_KEY=1:... -p 8000:8000 loyalty
 #   docker run --no-healthcheck -e DATABASE_URL=... -e REDIS_URL=... -e LOYALTY_SECRET_KEY=... \
+#       -e LOYALTY_BLOCKLIST_KEY=1:... \
 #       loyalty loyalty worker
 #
 # The default command applies pending migrations, then serves the API on port 8000.

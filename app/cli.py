@@ -293,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.personas.cli import add_parser as add_personas_parser
 
     add_personas_parser(sub)
+    from app.audit.cli import add_parser as add_audit_parser
+
+    add_audit_parser(sub)
     return parser
 
 

@@ -16,8 +16,10 @@ T = TypeVar("T")
 
 
 async def _with_db(settings: Settings, body: Callable[[], Awaitable[Any]]) -> Any:
+    from app.core import blocklist
     from app.db import close_db, init_db, migrate
 
+    blocklist.install_keys(settings.blocklist_keys)
     await migrate(settings.database_url)
     await init_db(settings.database_url)
     try:

@@ -77,6 +77,7 @@ class MessagingSettings:
 
 
 SECRET_KEY_FILE = "secret_key"
+BLOCKLIST_KEY_FILE = "blocklist_key"
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -141,6 +142,9 @@ class Settings:
     # a subscriber no more than this many seconds).
     max_subscriptions_per_credential: int = 5
     subscription_recheck_seconds: float = 5.0
+    # The privacy blocklist's HMAC keys as (version, key), oldest first; the last is current.
+    # Empty only in hand-built settings (tests): load_settings always fills it.
+    blocklist_keys: tuple[tuple[int, str], ...] = ()
 
     @property
     def imports_root(self) -> Path:
@@ -204,6 +208,55 @@ def _read_secret_key(env: Environment, data_dir: Path, environ: dict[str, str]) 
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key)
     return key
+
+
+def parse_blocklist_keys(raw: str) -> tuple[tuple[int, str], ...]:
+    """`<version>:<key>` items, comma-separated (a bare key is version 1), e.g. while
+    rotating `1:<old key>,2:<new key>`. Every key is at least MIN_SECRET_KEY_LENGTH long."""
+    name = "LOYALTY_BLOCKLIST_KEY"
+    keys: list[tuple[int, str]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        version_text, sep, key = item.partition(":")
+        if not sep:
+            version_text, key = "1", item
+        if not version_text.isdigit() or int(version_text) < 1:
+            raise ConfigurationError(f"{name}: a version is a positive integer before ':'")
+        if len(key.strip()) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"{name}: every key must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
+        keys.append((int(version_text), key.strip()))
+    keys.sort()
+    if not keys or len({v for v, _ in keys}) != len(keys):
+        raise ConfigurationError(f"{name} must hold one key per version")
+    return tuple(keys)
+
+
+def format_blocklist_keys(keys: tuple[tuple[int, str], ...]) -> str:
+    """The LOYALTY_BLOCKLIST_KEY value for these keys (to hand them to another process)."""
+    return ",".join(f"{version}:{key}" for version, key in keys)
+
+
+def _read_blocklist_keys(
+    env: Environment, data_dir: Path, environ: dict[str, str]
+) -> tuple[tuple[int, str], ...]:
+    configured = environ.get("LOYALTY_BLOCKLIST_KEY", "").strip()
+    if configured:
+        return parse_blocklist_keys(configured)
+    if env is Environment.PRODUCTION:
+        raise ConfigurationError("LOYALTY_BLOCKLIST_KEY is required when LOYALTY_ENV=production")
+    key_path = data_dir / BLOCKLIST_KEY_FILE
+    if key_path.exists():
+        return parse_blocklist_keys(key_path.read_text(encoding="utf-8"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    text = "1:" + secrets.token_urlsafe(48)
+    # Owner-only, like the secret key: with it, a blocklist digest can be tested for guesses.
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return parse_blocklist_keys(text)
 
 
 def _int(environ: dict[str, str], name: str, default: int) -> int:
@@ -313,6 +366,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     secret_key = _read_secret_key(env, data_dir, env_vars)
     if not had_secret and not env_vars.get("LOYALTY_SECRET_KEY", "").strip():
         created.append("secret key")
+    had_blocklist_key = (data_dir / BLOCKLIST_KEY_FILE).exists()
+    blocklist_keys = _read_blocklist_keys(env, data_dir, env_vars)
+    if not had_blocklist_key and not env_vars.get("LOYALTY_BLOCKLIST_KEY", "").strip():
+        created.append("blocklist key")
     return Settings(
         env=env,
         data_dir=data_dir,
@@ -350,6 +407,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         subscription_recheck_seconds=float(
             env_vars.get("LOYALTY_SUBSCRIPTION_RECHECK_SECONDS") or 5.0
         ),
+        blocklist_keys=blocklist_keys,
         created=tuple(created),
     )
 

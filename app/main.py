@@ -22,6 +22,7 @@ from tortoise import connections
 
 from app.body_limit import BodyLimit
 from app.config import Settings
+from app.core import blocklist
 from app.db import close_db, init_db
 from app.embedded_redis import EmbeddedRedis
 from app.graphiql import ASSETS_ROUTE
@@ -90,6 +91,7 @@ def create_app(
     run_worker: also run an arq worker in this process (`loyalty run`, development).
     """
     resources = Resources(redis=redis)
+    blocklist.install_keys(settings.blocklist_keys)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -88,6 +88,7 @@ def service_env(database_url: str, redis_url: str, work: Path) -> dict[str, str]
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "LOYALTY_SECRET_KEY": secrets.token_urlsafe(48),
+            "LOYALTY_BLOCKLIST_KEY": "1:" + secrets.token_urlsafe(48),
             "LOYALTY_DATA_DIR": str(work / "data"),
             "LOYALTY_LOG_LEVEL": "WARNING",
         }

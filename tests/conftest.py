@@ -25,6 +25,7 @@ from tortoise import Tortoise, connections
 
 from app.auth.credentials import cache as credential_cache
 from app.config import Environment, Settings
+from app.core import blocklist
 from app.db import close_db, init_db, migrate
 from app.embedded_redis import EmbeddedRedis
 from app.main import create_app
@@ -89,8 +90,13 @@ async def database_url(
         await admin.close()
 
 
+# The blocklist keys every test runs with (services compute digests with the process keyring).
+TEST_BLOCKLIST_KEYS = ((1, "test-blocklist-key-" + "b" * 32),)
+
+
 @pytest_asyncio.fixture(scope="session", autouse=True)
 async def database(database_url: str) -> AsyncIterator[str]:
+    blocklist.install_keys(TEST_BLOCKLIST_KEYS)
     # The schema comes from the migrations, so the suite also proves they apply cleanly.
     await migrate(database_url)
     await init_db(database_url)
@@ -160,6 +166,7 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         redis_url=redis_url,
         secret_key="test-secret-key-" + "x" * 32,
+        blocklist_keys=TEST_BLOCKLIST_KEYS,
     )
 
 

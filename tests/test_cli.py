@@ -162,7 +162,7 @@ class TestDataDirectory:
         data = tmp_path / "share" / "loyalty"
         # The first run says where it put the new database and key; the second creates nothing.
         assert f"data directory {data}" in results[0].stderr
-        assert "created data directory, database, secret key" in results[0].stderr
+        assert "created data directory, database, secret key, blocklist key" in results[0].stderr
         assert "created" not in results[1].stderr
         assert (data / "loyalty.sqlite3").exists()
         assert not (tmp_path / "data").exists()

@@ -14,6 +14,7 @@ from app.config import (
     SmtpSecurity,
     default_data_dir,
     describe_new_state,
+    format_blocklist_keys,
     load_settings,
     normalize_database_url,
 )
@@ -80,7 +81,7 @@ class TestDataDirectory:
     def test_says_what_it_created_the_first_time_only(self, tmp_path: Path) -> None:
         environ = {"LOYALTY_DATA_DIR": str(tmp_path / "fresh")}
         first = load_settings(environ)
-        assert first.created == ("data directory", "database", "secret key")
+        assert first.created == ("data directory", "database", "secret key", "blocklist key")
         notice = describe_new_state(first)
         assert notice is not None
         assert str(tmp_path / "fresh") in notice
@@ -106,6 +107,7 @@ class TestProduction:
             "LOYALTY_ENV": "production",
             "LOYALTY_DATA_DIR": str(tmp_path),
             "LOYALTY_SECRET_KEY": SECRET,
+            "LOYALTY_BLOCKLIST_KEY": "1:" + SECRET,
             "DATABASE_URL": "postgresql://app@db/loyalty",
             "REDIS_URL": "redis://cache:6379/0",
         }
@@ -116,8 +118,12 @@ class TestProduction:
         assert settings.database_url == "postgres://app@db/loyalty"
         assert not settings.is_development
         assert not (tmp_path / "secret_key").exists()
+        assert not (tmp_path / "blocklist_key").exists()
+        assert settings.blocklist_keys == ((1, SECRET),)
 
-    @pytest.mark.parametrize("missing", ["LOYALTY_SECRET_KEY", "DATABASE_URL", "REDIS_URL"])
+    @pytest.mark.parametrize(
+        "missing", ["LOYALTY_SECRET_KEY", "LOYALTY_BLOCKLIST_KEY", "DATABASE_URL", "REDIS_URL"]
+    )
     def test_refuses_to_start_without(self, tmp_path: Path, missing: str) -> None:
         environ = self.complete(tmp_path)
         del environ[missing]
@@ -203,3 +209,34 @@ class TestMessaging:
     ) -> None:
         with pytest.raises(ConfigurationError, match=problem):
             load_settings({"LOYALTY_DATA_DIR": str(tmp_path), **environ})
+
+
+class TestBlocklistKey:
+    def test_generated_once_private_and_kept_in_development(self, tmp_path: Path) -> None:
+        first = load_settings({"LOYALTY_DATA_DIR": str(tmp_path)})
+        second = load_settings({"LOYALTY_DATA_DIR": str(tmp_path)})
+        assert first.blocklist_keys == second.blocklist_keys
+        [(version, key)] = first.blocklist_keys
+        assert version == 1
+        assert len(key) >= 32
+        assert (tmp_path / "blocklist_key").stat().st_mode & 0o077 == 0
+
+    def test_versions_while_rotating(self, tmp_path: Path) -> None:
+        old, new = "o" * 32, "n" * 32
+        environ = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_BLOCKLIST_KEY": f"2:{new},1:{old}"}
+        assert load_settings(environ).blocklist_keys == ((1, old), (2, new))
+
+    @pytest.mark.parametrize("raw", ["short", "1:" + "a" * 32 + ",1:" + "b" * 32, "x:" + "a" * 32])
+    def test_refuses_a_bad_key_list(self, tmp_path: Path, raw: str) -> None:
+        environ = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_BLOCKLIST_KEY": raw}
+        with pytest.raises(ConfigurationError, match="LOYALTY_BLOCKLIST_KEY"):
+            load_settings(environ)
+
+
+def test_blocklist_keys_pass_to_another_process_unchanged(tmp_path: Path) -> None:
+    keys = ((1, "o" * 32), (2, "n" * 32))
+    environ = {
+        "LOYALTY_DATA_DIR": str(tmp_path),
+        "LOYALTY_BLOCKLIST_KEY": format_blocklist_keys(keys),
+    }
+    assert load_settings(environ).blocklist_keys == keys

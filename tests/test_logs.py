@@ -115,7 +115,11 @@ async def test_a_request_is_logged_with_its_id_organization_and_operation(
 
 class TestConfiguration:
     def test_production_logs_json_and_development_text(self, tmp_path: Path) -> None:
-        base = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_SECRET_KEY": "k" * 40}
+        base = {
+            "LOYALTY_DATA_DIR": str(tmp_path),
+            "LOYALTY_SECRET_KEY": "k" * 40,
+            "LOYALTY_BLOCKLIST_KEY": "1:" + "b" * 40,
+        }
         production = load_settings(
             {
                 **base,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from arq.connections import ArqRedis
 
-from app.config import Settings
+from app.config import Settings, format_blocklist_keys
 from app.core.jobs import queue_bound, send_now
 from app.imports.jobs import run_import
 from app.imports.runner import PARALLEL_MIN_ROWS
@@ -56,6 +56,7 @@ async def test_sigkill_of_the_worker_ends_its_validation_pool(
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": redis_url,
         "LOYALTY_SECRET_KEY": settings.secret_key,
+        "LOYALTY_BLOCKLIST_KEY": format_blocklist_keys(settings.blocklist_keys),
         "LOYALTY_DATA_DIR": str(settings.data_dir),
         "LOYALTY_IMPORT_WORKERS": "2",
         "LOYALTY_LOG_LEVEL": "WARNING",

@@ -14,7 +14,7 @@ from arq.connections import RedisSettings
 from arq.worker import Function, Worker
 
 from app.config import Settings
-from app.core import jobs
+from app.core import blocklist, jobs
 from app.core.jobs import Job
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
@@ -112,6 +112,7 @@ def build_worker(
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
+        blocklist.install_keys(settings.blocklist_keys)
         # Jobs that services ask for while a job runs go to this worker's Redis: job tasks are
         # started from this task and inherit the binding (app.core.jobs).
         jobs.bind_queue(ctx["redis"])

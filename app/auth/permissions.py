@@ -25,6 +25,8 @@ class Operation(StrEnum):
     WALLET_ADJUST = "wallet:adjust"
     ORDER_WRITE = "order:write"
     PRIVACY_REQUEST = "privacy:request"
+    # Asking whether an email or phone is known, archived, merged, erased or blocked.
+    IDENTIFIER_STATUS = "privacy:identifier_status"
     PERSONA_READ = "persona:read"
     PERSONA_EDIT = "persona:edit"
     PERSONA_REGENERATE = "persona:regenerate"
@@ -82,6 +84,7 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.WALLET_ADJUST,
             _O.ORDER_WRITE,
             _O.PRIVACY_REQUEST,
+            _O.IDENTIFIER_STATUS,
             _O.PERSONA_READ,
             _O.AUDIT_READ,
             _O.CUSTOMER_STATS,

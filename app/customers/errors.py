@@ -24,3 +24,5 @@ class CustomerErrorCode(StrEnum):
     REFERRER_NOT_FOUND = "REFERRER_NOT_FOUND"
     ALREADY_ARCHIVED = "ALREADY_ARCHIVED"
     NOT_ARCHIVED = "NOT_ARCHIVED"
+    # The email or phone may not be used (the privacy blocklist); deliberately says no more.
+    IDENTIFIER_UNAVAILABLE = "IDENTIFIER_UNAVAILABLE"

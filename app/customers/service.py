@@ -143,6 +143,23 @@ async def _record_consent(
     )
 
 
+async def _check_not_blocked(
+    principal: Principal, values: dict[str, Any], current: Customer | None
+) -> list[FieldError]:
+    """An email or phone on the privacy blocklist cannot be given to a customer. The error
+    says only that: not whether it was erased, opted out, or held by anyone."""
+    errors: list[FieldError] = []
+    for column in ("email", "phone"):
+        value = values.get(column)
+        if value is None or (current is not None and getattr(current, column) == value):
+            continue
+        if await visibility.identifier_blocked(principal.organization_id, column, value):
+            errors.append(
+                FieldError(Code.IDENTIFIER_UNAVAILABLE, f"This {column} cannot be used.", column)
+            )
+    return errors
+
+
 AfterSave = Callable[[Customer, BaseDBAsyncClient], Awaitable[None]]
 
 
@@ -155,6 +172,9 @@ async def _save(
     creating: bool,
     after_save: AfterSave | None = None,
 ) -> Customer:
+    errors = await _check_not_blocked(principal, values, None if creating else customer)
+    if errors:
+        raise ValidationFailed(errors)
     errors = await _check_unique(principal, values, None if creating else customer.id)
     if errors:
         raise ValidationFailed(errors)
@@ -391,7 +411,7 @@ async def customer_stats(
 
 async def list_archived(principal: Principal, page: PageRequest) -> Page[Customer]:
     principal.require(Operation.CUSTOMER_READ)
-    query = visibility.scoped(principal).filter(status=CustomerStatus.ARCHIVED)
+    query = visibility.archived(principal)
     count = query.count
     if page.after is not None:
         query = query.filter(id__gt=page.after)

@@ -29,6 +29,7 @@ from app.models.staff import Role
 from app.personas.errors import PersonaSetFailure
 from app.personas.explain import MotivationKey
 from app.personas.service import PersonasStatus, RegenerationStep, Requirement
+from app.privacy.service import IdentifierStatus
 
 strawberry.enum(CustomerStatus)
 strawberry.enum(FavoriteStoreSource)
@@ -44,6 +45,13 @@ strawberry.enum(Role)
 strawberry.enum(AuditAction)
 strawberry.enum(ActorKind)
 strawberry.enum(ImportKind)
+strawberry.enum(
+    IdentifierStatus,
+    description="What support may learn about an email or phone: NOT_FOUND (no customer "
+    "holds it), ACTIVE, ARCHIVED, MERGED (it leads to a survivor), ERASED (its customer was "
+    "erased and the identifier blocked) or BLOCKED (on the privacy blocklist otherwise, e.g. "
+    "an opt-out). Never who, nor why beyond that.",
+)
 strawberry.enum(ImportStatus, description="PARTIAL: finished, with rows invalid or suppressed.")
 strawberry.enum(
     ImportPolicy, description="UPSERT updates matching customers; CREATE_ONLY skips them."
@@ -92,6 +100,7 @@ __all__ = [
     "CustomerStatus",
     "DateOrder",
     "FavoriteStoreSource",
+    "IdentifierStatus",
     "ImportKind",
     "ImportPolicy",
     "ImportStatus",

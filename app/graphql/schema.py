@@ -35,6 +35,7 @@ from app.graphql.organizations.queries import OrganizationQueries
 from app.graphql.personas.mutations import PersonaMutations
 from app.graphql.personas.queries import PersonaQueries
 from app.graphql.personas.subscriptions import PersonaSubscriptions
+from app.graphql.privacy.queries import PrivacyQueries
 from app.graphql.privacy_requests.mutations import PrivacyRequestMutations
 from app.graphql.privacy_requests.queries import PrivacyRequestQueries
 from app.graphql.wallets.mutations import WalletMutations
@@ -55,6 +56,7 @@ class Query(
     DuplicateQueries,
     PrivacyRequestQueries,
     MergeQueries,
+    PrivacyQueries,
 ):
     pass
 

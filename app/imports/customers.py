@@ -155,11 +155,16 @@ class CustomerDecider:
                 )
                 return
         owners = [self.owner.get(key) for key in keys]
+        suppressed = self.suppression.is_suppressed
+        if suppressed(keys, None):
+            # A blocked identifier: skipped whether or not a customer holds it.
+            self.result.suppressed += 1
+            claims.claim(keys, row.row)
+            return
         if not any(owners):
             self._create(row, keys)
             return
         match = self._match(row)
-        suppressed = self.suppression.is_suppressed
         if (match is not None and suppressed(keys, match.status)) or any(
             o is not None and suppressed(keys, o.status) for o in owners
         ):

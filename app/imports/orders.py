@@ -114,6 +114,10 @@ class OrderDecider:
             )
             return
         keys = row_keys(row)
+        if self.suppression.is_suppressed(keys, None):
+            self.result.suppressed += 1
+            self.claims.claim([claim], row.row)
+            return
         customer = next((self.customers[k] for k in keys if k in self.customers), None)
         if customer is None:
             used = next(f for c, f in CUSTOMER_KEYS if any(k[0] == c for k in keys))

@@ -174,7 +174,7 @@ class JobRunner:
         self.kind = job.kind
         self.organization_id: uuid.UUID = job.organization_id  # type: ignore[assignment]
         self.dialect = repository.dialect()
-        self.suppression = Suppression()
+        self.suppression = Suppression(self.organization_id)
         self.seen = SeenKeys()
         self.checkpoint = job.checkpoint_row
         self.batch_size = self.options.batch_size or DEFAULT_BATCH.get(self.dialect, 2000)
@@ -356,6 +356,14 @@ class JobRunner:
                     claims.claim(self._keys(result), result.row)
             claims.commit()
 
+    @staticmethod
+    def _suppression_keys(results: list[RowResult | None], candidates: list[Key]) -> list[Key]:
+        """What suppression checks: the customer identifiers of every row (an order row names
+        its customer by them), besides the batch's own claim keys."""
+        keys = list(candidates)
+        keys.extend(k for r in results if isinstance(r, OrderRow) for k in row_keys(r))
+        return keys
+
     def _keys(self, result: RowResult) -> list[Key]:
         if isinstance(result, CustomerRow):
             return list(result.keys)
@@ -487,7 +495,7 @@ class JobRunner:
                     await sql.execute("SET LOCAL synchronous_commit TO off", [])
                 candidates = [k for r in results for k in self._keys(r)]
                 claims = BatchClaims(self.seen, candidates)
-                await self.suppression.prepare(candidates)
+                await self.suppression.prepare(self._suppression_keys(results, candidates), conn)
                 outcome = await self._decide(sql, results, claims, dry_run)
                 errors: list[RowError] = list(outcome.errors)
                 for result in results:

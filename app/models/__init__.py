@@ -15,4 +15,5 @@ MODEL_MODULES = [
     "app.models.privacy_request",
     "app.models.message",
     "app.models.merge",
+    "app.models.privacy",
 ]

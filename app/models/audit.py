@@ -33,6 +33,9 @@ class AuditAction(StrEnum):
     CUSTOMER_OPTED_OUT = "CUSTOMER_OPTED_OUT"
     CUSTOMERS_MERGED = "CUSTOMERS_MERGED"
     CUSTOMERS_UNMERGED = "CUSTOMERS_UNMERGED"
+    IDENTIFIERS_BLOCKED = "IDENTIFIERS_BLOCKED"
+    IDENTIFIER_STATUS_CHECKED = "IDENTIFIER_STATUS_CHECKED"
+    BLOCKLIST_REKEYED = "BLOCKLIST_REKEYED"
 
 
 class ActorKind(StrEnum):
@@ -76,6 +79,12 @@ class AuditEvent(Model):
     # Never personal data: codes, ids, roles, reasons typed by staff.
     details: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The tamper-evident chain (app.audit.chain): the entry's place in its organization's
+    # chain and sha256(canonical entry + previous entry's hash). Null on entries written before
+    # the chain existed: the chain starts at the first entry that has one.
+    sequence = fields.BigIntField(null=True)
+    previous_hash = fields.CharField(max_length=64, null=True)
+    hash = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "audit_event"
@@ -84,6 +93,7 @@ class AuditEvent(Model):
             Index(fields=("organization_id", "id")),
             Index(fields=("organization_id", "subject_id")),
         )
+        unique_together = (("organization", "sequence"),)
 
     async def save(self, *args: Any, **kwargs: Any) -> None:
         if self._saved_in_db:
@@ -92,3 +102,19 @@ class AuditEvent(Model):
 
     async def delete(self, *args: Any, **kwargs: Any) -> None:
         raise AppendOnlyViolation("audit events are append-only")
+
+
+class AuditChainHead(Model):
+    """The newest entry of an organization's audit chain. Writers lock this row, so entries
+    are chained one at a time per organization even with concurrent transactions."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    organization: fields.OneToOneRelation[Organization] = fields.OneToOneField(
+        "models.Organization", related_name=False, on_delete=fields.CASCADE
+    )
+    organization_id: object
+    sequence = fields.BigIntField(default=0)
+    hash = fields.CharField(max_length=64, null=True)
+
+    class Meta:
+        table = "audit_chain_head"

@@ -137,6 +137,9 @@ class Customer(Model):
         RfmSegment, max_length=20, null=True
     )
 
+    # One of its identifiers is on the privacy blocklist: hidden from every path
+    # (app.customers.repository.visibility), set when the identifier is blocked.
+    blocked = fields.BooleanField(default=False, db_default=False)
     archived_at = fields.DatetimeField(null=True)
     archive_reason = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

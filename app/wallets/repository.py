@@ -105,8 +105,8 @@ async def birthday_customer_ids(
     organization_id: uuid.UUID, monthdays: list[int], after: uuid.UUID | None, limit: int
 ) -> list[uuid.UUID]:
     """Enrolled live customers with a birthday on one of `monthdays`, in id order after `after`."""
-    query = visibility.rows_of(organization_id).filter(
-        birthday_monthday__in=monthdays, status__in=visibility.LIVE_STATUSES, loyalty_enrolled=True
+    query = visibility.live_rows_of(organization_id).filter(
+        birthday_monthday__in=monthdays, loyalty_enrolled=True
     )
     if after is not None:
         query = query.filter(id__gt=after)

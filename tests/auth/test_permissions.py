@@ -34,6 +34,7 @@ PROBES: dict[Operation, str] = {
     Operation.STAFF_MANAGE: "{ staffMembers { id } }",
     Operation.API_KEY_MANAGE: "{ apiKeys { id } }",
     Operation.AUDIT_READ: "{ auditEvents { nodes { id } } }",
+    Operation.IDENTIFIER_STATUS: '{ identifierStatus(email: "probe@example.com") { status } }',
     Operation.STORE_MANAGE: 'mutation { storeCreate(name: "S", code: "CODE") { errors { code } } }',
     Operation.ORGANIZATION_MANAGE: "mutation { organizationUpdate(input: {}) { errors { code } } }",
     Operation.CUSTOMER_MERGE: "{ duplicateSuggestions { nodes { id } } }",

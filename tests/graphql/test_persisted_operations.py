@@ -38,7 +38,9 @@ from app.graphql.schema import build_schema
 from app.graphql.wallets.types import WalletType
 from app.main import create_app
 from app.models.customer import Customer, CustomerStatus
+from app.models.privacy import BlockReason
 from app.organizations.program import Tier
+from app.privacy.service import block_identifiers
 from app.wallets import service as wallets
 from app.wallets.program_admin import update_program
 from tests.conftest import Tenant
@@ -127,6 +129,7 @@ class Shop:
     erased: str
     merged: str
     gold: str
+    blocked: str
 
 
 @pytest_asyncio.fixture
@@ -149,6 +152,11 @@ async def shop(tenant: Tenant) -> Shop:
     )
     gold = await new_customer(principal, email="gold@example.com")
     await wallets.earn(principal, gold.id, 6000, "purchase", "e2")
+    # Blocked by its email; looked up by its phone, its id, or a blocked phone nobody holds.
+    blocked = await new_customer(principal, phone="2025550146", email="gone@example.com")
+    await block_identifiers(
+        principal, emails=["gone@example.com"], phones=["2025550147"], reason=BlockReason.OPTED_OUT
+    )
     revoked = await create_api_key(principal, "old", [ApiKeyScope.WALLET_READ])
     await revoke_api_key(principal, revoked.api_key.id)
     return Shop(
@@ -161,6 +169,7 @@ async def shop(tenant: Tenant) -> Shop:
         erased=str(erased.id),
         merged=str(merged.id),
         gold=str(gold.id),
+        blocked=str(blocked.id),
     )
 
 
@@ -289,6 +298,33 @@ CASES = [
     Case("blank id", BY_ID, {"id": ""}, key, "compiled", ["INVALID_ARGUMENT"]),
     # Refusals of the service.
     Case("erased id", BY_ID, lambda s: {"id": s.erased}, key, "compiled", ["CUSTOMER_UNAVAILABLE"]),
+    Case(
+        "blocked id", BY_ID, lambda s: {"id": s.blocked}, key, "compiled", ["CUSTOMER_UNAVAILABLE"]
+    ),
+    Case(
+        "customer with a blocked email, by phone",
+        BENCH,
+        phone("202-555-0146"),
+        key,
+        "compiled",
+        ["CUSTOMER_UNAVAILABLE"],
+    ),
+    Case(
+        "blocked email",
+        BY_EMAIL,
+        {"email": "Gone@example.com"},
+        key,
+        "compiled",
+        ["CUSTOMER_UNAVAILABLE"],
+    ),
+    Case(
+        "blocked phone nobody holds",
+        BENCH,
+        phone("+1 202 555 0147"),
+        key,
+        "compiled",
+        ["CUSTOMER_UNAVAILABLE"],
+    ),
     Case("malformed phone", BENCH, phone("12"), key, "compiled", ["INVALID_ARGUMENT"]),
     Case(
         "malformed email",

@@ -29,7 +29,9 @@ from app.models.persona import (
     RoadmapItem,
     RoadmapItemSource,
 )
+from app.models.privacy import BlockReason
 from app.models.staff import Role
+from app.privacy.service import block_identifiers
 from tests.conftest import GraphQLClient, Tenant
 from tests.factories import (
     Key,
@@ -38,6 +40,7 @@ from tests.factories import (
     add_staff,
     create_customer,
     create_store,
+    owner_of,
 )
 from tests.imports.tenancy_probes import plant_import, probe_imports
 from tests.live_client import live_client, served
@@ -47,6 +50,8 @@ from tests.merges.duplicate_tenancy_probes import (
 from tests.merges.duplicate_tenancy_probes import plant_duplicates, probe_duplicates
 from tests.merges.tenancy_probes import plant_merge, probe_merges
 from tests.privacy_requests.tenancy_probes import plant_privacy_request, probe_privacy_requests
+
+A_BLOCKED_EMAIL = "blocked@a-shop.com"
 
 ORDER_RECORD = """
 mutation($input: OrderRecordInput!) {
@@ -503,6 +508,23 @@ async def probe_audit(b: Intruder, a: Victim) -> None:
     assert_no_trace_of(a, everything)
 
 
+async def probe_privacy(b: Intruder, a: Victim) -> None:
+    """B learns nothing of A's identifiers: A's customers, archived ones and blocked
+    identifiers are all NOT_FOUND in B's organization."""
+    document = (
+        "query($email: String, $phone: String) {"
+        " identifierStatus(email: $email, phone: $phone) { status survivorId } }"
+    )
+    for variables in (
+        {"email": a.customer["email"]},
+        {"phone": a.customer["phone"]},
+        {"email": a.archived["email"]},
+        {"email": A_BLOCKED_EMAIL},
+    ):
+        data = await b.data(document, variables)
+        assert data["identifierStatus"] == {"status": "NOT_FOUND", "survivorId": None}
+
+
 async def probe_wallets(b: Intruder, a: Victim) -> None:
     lookup = (
         "query($id: ID, $phone: String, $email: String, $ref: String) {"
@@ -707,6 +729,9 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     a_import_id = await plant_import(gql, tenant.token)
     a_privacy_id = await plant_privacy_request(gql, tenant.token, a.customer["id"])
     a_merge = await plant_merge(gql, tenant.token)
+    await block_identifiers(
+        owner_of(tenant), emails=[A_BLOCKED_EMAIL], reason=BlockReason.OPTED_OUT
+    )
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -714,6 +739,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_accounts(b, a, other_tenant)
     await probe_organizations(b, a, other_tenant)
     await probe_audit(b, a)
+    await probe_privacy(b, a)
     await probe_wallets(b, a)
     await probe_orders(b, a)
     await probe_imports(b, a_import_id)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from arq.connections import ArqRedis
 
-from app.config import Settings
+from app.config import Settings, format_blocklist_keys
 from app.core.jobs import queue_bound, send_now
 from app.imports.jobs import run_import
 from app.models.consent import ConsentEvent
@@ -35,6 +35,7 @@ def worker(settings: Settings, redis_url: str, *, burst: bool) -> subprocess.Pop
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": redis_url,
         "LOYALTY_SECRET_KEY": settings.secret_key,
+        "LOYALTY_BLOCKLIST_KEY": format_blocklist_keys(settings.blocklist_keys),
         "LOYALTY_DATA_DIR": str(settings.data_dir),
         "LOYALTY_IMPORT_STALE_SECONDS": str(STALE_SECONDS),
         "LOYALTY_LOG_LEVEL": "WARNING",

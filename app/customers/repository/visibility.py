@@ -6,7 +6,11 @@ so a status rule changes here and nowhere else:
 - a MERGED customer is never listed, and a direct lookup lands on its survivor;
 - an identifier a merge turned into an alias leads to the alias's customer, and on to the
   current survivor (chains collapse: A into B, B into C, A's identifiers find C);
-- ERASED customers never appear anywhere.
+- ERASED customers never appear anywhere;
+- a customer holding an identifier on the privacy blocklist (`blocked`, set when the identifier
+  was blocked) never appears anywhere either: direct lookups by id and the POS wallet refuse it
+  with CUSTOMER_UNAVAILABLE, and so does a POS lookup by a blocked email or phone that no
+  customer holds any more (one probe of the blocklist's unique index, on misses only).
 """
 
 from __future__ import annotations
@@ -22,9 +26,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
 
 from app.auth.principal import Principal
+from app.core import blocklist
+from app.core.blocklist import IdentifierKind
 from app.core.errors import CustomerUnavailable
 from app.models.customer import Customer, CustomerStatus
 from app.models.merge import AliasKind, CustomerAlias
+from app.models.privacy import BlocklistEntry
 
 LIVE_STATUSES = (CustomerStatus.ACTIVE, CustomerStatus.ARCHIVED)
 # A chain of merges longer than this is a data error, not something to follow forever.
@@ -46,7 +53,74 @@ def scoped(principal: Principal) -> QuerySet[Customer]:
 
 
 def visible(principal: Principal, include_archived: bool = False) -> QuerySet[Customer]:
-    return scoped(principal).filter(status__in=visible_statuses(include_archived))
+    return scoped(principal).filter(status__in=visible_statuses(include_archived), blocked=False)
+
+
+def live_rows_of(organization_id: uuid.UUID) -> QuerySet[Customer]:
+    """Customers of an organization that jobs may act on (birthdays, campaigns)."""
+    return rows_of(organization_id).filter(status__in=LIVE_STATUSES, blocked=False)
+
+
+def archived(principal: Principal) -> QuerySet[Customer]:
+    return scoped(principal).filter(status=CustomerStatus.ARCHIVED, blocked=False)
+
+
+# Raw, like the POS lookup below: composing the query through the ORM costs several times the
+# index lookup itself (bench/blocklist_probe.py).
+_PROBE_SQL = {
+    True: "SELECT 1 FROM blocklist_entry WHERE organization_id = $1 AND digest IN ($2, $3) LIMIT 1",
+    False: "SELECT 1 FROM blocklist_entry WHERE organization_id = ? AND digest IN (?, ?) LIMIT 1",
+}
+_KIND_OF_COLUMN = {"email": IdentifierKind.EMAIL, "phone": IdentifierKind.PHONE}
+
+
+async def blocked_digests(
+    organization_id: uuid.UUID, digests: list[str], conn: BaseDBAsyncClient | None = None
+) -> set[str]:
+    """Which of these blocklist digests are on the organization's blocklist."""
+    if not digests:
+        return set()
+    query = BlocklistEntry.filter(organization_id=organization_id, digest__in=digests)
+    if conn is not None:
+        query = query.using_db(conn)
+    return {str(d) for d in await query.values_list("digest", flat=True)}
+
+
+async def identifier_blocked(organization_id: uuid.UUID, column: str, value: str) -> bool:
+    """Whether a normalized email or phone is on the blocklist: one probe of its unique
+    index, for the digests under the two newest key versions."""
+    kind = _KIND_OF_COLUMN.get(column)
+    if kind is None:
+        return False
+    digests = blocklist.keyring().probe_digests(organization_id, kind, value)
+    client = connections.get("default")
+    # With one key version configured, both placeholders get its digest.
+    params = [str(organization_id), digests[0], digests[-1]]
+    _, rows = await client.execute_query(
+        _PROBE_SQL[client.capabilities.dialect == "postgres"], params
+    )
+    return bool(rows)
+
+
+async def blocked_customer_keys(
+    organization_id: uuid.UUID,
+    keys: list[tuple[str, str]],
+    conn: BaseDBAsyncClient | None = None,
+) -> set[tuple[str, str]]:
+    """Every (column, value) identifier held by a blocked customer that shares one of `keys`,
+    so a bulk path skips a blocked customer whichever of its identifiers a row names."""
+    columns = ("email", "phone", "external_reference")
+    wanted = {c: [v for k, v in keys if k == c] for c in columns}
+    found: set[tuple[str, str]] = set()
+    for column in columns:
+        if not wanted[column]:
+            continue
+        query = rows_of(organization_id).filter(blocked=True, **{f"{column}__in": wanted[column]})
+        if conn is not None:
+            query = query.using_db(conn)
+        for row in await query.values(*columns):
+            found.update((c, str(row[c])) for c in columns if row[c] is not None)
+    return found
 
 
 IdentifierColumn = Literal["email", "phone", "external_reference"]
@@ -71,7 +145,7 @@ async def survivor_in(
             await rows_of(organization_id).using_db(conn).get_or_none(id=customer.merged_into_id)
         )
         hops += 1
-    if customer is None or customer.status not in LIVE_STATUSES:
+    if customer is None or customer.status not in LIVE_STATUSES or customer.blocked:
         return None
     return customer
 
@@ -123,11 +197,17 @@ async def is_alias(organization_id: uuid.UUID, column: str, value: str) -> bool:
 
 
 async def by_id_or_unavailable(principal: Principal, customer_id: uuid.UUID) -> Customer | None:
-    """Like `by_id`, but an erased customer is a typed refusal instead of "not found"."""
+    """Like `by_id`, but an erased or blocked customer is a typed refusal, not "not found"."""
     row = await scoped(principal).get_or_none(id=customer_id)
-    if row is not None and row.status is CustomerStatus.ERASED:
+    if row is not None and (row.status is CustomerStatus.ERASED or row.blocked):
         raise CustomerUnavailable()
-    return await follow_merges(principal, row)
+    found = await follow_merges(principal, row)
+    if found is None and row is not None and row.status is CustomerStatus.MERGED:
+        # Its survivor may be blocked: refused the same way as the survivor itself.
+        survivor = await scoped(principal).get_or_none(id=row.merged_into_id)
+        if survivor is not None and survivor.blocked:
+            raise CustomerUnavailable()
+    return found
 
 
 @dataclass(frozen=True)
@@ -142,7 +222,8 @@ class WalletRow:
 @lru_cache(maxsize=16)
 def _wallet_row_sql(dialect: str, column: IdentifierColumn) -> str:
     # Built once per dialect and column: on the POS hot path, composing the query through the
-    # ORM costs more than running it. The status rule is LIVE_STATUSES, as everywhere else.
+    # ORM costs more than running it. The status rule is LIVE_STATUSES, as everywhere else;
+    # `blocked` is read rather than filtered so a blocked customer is refused, not "not found".
     marks = (
         [f"${n}" for n in range(1, 3 + len(LIVE_STATUSES))]
         if dialect == "postgres"
@@ -151,7 +232,7 @@ def _wallet_row_sql(dialect: str, column: IdentifierColumn) -> str:
     statuses = ", ".join(marks[2:])
     # Only placeholders and a column name from a fixed Literal are interpolated.
     return (
-        "SELECT id, points_balance, lifetime_points FROM customer "  # noqa: S608
+        "SELECT id, points_balance, lifetime_points, blocked FROM customer "  # noqa: S608
         f"WHERE organization_id = {marks[0]} AND {column} = {marks[1]} "
         f"AND status IN ({statuses}) LIMIT 1"
     )
@@ -160,7 +241,8 @@ def _wallet_row_sql(dialect: str, column: IdentifierColumn) -> str:
 async def wallet_row_by_identifier(
     principal: Principal, column: IdentifierColumn, value: str
 ) -> WalletRow | None:
-    """The POS lookup: one statement on the (organization, identifier) unique index."""
+    """The POS lookup: one statement on the (organization, identifier) unique index; a miss
+    probes the blocklist (an erased shopper's identifier is held by no customer)."""
     client = connections.get("default")
     sql = _wallet_row_sql(client.capabilities.dialect, column)
     params = [str(principal.organization_id), value, *(s.value for s in LIVE_STATUSES)]
@@ -169,10 +251,14 @@ async def wallet_row_by_identifier(
         # Not live: a merged customer's old identifier reaches the survivor. A miss costs one
         # more indexed query; a hit on a live identifier stays one statement.
         survivor = await by_alias(principal.organization_id, column, value)
-        if survivor is None:
-            return None
-        return WalletRow(survivor.id, survivor.points_balance, survivor.lifetime_points)
+        if survivor is not None:
+            return WalletRow(survivor.id, survivor.points_balance, survivor.lifetime_points)
+        if await identifier_blocked(principal.organization_id, column, value):
+            raise CustomerUnavailable()
+        return None
     row = rows[0]
+    if row["blocked"]:
+        raise CustomerUnavailable()
     return WalletRow(
         uuid.UUID(str(row["id"])), int(row["points_balance"]), int(row["lifetime_points"])
     )
