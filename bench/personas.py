@@ -17,7 +17,8 @@ Not a test and never run on CI. It
      their items and ledger (`app.personas.repository.features.feature_statement`: one row
      per customer, same columns, streamed with the same binary COPY decoder) given the
      vocabulary up front, then log1p + StandardScaler + scikit-learn MiniBatchKMeans (k = 5,
-     the planted number) fit and predict, single-threaded like the regeneration's clustering. No vocabulary
+     the planted number) fit and predict, single-threaded like the regeneration's clustering.
+     No vocabulary
      discovery, no k selection, no explanation, nothing written.
    - regeneration: `request_regeneration` + `run_generation` as the worker runs them: the
      eligibility checks, vocabulary, the same aggregate, design matrix, k chosen by silhouette
