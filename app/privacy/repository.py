@@ -50,6 +50,28 @@ async def mark_customers_blocked(
     return updated
 
 
+async def remove_entries(
+    organization_id: uuid.UUID, digests: Sequence[str], conn: BaseDBAsyncClient
+) -> int:
+    removed: int = (
+        await BlocklistEntry.filter(organization_id=organization_id, digest__in=list(digests))
+        .using_db(conn)
+        .delete()
+    )
+    return removed
+
+
+async def mark_customers_unblocked(
+    organization_id: uuid.UUID, column: str, value: str, conn: BaseDBAsyncClient
+) -> None:
+    await (
+        visibility.rows_of(organization_id)
+        .filter(**{column: value})
+        .using_db(conn)
+        .update(blocked=False)
+    )
+
+
 async def reason_of(organization_id: uuid.UUID, digests: list[str]) -> BlockReason | None:
     """Why the identifier with these probe digests is blocked (None: it is not)."""
     entry = await BlocklistEntry.filter(organization_id=organization_id, digest__in=digests).first()

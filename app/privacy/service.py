@@ -114,6 +114,29 @@ async def block_identifiers(
     return len(normalized)
 
 
+async def unblock_identifier(principal: Principal, kind: IdentifierKind, value: str) -> bool:
+    """Recovery: the shopper proved control of a blocked identifier (a one-time code) and wants
+    to use it again. Its entry goes, under every key version; customers holding it are shown
+    again; their erased data stays erased. True when it was blocked."""
+    principal.require_system()
+    org = principal.organization_id
+    normalized = await _normalized(principal, kind, value)
+    digests = blocklist.keyring().chain(org, kind, normalized)
+    async with atomic() as conn:
+        removed = await repository.remove_entries(org, digests, conn)
+        if removed:
+            await repository.mark_customers_unblocked(org, _COLUMN[kind], normalized, conn)
+            await audit.record(
+                principal,
+                AuditAction.IDENTIFIER_UNBLOCKED,
+                "identifier",
+                _audit_subject(org, kind, normalized),
+                {"kind": kind.value},
+                using_db=conn,
+            )
+    return removed > 0
+
+
 def _audit_subject(organization_id: uuid.UUID, kind: IdentifierKind, value: str) -> uuid.UUID:
     """A pseudonym of the identifier for the audit trail: repeated checks of one identifier
     share it, and without the blocklist key it cannot be computed from a guess."""
@@ -130,6 +153,10 @@ async def _answer(principal: Principal, kind: IdentifierKind, value: str) -> Sta
         return StatusAnswer(IdentifierStatus.ERASED if erased else IdentifierStatus.BLOCKED)
     row = await repository.holder(org, _COLUMN[kind], value)
     if row is None:
+        # An identifier a standing merge moved to its survivor.
+        survivor = await visibility.by_alias(org, _COLUMN[kind], value)
+        if survivor is not None:
+            return StatusAnswer(IdentifierStatus.MERGED, survivor.id)
         return StatusAnswer(IdentifierStatus.NOT_FOUND)
     if row.blocked:
         return StatusAnswer(IdentifierStatus.BLOCKED)

@@ -3,7 +3,8 @@ leaves the customer as it was and the rerun starts over), then the files outside
 
 Removed: identifiers, names, birthday, address, traits, consent evidence text, persona
 assignment, points (an ERASE ledger entry empties the wallet), and the same for every customer
-merged into it; messages to them in the outbox keep their status, not their text or
+merged into it; their emails and phones go on the blocklist (hidden everywhere, refused at
+creation, skipped by imports); messages to them in the outbox keep their status, not their text or
 recipient. Kept for accounting: orders (de-linked from the customer), ledger amounts, the
 consent proof (channel, state, source, time) and the anonymous customer row with status ERASED.
 """
@@ -19,7 +20,9 @@ from app.auth.principal import Principal
 from app.messaging import repository as outbox
 from app.models.customer import Customer, CustomerStatus, SmsState
 from app.models.merge import AliasKind
+from app.models.privacy import BlockReason
 from app.models.wallet import LedgerKind
+from app.privacy.service import block_identifiers
 from app.privacy_requests import repository
 from app.privacy_requests.file_redaction import Needles
 from app.wallets.ledger import Movement, post
@@ -137,6 +140,12 @@ async def erase_rows(
     ):
         erased.add(alias.kind, alias.value)
     await repository.forget_merge_snapshots(principal.organization_id, erased.customer_ids, conn)
+    if erased.identifiers:
+        # Inside this transaction (the block joins it): a rerun after a kill finds the
+        # customers erased and their identifiers gone, so blocking could not happen later.
+        await block_identifiers(
+            principal, emails=erased.emails, phones=erased.phones, reason=BlockReason.ERASED
+        )
     erased.orders_delinked = await repository.delink_orders(erased.customer_ids, conn)
     await repository.strip_consent_evidence(erased.customer_ids, conn)
     await repository.drop_persona_assignments(erased.customer_ids, conn)

@@ -24,6 +24,7 @@ from app.audit import service as audit
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.config import Settings
+from app.core.blocklist import IdentifierKind
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.jobs import request_job, revive
@@ -39,12 +40,14 @@ from app.models.audit import AuditAction
 from app.models.consent import ConsentChannel, ConsentSource
 from app.models.customer import Customer, CustomerStatus, SmsState
 from app.models.message import MessageChannel, MessagePurpose
+from app.models.privacy import BlockReason
 from app.models.privacy_request import (
     PrivacyRequest,
     PrivacyRequestKind,
     PrivacyRequestSource,
     PrivacyRequestStatus,
 )
+from app.privacy.service import block_identifiers, unblock_identifier
 from app.privacy_requests import erasure, export_document, repository
 from app.privacy_requests.errors import PrivacyRequestErrorCode as Code
 from app.privacy_requests.file_redaction import redact_file
@@ -180,6 +183,9 @@ async def file_shopper_request(
     try:
         customer = await _customer(principal, target)
     except DomainError:
+        if kind is PrivacyRequestKind.ERASE:
+            # Nobody holds it here: erasing it means never using it again.
+            await _block(principal, identifier)
         return
     if await repository.open_of_customer(principal.organization_id, customer.id, kind):
         return
@@ -223,6 +229,26 @@ async def file_shopper_request(
                 customer_id=customer.id,
             ),
         )
+
+
+async def _block(principal: Principal, identifier: ShopperIdentifier) -> None:
+    email = identifier.channel is MessageChannel.EMAIL
+    await block_identifiers(
+        principal,
+        emails=[identifier.value] if email else None,
+        phones=None if email else [identifier.value],
+        reason=BlockReason.ERASED,
+    )
+
+
+async def recover_identifier(principal: Principal, identifier: ShopperIdentifier) -> None:
+    """A verified shopper wants to use an erased or blocked email or phone again: its blocklist
+    entry goes (their old data stays erased). Nothing is said about whether it was blocked."""
+    principal.require_system()
+    kind = (
+        IdentifierKind.EMAIL if identifier.channel is MessageChannel.EMAIL else IdentifierKind.PHONE
+    )
+    await unblock_identifier(principal, kind, identifier.value)
 
 
 def _export_link_text(link: str, hours: int) -> str:

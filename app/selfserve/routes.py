@@ -32,7 +32,11 @@ from app.privacy.verification import (
     check_code,
     start_verification,
 )
-from app.privacy_requests.service import ShopperIdentifier, file_shopper_request
+from app.privacy_requests.service import (
+    ShopperIdentifier,
+    file_shopper_request,
+    recover_identifier,
+)
 from app.selfserve import state as page_state
 from app.selfserve.state import COOKIE, PageState
 
@@ -45,6 +49,8 @@ CHOICES: list[tuple[str, str, str]] = [
     ("export", "Download my data",
      "We send you a link to a file with everything we hold about you."),
     ("erase", "Erase my data", "Your profile, points and history are removed for good."),
+    ("recover", "Use this email or phone again",
+     "After an erasure it cannot sign up again until you ask here. Your old data stays erased."),
 ]  # fmt: skip
 _KINDS = {
     "opt-out": PrivacyRequestKind.OPT_OUT,
@@ -61,6 +67,11 @@ _DONE = {
         "Your download is on its way",
         "If we hold data about this email address or phone number, a single-use download "
         "link is being sent to it now.",
+    ),
+    "recover": (
+        "You can use it again",
+        "This email address or phone number can be used to sign up again. Nothing that was "
+        "erased comes back.",
     ),
     "erase": (
         "Your erasure request is received",
@@ -243,18 +254,17 @@ async def ask(request: Request) -> Response:
         return _start_over(organization)
     choice = form.get("choice", "")
     kind = _KINDS.get(choice)
-    if kind is None:
+    shopper = ShopperIdentifier(MessageChannel(state.channel), state.identifier)
+    system = Principal.system(uuid.UUID(str(organization.id)))
+    if choice == "recover":
+        await recover_identifier(system, shopper)
+    elif kind is None:
         return _render(
             request, organization, "choose.html", state, 400, choices=CHOICES,
             error="Choose one of the options.",
         )  # fmt: skip
-    await file_shopper_request(
-        Principal.system(uuid.UUID(str(organization.id))),
-        _settings(request),
-        kind,
-        ShopperIdentifier(MessageChannel(state.channel), state.identifier),
-        str(request.base_url),
-    )
+    else:
+        await file_shopper_request(system, _settings(request), kind, shopper, str(request.base_url))
     heading, message = _DONE[choice]
     # Done: the verification is spent, so another request needs another code.
     return _render(

@@ -15,9 +15,13 @@ from app.models.message import MessagePurpose
 from app.models.organization import Organization
 from app.models.privacy_request import PrivacyRequest, PrivacyRequestSource
 from app.privacy_requests.service import run_request
-from tests.conftest import Tenant
+from tests.conftest import GraphQLClient, Tenant
 from tests.selfserve.page import Visit, code_sent_to, latest_message
 
+CREATE = """
+mutation($input: CustomerFieldsInput!) {
+  customerCreate(input: $input) { customer { id } errors { code } }
+}"""
 KNOWN = "shopper@example.org"
 UNKNOWN = "stranger@example.org"
 _TAGS = re.compile(r"<[^>]+>")
@@ -168,3 +172,46 @@ class TestRequests:
         again = await http.post(f"{base}/request", data={"choice": "erase", "csrf": "x"})
         assert again.status_code == 303
         assert "Back to the start" in done_html
+
+
+class TestRecovery:
+    async def test_an_erased_identifier_can_be_used_again_after_its_code(
+        self,
+        gql: GraphQLClient,
+        http: httpx.AsyncClient,
+        tenant: Tenant,
+        settings: Settings,
+        arq_redis: ArqRedis,
+    ) -> None:
+        customer = await Customer.create(organization_id=tenant.organization_id, email=KNOWN)
+        base = await page_of(tenant)
+        visit = await verified_visit(http, base, KNOWN)
+        await visit.post("request", choice="erase")
+        erase = await PrivacyRequest.get(customer_id=customer.id, kind="ERASE")
+        await run_request(Principal.system(tenant.organization_id), settings, erase.id)
+        status = "query($e: String) { identifierStatus(email: $e) { status } }"
+        assert (await gql.data(status, {"e": KNOWN}, tenant.token))["identifierStatus"] == {
+            "status": "ERASED"
+        }
+        refused = await gql.data(CREATE, {"input": {"email": KNOWN}}, tenant.token)
+        assert [e["code"] for e in refused["customerCreate"]["errors"]] == [
+            "IDENTIFIER_UNAVAILABLE"
+        ]
+
+        visit = await verified_visit(http, base, KNOWN)
+        await visit.post("request", choice="recover")
+        assert "You can use it again" in visit.html
+        created = await gql.data(CREATE, {"input": {"email": KNOWN}}, tenant.token)
+        assert created["customerCreate"]["errors"] == []
+        # The old customer stays erased; the new one is someone new.
+        assert (await Customer.get(id=customer.id)).status is CustomerStatus.ERASED
+
+    async def test_erasing_an_unknown_identifier_blocks_it(
+        self, gql: GraphQLClient, http: httpx.AsyncClient, tenant: Tenant, arq_redis: ArqRedis
+    ) -> None:
+        visit = await verified_visit(http, await page_of(tenant), UNKNOWN)
+        await visit.post("request", choice="erase")
+        refused = await gql.data(CREATE, {"input": {"email": UNKNOWN}}, tenant.token)
+        assert [e["code"] for e in refused["customerCreate"]["errors"]] == [
+            "IDENTIFIER_UNAVAILABLE"
+        ]
