@@ -41,7 +41,8 @@ from app.imports.records import (
     consent_records,
     customer_record,
 )
-from app.imports.repository.batch import BatchSql, as_date, as_uuid, dump_json, load_json
+from app.imports.repository import lookups
+from app.imports.repository.batch import BatchSql, as_date, as_uuid, load_json
 from app.imports.rows import CustomerRow, RowError
 from app.imports.seen import BatchClaims, Key
 from app.imports.suppression import Suppression
@@ -280,35 +281,7 @@ async def load_existing(
     by_column: dict[str, set[str]] = {c: set() for c in IDENTIFIERS}
     for column, value in keys:
         by_column[column].add(value)
-    columns = ", ".join(f'"{c}"' for c in _SELECT)
-    org = sql.out(organization_id)
-    if sql.postgres:
-        # One query per identifier, each an index scan of its (organization_id, column) unique
-        # index whatever the statistics say (an OR of the three is planned as a scan of the
-        # whole organization when the table was not analyzed since it grew).
-        rows = []
-        for column in IDENTIFIERS:
-            if by_column[column]:
-                rows += await sql.fetch(
-                    f"SELECT {columns} FROM customer WHERE organization_id = $1"  # noqa: S608
-                    f' AND "{column}" = ANY($2::text[]) ORDER BY id'
-                    + (" FOR UPDATE" if lock else ""),
-                    [org, sorted(by_column[column])],
-                )
-        unique = {r[0]: r for r in rows}
-        return [_state_of(r) for r in unique.values()]
-    parts = []
-    params: list[Any] = [org]
-    for column in IDENTIFIERS:
-        if by_column[column]:
-            params.append(dump_json(sorted(by_column[column])))
-            parts.append(
-                f"SELECT {columns} FROM customer WHERE organization_id = ?1"  # noqa: S608
-                f' AND "{column}" IN (SELECT value FROM json_each(?{len(params)}))'
-            )
-    if not parts:
-        return []
-    rows = await sql.fetch(" UNION ".join(parts), params)
+    rows = await lookups.customers_holding(sql, organization_id, by_column, _SELECT, lock=lock)
     return [_state_of(r) for r in rows]
 
 
@@ -337,13 +310,9 @@ async def load_alias_owners(
     states = {state.id: state for state in existing}
     missing = sorted({i for i in survivors.values() if i not in states})
     if missing:
-        columns = ", ".join(f'"{c}"' for c in _SELECT)
         for customer_id in missing:
-            marks = "$1 AND id = $2" if sql.postgres else "?1 AND id = ?2"
-            rows = await sql.fetch(
-                f"SELECT {columns} FROM customer WHERE organization_id = {marks}"  # noqa: S608
-                + (" FOR UPDATE" if lock and sql.postgres else ""),
-                [sql.out(organization_id), sql.out(customer_id)],
+            rows = await lookups.customer_by_id(
+                sql, organization_id, customer_id, _SELECT, lock=lock
             )
             for row in rows:
                 state = _state_of(row)

@@ -24,6 +24,8 @@ from app.customers.repository import visibility
 from app.imports.customers import BatchOutcome
 from app.imports.errors import RowErrorCode as RowCode
 from app.imports.mapping import ColumnPlan
+from app.imports.repository import lookups
+from app.imports.repository import wallets as wallet_rows
 from app.imports.repository.batch import (
     BatchSql,
     as_datetime,
@@ -145,7 +147,7 @@ class OrderDecider:
         self.claims.claim([claim], row.row)
 
 
-_CUSTOMER_SELECT = "id, status, external_reference, email, phone"
+_CUSTOMER_SELECT = ("id", "status", "external_reference", "email", "phone")
 
 
 async def load_customers(
@@ -154,35 +156,7 @@ async def load_customers(
     by_column: dict[str, set[str]] = {c: set() for c, _ in CUSTOMER_KEYS}
     for column, value in keys:
         by_column[column].add(value)
-    org = sql.out(organization_id)
-    params: list[Any] = [org]
-    if sql.postgres:
-        # One index scan per key column (see customers.load_existing).
-        rows = []
-        for column, _ in CUSTOMER_KEYS:
-            if by_column[column]:
-                cast = "uuid" if column == "id" else "text"
-                values: list[Any] = sorted(by_column[column])
-                if column == "id":
-                    values = [uuid.UUID(v) for v in values]
-                rows += await sql.fetch(
-                    f"SELECT {_CUSTOMER_SELECT} FROM customer"  # noqa: S608
-                    f' WHERE organization_id = $1 AND "{column}" = ANY($2::{cast}[])',
-                    [org, values],
-                )
-    else:
-        parts = []
-        for column, _ in CUSTOMER_KEYS:
-            if by_column[column]:
-                params.append(dump_json(sorted(by_column[column])))
-                parts.append(
-                    f"SELECT {_CUSTOMER_SELECT} FROM customer"  # noqa: S608
-                    f' WHERE organization_id = ?1 AND "{column}"'
-                    f" IN (SELECT value FROM json_each(?{len(params)}))"
-                )
-        if not parts:
-            return {}
-        rows = await sql.fetch(" UNION ".join(parts), params)
+    rows = await lookups.customers_holding(sql, organization_id, by_column, _CUSTOMER_SELECT)
     found: dict[Key, CustomerRef] = {}
     for customer_id, status, reference, email, phone in rows:
         ref = CustomerRef(as_uuid(customer_id) or uuid.UUID(int=0), CustomerStatus(status))
@@ -226,21 +200,7 @@ async def _follow_merges(
 async def load_receipts(
     sql: BatchSql, organization_id: uuid.UUID, receipts: list[str]
 ) -> dict[str, tuple[uuid.UUID | None, Decimal]]:
-    if not receipts:
-        return {}
-    org = sql.out(organization_id)
-    if sql.postgres:
-        rows = await sql.fetch(
-            "SELECT receipt_number, customer_id, total FROM customer_order"
-            " WHERE organization_id = $1 AND receipt_number = ANY($2::text[])",
-            [org, receipts],
-        )
-    else:
-        rows = await sql.fetch(
-            "SELECT receipt_number, customer_id, total FROM customer_order"
-            " WHERE organization_id = ?1 AND receipt_number IN (SELECT value FROM json_each(?2))",
-            [org, dump_json(receipts)],
-        )
+    rows = await lookups.receipts(sql, organization_id, receipts)
     return {r: (as_uuid(c), as_decimal(t).quantize(CENT)) for r, c, t in rows}
 
 
@@ -265,22 +225,7 @@ class OrderWriter:
     actor_id: uuid.UUID | None
 
     async def _lock(self, sql: BatchSql, ids: list[uuid.UUID]) -> dict[uuid.UUID, _Wallet]:
-        columns = (
-            "id, points_balance, lifetime_points, order_count, total_spent,"
-            " first_order_at, last_order_at, loyalty_enrolled"
-        )
-        if sql.postgres:
-            rows = await sql.fetch(
-                f"SELECT {columns} FROM customer WHERE id = ANY($1::uuid[])"  # noqa: S608
-                " ORDER BY id FOR UPDATE",
-                [ids],
-            )
-        else:
-            rows = await sql.fetch(
-                f"SELECT {columns} FROM customer"  # noqa: S608
-                " WHERE id IN (SELECT value FROM json_each(?1))",
-                [dump_json([str(i) for i in ids])],
-            )
+        rows = await wallet_rows.lock_wallets(sql, ids)
         wallets: dict[uuid.UUID, _Wallet] = {}
         for customer_id, balance, lifetime, count, spent, first, last, enrolled in rows:
             key = as_uuid(customer_id)
@@ -400,42 +345,20 @@ class OrderWriter:
         return out
 
     async def _save_wallets(self, sql: BatchSql, wallets: dict[uuid.UUID, _Wallet]) -> None:
-        if sql.postgres:
-            await sql.execute(
-                "UPDATE customer AS c SET points_balance = v.points_balance,"
-                " lifetime_points = v.lifetime_points, order_count = v.order_count,"
-                " total_spent = v.total_spent, first_order_at = v.first_order_at,"
-                " last_order_at = v.last_order_at, updated_at = $8"
-                " FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::numeric[],"
-                " $6::timestamptz[], $7::timestamptz[])"
-                " AS v(id, points_balance, lifetime_points, order_count, total_spent,"
-                " first_order_at, last_order_at) WHERE c.id = v.id",
-                [
-                    list(wallets),
-                    [w.points_balance for w in wallets.values()],
-                    [w.lifetime_points for w in wallets.values()],
-                    [w.order_count for w in wallets.values()],
-                    [w.total_spent for w in wallets.values()],
-                    [w.first_order_at for w in wallets.values()],
-                    [w.last_order_at for w in wallets.values()],
-                    self.now,
-                ],
-            )
+        if not wallets:
             return
-        await sql.execute_many(
-            "UPDATE customer SET points_balance = ?, lifetime_points = ?, order_count = ?,"
-            " total_spent = ?, first_order_at = ?, last_order_at = ?, updated_at = ?"
-            " WHERE id = ?",
+        await wallet_rows.save_wallets(
+            sql,
+            self.now,
             [
                 (
+                    customer_id,
                     w.points_balance,
                     w.lifetime_points,
                     w.order_count,
                     w.total_spent,
                     w.first_order_at,
                     w.last_order_at,
-                    self.now,
-                    customer_id,
                 )
                 for customer_id, w in wallets.items()
             ],
