@@ -10,6 +10,7 @@ import asyncio
 import logging
 import sqlite3
 import subprocess
+import uuid
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, cast
@@ -20,6 +21,7 @@ from arq.connections import ArqRedis
 from app.auth.principal import Principal
 from app.config import Settings
 from app.logs import quiet_statement_loggers
+from app.merges.service import MergeRequest, merge_customers
 from app.models.customer import Customer, CustomerStatus
 from app.models.imports import ImportKind
 from app.models.privacy_request import PrivacyRequestKind
@@ -106,6 +108,19 @@ async def test_after_erasure_the_canary_is_nowhere(
         traits={"nickname": "Zephyrine Q"},
         emailOptIn=True,
     )
+    # A duplicate of the canary, merged into it: its old email becomes an alias of the canary
+    # and the merge record keeps a snapshot of it.
+    twin = await create_customer(
+        gql,
+        tenant.token,
+        email="canary.quillfeather+shop@example.net",
+        firstName="Zephyrine",
+        lastName="Q.",
+    )
+    await merge_customers(
+        owner_of(tenant),
+        MergeRequest(survivor_id=uuid.UUID(customer["id"]), merged_ids=[uuid.UUID(twin["id"])]),
+    )
     placed = await gql.data(
         ORDER,
         {
@@ -147,6 +162,8 @@ async def test_after_erasure_the_canary_is_nowhere(
     assert await run_request(system, settings, erase.id) == "DONE"
 
     assert (await Customer.get(id=customer["id"])).status is CustomerStatus.ERASED
+    # The customer merged into it is erased with it.
+    assert (await Customer.get(id=twin["id"])).status is CustomerStatus.ERASED
     after = await database_dump(settings.database_url, backend)
     assert where(after) == []
     assert where(await redis_dump(arq_redis)) == []
