@@ -105,6 +105,16 @@ async def build(
             }
             for o in orders
         ],
+        "merges": [
+            {
+                "id": str(m.id),
+                "survivorId": str(m.survivor_id),
+                "mergedIds": list(m.merged_ids),
+                "at": _value(m.created_at),
+                "undoneAt": _value(m.undone_at),
+            }
+            for m in await repository.merges_of(ids)
+        ],
         "persona": await repository.current_persona_name(
             customer.organization_id,  # type: ignore[arg-type]
             customer.id,

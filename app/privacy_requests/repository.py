@@ -281,6 +281,13 @@ async def order_items(order_ids: Sequence[uuid.UUID]) -> list[OrderItem]:
     return await OrderItem.filter(order_id__in=order_ids).order_by("id")
 
 
+async def merges_of(customer_ids: Sequence[uuid.UUID]) -> list[CustomerMerge]:
+    merge_ids = await CustomerMergeMember.filter(customer_id__in=list(customer_ids)).values_list(
+        "merge_id", flat=True
+    )
+    return await CustomerMerge.filter(id__in=list(set(merge_ids))).order_by("created_at")
+
+
 async def audit_about(
     organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
 ) -> list[AuditEvent]:

@@ -267,6 +267,7 @@ class TestExport:
         assert sum(e["points"] for e in document["ledger"]) == balance >= 120
         assert {c["channel"] for c in document["consents"]} >= {"EMAIL"}
         assert [a["action"] for a in document["auditTrail"]] == ["CUSTOMER_ARCHIVED"]
+        assert document["merges"] == []
         assert document["customer"]["status"] == "ARCHIVED"
 
         again = await http.get(url)
