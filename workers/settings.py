@@ -17,6 +17,7 @@ from app.core import jobs
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
+from workers.consent import lapse_sms_requests
 from workers.duplicates import (
     refresh_all_duplicate_suggestions,
     refresh_duplicate_suggestions_job,
@@ -55,6 +56,7 @@ FUNCTIONS: list[Any] = [
     send_message_job,
     reconcile_messages,
     purge_verification_codes,
+    lapse_sms_requests,
 ]
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
@@ -75,6 +77,8 @@ CRON_JOBS: list[Any] = [
     # Every minute: outbox messages whose job was lost are sent, dead workers' sends given up.
     cron(reconcile_messages, second={41}, run_at_startup=False),
     cron(purge_verification_codes, hour={2}, minute={53}, run_at_startup=False),
+    # Daily: PENDING SMS requests unanswered for 30 days lapse (nobody is texted).
+    cron(lapse_sms_requests, hour={5}, minute={11}, run_at_startup=False),
 ]
 
 
