@@ -123,39 +123,33 @@ async def sms_page(
     organization_id: uuid.UUID,
     customer_id: uuid.UUID | None,
     status: MessageStatus | None,
-    after: tuple[dt.datetime, uuid.UUID] | None,
+    before_id: uuid.UUID | None,
     limit: int,
 ) -> list[OutboxMessage]:
-    """Outgoing texts newest first, keyset-paginated by (created_at, id)."""
+    """Outgoing texts newest first (ids are time-ordered), those older than `before_id`."""
     query = OutboxMessage.filter(organization_id=organization_id, channel=MessageChannel.SMS)
     if customer_id is not None:
         query = query.filter(customer_id=customer_id)
     if status is not None:
         query = query.filter(status=status)
-    if after is not None:
-        created_at, last_id = after
-        query = query.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=last_id)
-        )
-    return await query.order_by("-created_at", "-id").limit(limit)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    return await query.order_by("-id").limit(limit)
 
 
 async def inbound_page(
     organization_id: uuid.UUID,
     customer_id: uuid.UUID | None,
-    after: tuple[dt.datetime, uuid.UUID] | None,
+    before_id: uuid.UUID | None,
     limit: int,
 ) -> list[InboundMessage]:
-    """Inbound texts newest first, keyset-paginated by (received_at, id)."""
+    """Inbound texts newest first (ids are time-ordered), those older than `before_id`."""
     query = InboundMessage.filter(organization_id=organization_id)
     if customer_id is not None:
         query = query.filter(customer_id=customer_id)
-    if after is not None:
-        received_at, last_id = after
-        query = query.filter(
-            Q(received_at__lt=received_at) | Q(received_at=received_at, id__lt=last_id)
-        )
-    return await query.order_by("-received_at", "-id").limit(limit)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    return await query.order_by("-id").limit(limit)
 
 
 async def get(message_id: uuid.UUID) -> OutboxMessage | None:

@@ -30,6 +30,7 @@ from app.models.persona import (
 )
 from app.models.staff import Role
 from tests.conftest import GraphQLClient, Tenant
+from tests.consent.tenancy_probes import plant_sms_message, probe_sms_messages
 from tests.factories import (
     Key,
     Member,
@@ -647,6 +648,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     a = await build_victim(gql, tenant)
     a_import_id = await plant_import(gql, tenant.token)
     a_privacy_id = await plant_privacy_request(gql, tenant.token, a.customer["id"])
+    a_sms_customer_id = await plant_sms_message(gql, tenant.token)
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -660,6 +662,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_personas(b, a)
     await probe_duplicates(b, a.customer_ids, other_tenant.organization_id)
     await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
+    await probe_sms_messages(b, a_sms_customer_id)
     await probe_live(b, a, a_import_id, settings, arq_redis)
     await probe_customer_mutations(b, a)
     # Last: B signs out; A's sessions and keys are not B's to end.
