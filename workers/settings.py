@@ -17,7 +17,7 @@ from app.core import jobs
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
-from workers.consent import lapse_sms_requests
+from workers.consent import lapse_sms_requests, send_import_opt_ins_job
 from workers.duplicates import (
     refresh_all_duplicate_suggestions,
     refresh_duplicate_suggestions_job,
@@ -57,6 +57,7 @@ FUNCTIONS: list[Any] = [
     reconcile_messages,
     purge_verification_codes,
     lapse_sms_requests,
+    send_import_opt_ins_job,
 ]
 CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),

@@ -71,3 +71,20 @@ async def request_confirmation(
     )
     logger.info("consent.double_opt_in_queued deferred=%s", due > now)
     return message
+
+
+_IMPORT_BATCH = 500
+
+
+async def request_for_import(principal: Principal, import_job_id: uuid.UUID) -> int:
+    """Queue the texts of every customer the import put in PENDING (and who still is); the
+    number asked for. Safe to run again: each text's key makes a repeat a no-op."""
+    asked, after = 0, None
+    while ids := await repository.pending_from_import(
+        principal.organization_id, import_job_id, after, _IMPORT_BATCH
+    ):
+        for customer_id in ids:
+            asked += await request_confirmation(principal, customer_id) is not None
+        after = ids[-1]
+    logger.info("consent.import_opt_ins_queued count=%s", asked)
+    return asked

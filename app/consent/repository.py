@@ -134,3 +134,29 @@ async def lapsed_pending(before: dt.datetime, limit: int) -> list[tuple[uuid.UUI
         .values_list("organization_id", "id")
     )
     return [(uuid.UUID(str(org)), uuid.UUID(str(cid))) for org, cid in rows]
+
+
+async def pending_from_import(
+    organization_id: uuid.UUID, import_job_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """Customers an import put in PENDING who are still PENDING, by id from `after`.
+
+    The import records its consent changes with the text `import:<job id>`.
+    """
+    events = ConsentEvent.filter(
+        organization_id=organization_id,
+        channel=ConsentChannel.SMS,
+        state=SmsState.PENDING.value,
+        source=ConsentSource.IMPORT,
+        text=f"import:{import_job_id}",
+    ).values("customer_id")
+    query = Customer.filter(
+        organization_id=organization_id,
+        sms_state=SmsState.PENDING,
+        status__in=_TEXTABLE_STATUSES,
+        id__in=Subquery(events),
+    )
+    if after is not None:
+        query = query.filter(id__gt=after)
+    ids = await query.order_by("id").limit(limit).values_list("id", flat=True)
+    return [uuid.UUID(str(i)) for i in ids]
