@@ -55,6 +55,11 @@ async def request_confirmation(
     request = await repository.latest_sms_event(org_id, customer_id, SmsState.PENDING)
     if program is None or request is None:
         return None
+    if await repository.stopped_by_shopper(org_id, customer_id, request.created_at):
+        # After the shopper's STOP only their own START or YES brings texts back: staff or an
+        # import asking again must not text them (the request lapses unanswered).
+        logger.info("consent.double_opt_in_refused reason=STOPPED_BY_SHOPPER")
+        return None
     now = now or utcnow()
     due = send_time(customer, program, now)
     message = await enqueue_message(

@@ -160,3 +160,25 @@ async def pending_from_import(
         query = query.filter(id__gt=after)
     ids = await query.order_by("id").limit(limit).values_list("id", flat=True)
     return [uuid.UUID(str(i)) for i in ids]
+
+
+async def stopped_by_shopper(
+    organization_id: uuid.UUID, customer_id: uuid.UUID, before: dt.datetime
+) -> bool:
+    """Whether the customer's last SMS change before `before` was a STOP of their own (a
+    reply, or an opt-out at the carrier): only the shopper may undo that."""
+    last = (
+        await ConsentEvent.filter(
+            organization_id=organization_id,
+            customer_id=customer_id,
+            channel=ConsentChannel.SMS,
+            created_at__lt=before,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return (
+        last is not None
+        and last.state == SmsState.UNSUBSCRIBED.value
+        and last.source in (ConsentSource.SMS_REPLY, ConsentSource.CARRIER)
+    )

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import time
 
+import httpx
 import pytest
 from arq.connections import ArqRedis
 from arq.constants import default_queue_name
@@ -17,7 +18,18 @@ from app.messaging.sender import SendOutcome, send_message
 from app.models.consent import ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.message import InboundMessage, MessagePurpose, MessageStatus, OutboxMessage
-from tests.consent.conftest import NEW_YORK, SHOPPER, SmsLoop, local_time
+from app.models.organization import Organization
+from tests.conftest import Tenant
+from tests.consent.conftest import (
+    AUTH_TOKEN,
+    INBOUND_URL,
+    NEW_YORK,
+    OUR_NUMBER,
+    SHOPPER,
+    SmsLoop,
+    local_time,
+)
+from tests.fake_twilio import twilio_signature
 
 
 async def outbound(purpose: MessagePurpose) -> list[OutboxMessage]:
@@ -175,3 +187,56 @@ async def test_opt_in_at_night_waits_for_the_recipients_morning(
                 assert await send_message(text.id, providers) is SendOutcome.DELIVERED
     finally:
         await providers.aclose()
+
+
+async def test_staff_cannot_re_ask_a_shopper_who_sent_stop(sms_loop: SmsLoop) -> None:
+    with local_time(12):
+        customer_id = await sms_loop.opt_in()
+        await sms_loop.run_worker()
+        await sms_loop.reply("STOP", "SM" + "b" * 32)
+        data = await sms_loop.gql.data(
+            """mutation($id: ID!) { customerUpdate(id: $id, input: {smsOptIn: true})
+                 { customer { consent { smsState } } errors { code } } }""",
+            {"id": customer_id},
+            sms_loop.tenant.token,
+        )
+        assert data["customerUpdate"]["errors"] == []
+        await sms_loop.run_worker()
+    assert len(await outbound(MessagePurpose.DOUBLE_OPT_IN)) == 1
+
+
+async def test_replies_reach_only_the_organization_that_owns_the_number(
+    sms_loop: SmsLoop, other_tenant: Tenant
+) -> None:
+    other_number = "+15005550007"
+    other = await Organization.get(id=other_tenant.organization_id)
+    other.settings = {**other.settings, "sms": {"from_number": other_number}}
+    await other.save()
+    ours = await Organization.get(id=sms_loop.tenant.organization_id)
+    ours.settings = {**ours.settings, "sms": {"from_number": OUR_NUMBER}}
+    await ours.save()
+    with local_time(12):
+        customer_id = await sms_loop.opt_in()
+    theirs = await Customer.create(
+        organization_id=other_tenant.organization_id,
+        phone=SHOPPER,
+        sms_state=SmsState.SUBSCRIBED,
+    )
+    assert (await sms_loop.reply("STOP", "SM" + "c" * 32)).status_code == 200
+    assert await sms_state(customer_id) is SmsState.UNSUBSCRIBED
+    assert (await Customer.get(id=theirs.id)).sms_state is SmsState.SUBSCRIBED
+
+
+async def test_a_form_without_the_sender_is_a_400(sms_loop: SmsLoop) -> None:
+    form = {"MessageSid": "SM" + "d" * 32, "To": OUR_NUMBER, "Body": "YES"}
+    signature = twilio_signature(INBOUND_URL, form, AUTH_TOKEN)
+    response = await sms_loop.http.post(
+        INBOUND_URL, data=form, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 400
+    assert response.text == "MISSING_FIELD: From"
+
+
+async def test_no_auth_token_means_no_webhook(http: httpx.AsyncClient) -> None:
+    response = await http.post(INBOUND_URL, data={"Body": "STOP"})
+    assert response.status_code == 404
