@@ -74,20 +74,18 @@ async def release(job_id: uuid.UUID, attempt: int) -> None:
 def after_import(job: ImportJob) -> list[Job]:
     """The jobs an ended import asks for: a segment refresh when it completed and created
     orders (lifecycle stages and RFM scores move with orders); the double opt-in texts of the
-    customers it put in SMS PENDING, at once or at the chosen time."""
+    customers it put in SMS PENDING when it asked for them IMMEDIATELY."""
     if job.status not in _COMPLETED or job.dry_run:
         return []
     if job.kind is ImportKind.ORDERS and job.created_count > 0:
         return [segment_refresh(job.organization_id)]  # type: ignore[arg-type]
     if job.kind is ImportKind.CUSTOMERS:
         sms = ImportOptions.from_json(job.options).sms_double_opt_in
-        org_id, job_id = uuid.UUID(str(job.organization_id)), uuid.UUID(str(job.id))
+        # AT waits for the scheduled-texts work (a cron reading the schedule, which staff may
+        # still change): a deferred job here could not be changed or cancelled.
         if sms.send is SmsDoubleOptIn.IMMEDIATELY:
+            org_id, job_id = uuid.UUID(str(job.organization_id)), uuid.UUID(str(job.id))
             return [send_import_opt_ins(org_id, job_id)]
-        if sms.send is SmsDoubleOptIn.AT and sms.at is not None:
-            at = sms.at if sms.at.tzinfo else sms.at.replace(tzinfo=dt.UTC)
-            delay = max(at - utcnow(), dt.timedelta(0))
-            return [send_import_opt_ins(org_id, job_id, delay=delay)]
     return []
 
 
