@@ -22,6 +22,7 @@ from tortoise import connections
 
 from app.body_limit import BodyLimit
 from app.config import Settings
+from app.consent.routes import INBOUND_PATH, twilio_inbound
 from app.core import blocklist
 from app.db import close_db, init_db
 from app.embedded_redis import EmbeddedRedis
@@ -155,6 +156,7 @@ def create_app(
             Route("/privacy/exports/{token}", download_export, methods=["GET"]),
             *SELFSERVE_ROUTES,
             Route(STATUS_CALLBACK_PATH, twilio_status_callback, methods=["POST"]),
+            Route(INBOUND_PATH, twilio_inbound, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -19,6 +19,7 @@ from app.core.jobs import Job
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
+from workers.consent import lapse_sms_requests, send_import_opt_ins_job
 from workers.duplicates import (
     refresh_all_duplicate_suggestions,
     refresh_duplicate_suggestions_job,
@@ -57,6 +58,8 @@ FUNCTIONS: list[Any] = [
     send_message_job,
     reconcile_messages,
     purge_verification_codes,
+    lapse_sms_requests,
+    send_import_opt_ins_job,
 ]
 
 
@@ -96,6 +99,8 @@ CRON_JOBS: list[Any] = [
     # Every minute: outbox messages whose job was lost are sent, dead workers' sends given up.
     cron(reconcile_messages, second={41}, run_at_startup=False),
     cron(purge_verification_codes, hour={2}, minute={53}, run_at_startup=False),
+    # Daily: PENDING SMS requests unanswered for 30 days lapse (nobody is texted).
+    cron(lapse_sms_requests, hour={5}, minute={11}, run_at_startup=False),
 ]
 
 

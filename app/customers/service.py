@@ -18,6 +18,7 @@ from tortoise.queryset import QuerySet
 from app.audit import service as audit
 from app.auth.permissions import Operation
 from app.auth.principal import Principal, PrincipalKind
+from app.consent.double_opt_in import request_confirmation
 from app.core.clock import utcnow
 from app.core.errors import DomainError, FieldError, ValidationFailed
 from app.core.keyset import sorted_page
@@ -35,7 +36,7 @@ from app.customers.repository import stats, visibility
 from app.customers.repository.search import CustomerFilter, apply_filter, apply_search
 from app.models.audit import AuditAction
 from app.models.consent import ConsentChannel, ConsentSource
-from app.models.customer import Customer, CustomerStatus
+from app.models.customer import Customer, CustomerStatus, SmsState
 from app.organizations import repository as organizations
 from app.organizations.profile import load_program
 from app.organizations.program import Tier
@@ -186,6 +187,8 @@ async def _save(
         async with atomic() as conn:
             await repository.save(customer, conn, creating=creating)
             await _record_consent(principal, customer, changes, conn)
+            if (ConsentChannel.SMS, SmsState.PENDING.value) in changes:
+                await request_confirmation(principal, customer.id)
             if after_save is not None:
                 await after_save(customer, conn)
     except IntegrityError:

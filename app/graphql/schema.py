@@ -14,6 +14,7 @@ from app.config import Settings
 from app.graphql.accounts.mutations import AccountMutations
 from app.graphql.accounts.queries import AccountQueries
 from app.graphql.audit.queries import AuditQueries
+from app.graphql.consent.queries import ConsentQueries
 from app.graphql.customers.mutations import CustomerMutations
 from app.graphql.customers.queries import CustomerQueries
 from app.graphql.document_cache import DocumentCache
@@ -57,6 +58,7 @@ class Query(
     PrivacyRequestQueries,
     MergeQueries,
     PrivacyQueries,
+    ConsentQueries,
 ):
     pass
 

@@ -20,10 +20,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from app.consent.jobs import send_import_opt_ins
 from app.core.clock import utcnow
 from app.core.jobs import Job, request_job
 from app.core.transactions import atomic
 from app.imports.errors import ImportErrorCode as Code
+from app.imports.options import ImportOptions, SmsDoubleOptIn
 from app.imports.progress import announce, announce_by_id
 from app.imports.repository import jobs as repository
 from app.imports.storage import ImportStorage
@@ -71,11 +73,19 @@ async def release(job_id: uuid.UUID, attempt: int) -> None:
 
 def after_import(job: ImportJob) -> list[Job]:
     """The jobs an ended import asks for: a segment refresh when it completed and created
-    orders (lifecycle stages and RFM scores move with orders)."""
+    orders (lifecycle stages and RFM scores move with orders); the double opt-in texts of the
+    customers it put in SMS PENDING when it asked for them IMMEDIATELY."""
     if job.status not in _COMPLETED or job.dry_run:
         return []
     if job.kind is ImportKind.ORDERS and job.created_count > 0:
         return [segment_refresh(job.organization_id)]  # type: ignore[arg-type]
+    if job.kind is ImportKind.CUSTOMERS:
+        sms = ImportOptions.from_json(job.options).sms_double_opt_in
+        # AT waits for the scheduled-texts work (a cron reading the schedule, which staff may
+        # still change): a deferred job here could not be changed or cancelled.
+        if sms.send is SmsDoubleOptIn.IMMEDIATELY:
+            org_id, job_id = uuid.UUID(str(job.organization_id)), uuid.UUID(str(job.id))
+            return [send_import_opt_ins(org_id, job_id)]
     return []
 
 

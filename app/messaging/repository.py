@@ -19,7 +19,13 @@ from tortoise.expressions import F, Q
 
 from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
-from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
+from app.models.message import (
+    InboundMessage,
+    MessageChannel,
+    MessagePurpose,
+    MessageStatus,
+    OutboxMessage,
+)
 
 REDACTED = "[erased]"
 
@@ -33,6 +39,8 @@ class NewMessage:
     idempotency_key: str
     subject: str | None = None
     customer_id: uuid.UUID | None = None
+    # Not sent before this instant (quiet hours): the row waits QUEUED with `next_attempt_at`.
+    not_before: dt.datetime | None = None
 
 
 async def insert(
@@ -51,12 +59,97 @@ async def insert(
         subject=new.subject,
         body=new.body,
         idempotency_key=new.idempotency_key,
+        next_attempt_at=new.not_before,
     )
     await OutboxMessage.bulk_create([row], ignore_conflicts=True, using_db=conn)
     stored = await OutboxMessage.get(
         organization_id=organization_id, idempotency_key=new.idempotency_key, using_db=conn
     )
     return stored, stored.id == row.id
+
+
+@dataclass(frozen=True)
+class NewInbound:
+    provider: str
+    provider_message_id: str
+    from_number: str
+    body: str
+    customer_id: uuid.UUID | None
+    intent: str
+
+
+async def insert_inbound(
+    organization_id: uuid.UUID, new: NewInbound, conn: BaseDBAsyncClient | None = None
+) -> tuple[InboundMessage, bool]:
+    """The inbound text with this provider id, stored now (True) or already (False)."""
+    row = InboundMessage(
+        organization_id=organization_id,
+        customer_id=new.customer_id,
+        provider=new.provider,
+        provider_message_id=new.provider_message_id[:128],
+        sender=new.from_number[:254],
+        body=new.body,
+        intent=new.intent,
+    )
+    await InboundMessage.bulk_create([row], ignore_conflicts=True, using_db=conn)
+    stored = await InboundMessage.get(
+        organization_id=organization_id,
+        provider=row.provider,
+        provider_message_id=row.provider_message_id,
+        using_db=conn,
+    )
+    return stored, stored.id == row.id
+
+
+async def latest_outbound(
+    organization_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    purpose: MessagePurpose,
+    conn: BaseDBAsyncClient | None = None,
+) -> OutboxMessage | None:
+    return (
+        await OutboxMessage.filter(
+            organization_id=organization_id,
+            customer_id=customer_id,
+            purpose=purpose,
+        )
+        .using_db(conn)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+async def sms_page(
+    organization_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    status: MessageStatus | None,
+    before_id: uuid.UUID | None,
+    limit: int,
+) -> list[OutboxMessage]:
+    """Outgoing texts newest first (ids are time-ordered), those older than `before_id`."""
+    query = OutboxMessage.filter(organization_id=organization_id, channel=MessageChannel.SMS)
+    if customer_id is not None:
+        query = query.filter(customer_id=customer_id)
+    if status is not None:
+        query = query.filter(status=status)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    return await query.order_by("-id").limit(limit)
+
+
+async def inbound_page(
+    organization_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    before_id: uuid.UUID | None,
+    limit: int,
+) -> list[InboundMessage]:
+    """Inbound texts newest first (ids are time-ordered), those older than `before_id`."""
+    query = InboundMessage.filter(organization_id=organization_id)
+    if customer_id is not None:
+        query = query.filter(customer_id=customer_id)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    return await query.order_by("-id").limit(limit)
 
 
 async def get(message_id: uuid.UUID) -> OutboxMessage | None:
@@ -261,4 +354,9 @@ async def redact(
     redacted: int = await about.using_db(conn).update(
         recipient=REDACTED, subject=None, body=REDACTED
     )
+    inbound = InboundMessage.filter(
+        Q(customer_id__in=list(customer_ids)) | Q(sender__in=list(recipients)),
+        organization_id=organization_id,
+    )
+    redacted += await inbound.using_db(conn).update(sender=REDACTED, body=REDACTED)
     return redacted

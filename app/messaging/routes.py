@@ -21,10 +21,24 @@ from app.messaging.twilio.signature import SIGNATURE_HEADER, verify_signature
 TWILIO = "twilio"
 
 
-def _signed_url(request: Request, settings: Settings) -> str:
+def signed_url(request: Request, settings: Settings, path: str) -> str:
+    """The URL Twilio signed: the public URL plus `path` when configured, else the request's."""
     if settings.messaging.public_url:
-        return settings.messaging.public_url.rstrip("/") + STATUS_CALLBACK_PATH
+        return settings.messaging.public_url.rstrip("/") + path
     return str(request.url)
+
+
+async def verified_form(
+    request: Request, settings: Settings, path: str
+) -> list[tuple[str, str]] | None:
+    """The posted form when its `X-Twilio-Signature` is valid, else None."""
+    token = settings.messaging.twilio_auth_token or ""
+    form = await request.form()
+    pairs = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not verify_signature(signed_url(request, settings, path), pairs, signature, token):
+        return None
+    return pairs
 
 
 async def twilio_status_callback(request: Request) -> Response:
@@ -32,10 +46,8 @@ async def twilio_status_callback(request: Request) -> Response:
     token = settings.messaging.twilio_auth_token
     if settings.messaging.sms_provider is not SmsProviderKind.TWILIO or not token:
         return PlainTextResponse("Not found", status_code=404)
-    form = await request.form()
-    pairs = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
-    signature = request.headers.get(SIGNATURE_HEADER)
-    if not verify_signature(_signed_url(request, settings), pairs, signature, token):
+    pairs = await verified_form(request, settings, STATUS_CALLBACK_PATH)
+    if pairs is None:
         return PlainTextResponse("Forbidden", status_code=403)
     try:
         report = parse_status_callback(dict(pairs))

@@ -40,10 +40,11 @@ from app.models.message import MessageChannel, MessagePurpose, OutboxMessage
 
 logger = logging.getLogger("app.messaging")
 
-# Texts that go out whatever the SMS consent says: the one STOP confirmation, and codes the
-# shopper asked for on the privacy page (transactional, not marketing).
+# Texts that go out whatever the SMS consent says: the one STOP confirmation, the answer to a
+# HELP the shopper sent (carriers require one), and codes the shopper asked for on the privacy
+# page (transactional, not marketing).
 _SENT_WHEN_UNSUBSCRIBED = frozenset(
-    {MessagePurpose.STOP_CONFIRMATION, MessagePurpose.VERIFICATION_CODE}
+    {MessagePurpose.STOP_CONFIRMATION, MessagePurpose.HELP, MessagePurpose.VERIFICATION_CODE}
 )
 # Once a code has left through a real provider its text is not kept: the only plaintext copy
 # of a verification code would otherwise sit in the outbox for its lifetime.
@@ -81,15 +82,22 @@ async def _dispatch(message: OutboxMessage, providers: Providers) -> tuple[str, 
     return providers.email.name, result
 
 
-async def _suppressed(message: OutboxMessage) -> bool:
+async def _suppressed(message: OutboxMessage) -> str | None:
+    """Why the text must not go out now (an error code), or None."""
     if message.channel is not MessageChannel.SMS or message.customer_id is None:
-        return False
+        return None
     if message.purpose in _SENT_WHEN_UNSUBSCRIBED:
-        return False
+        return None
     state = await repository.sms_state(
         uuid.UUID(str(message.organization_id)), uuid.UUID(str(message.customer_id))
     )
-    return state is SmsState.UNSUBSCRIBED
+    if state is SmsState.UNSUBSCRIBED:
+        return "RECIPIENT_UNSUBSCRIBED"
+    # A confirmation request waiting for quiet hours to end may meet a STOP, a YES by another
+    # route or the 30-day lapse first: it is then no longer a question to ask.
+    if message.purpose is MessagePurpose.DOUBLE_OPT_IN and state is not SmsState.PENDING:
+        return "NOT_PENDING"
+    return None
 
 
 async def _failed(message: OutboxMessage, provider: str, failure: SmsFailure) -> SendOutcome:
@@ -136,8 +144,8 @@ async def send_message(
         return SendOutcome.NOT_SENDABLE if exists else SendOutcome.MISSING
     message = await repository.get(message_id)
     assert message is not None  # claimed a moment ago; rows are never deleted here
-    if await _suppressed(message):
-        await repository.mark_failed(message.id, None, "RECIPIENT_UNSUBSCRIBED")
+    if (suppressed := await _suppressed(message)) is not None:
+        await repository.mark_failed(message.id, None, suppressed)
         return SendOutcome.FAILED
     provider, result = await _dispatch(message, providers)
     if isinstance(result, SmsAccepted):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
+from app.core.clock import utcnow
 from app.core.jobs import request_job
 from app.core.transactions import atomic
 from app.messaging import jobs, repository
@@ -28,7 +29,12 @@ async def enqueue_message(principal: Principal, new: NewMessage) -> OutboxMessag
     async with atomic() as conn:
         message, created = await repository.insert(principal.organization_id, new, conn)
         if created:
-            await request_job(jobs.send_message(message.id))
+            delay = None
+            if new.not_before is not None and new.not_before > utcnow():
+                # The claim refuses it before `next_attempt_at` anyway; the deferred job is
+                # what sends it then (the reconcile loop picks it up if that job is lost).
+                delay = new.not_before - utcnow()
+            await request_job(jobs.send_message(message.id, delay=delay))
     return message
 
 

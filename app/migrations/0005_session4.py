@@ -143,6 +143,22 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='InboundMessage',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=new_id, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('customer', fields.ForeignKeyField('models.Customer', source_field='customer_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('provider', fields.CharField(max_length=32)),
+                ('provider_message_id', fields.CharField(max_length=128)),
+                ('sender', fields.CharField(max_length=254)),
+                ('body', fields.TextField(unique=False)),
+                ('intent', fields.CharField(max_length=8)),
+                ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'inbound_message', 'app': 'models', 'unique_together': (('organization', 'provider', 'provider_message_id'),), 'indexes': [Index(fields=['organization_id', 'customer_id']), Index(fields=['organization_id', 'received_at'])], 'pk_attr': 'id', 'table_description': "A text a shopper sent to the organization's number, stored once per provider message id."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='OutboxMessage',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=new_id, unique=True, db_index=True)),
@@ -255,7 +271,7 @@ class Migration(migrations.Migration):
         ops.AlterField(
             model_name='ConsentEvent',
             name='source',
-            field=fields.CharEnumField(description='STAFF: STAFF\nAPI: API\nIMPORT: IMPORT\nSIGNUP_FORM: SIGNUP_FORM\nSMS_REPLY: SMS_REPLY\nSHOPPER: SHOPPER\nCARRIER: CARRIER', enum_type=ConsentSource, max_length=16),
+            field=fields.CharEnumField(description='STAFF: STAFF\nAPI: API\nIMPORT: IMPORT\nSIGNUP_FORM: SIGNUP_FORM\nSMS_REPLY: SMS_REPLY\nSHOPPER: SHOPPER\nCARRIER: CARRIER\nLAPSE: LAPSE', enum_type=ConsentSource, max_length=16),
         ),
         ops.RemoveIndex(
             model_name='Customer',

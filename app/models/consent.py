@@ -25,6 +25,8 @@ class ConsentSource(StrEnum):
     SHOPPER = "SHOPPER"
     # The provider reported the number opted out at the carrier (Twilio 21610).
     CARRIER = "CARRIER"
+    # A PENDING SMS request unanswered for 30 days lapsed to NOT_SUBSCRIBED.
+    LAPSE = "LAPSE"
 
 
 class ConsentEvent(Model):

@@ -93,6 +93,41 @@ class OutboxMessage(Model):
         )
 
 
+class InboundMessage(Model):
+    """A text a shopper sent to the organization's number, stored once per provider message id.
+
+    A table of its own rather than rows of the outbox: nothing here is ever sent, and the
+    unique (provider, message id) is what makes a replayed webhook change nothing.
+    """
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name=False, on_delete=fields.CASCADE
+    )
+    organization_id: object
+    # The customer holding the sender's number when it arrived, if any.
+    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    customer_id: object
+    provider = fields.CharField(max_length=32)
+    provider_message_id = fields.CharField(max_length=128)
+    # The shopper's number (E.164) as the provider gave it.
+    sender = fields.CharField(max_length=254)
+    body = fields.TextField()
+    # What the text asked for: CONFIRM, STOP, HELP or OTHER (app.consent.keywords).
+    intent = fields.CharField(max_length=8)
+    received_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "inbound_message"
+        unique_together = (("organization", "provider", "provider_message_id"),)
+        indexes = (
+            Index(fields=("organization_id", "customer_id")),
+            Index(fields=("organization_id", "received_at")),
+        )
+
+
 class VerificationCode(Model):
     """A one-time code sent to an email address or phone number, kept only as a keyed hash."""
 

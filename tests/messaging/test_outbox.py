@@ -158,7 +158,7 @@ class TestTwilio:
         customer = await Customer.create(
             organization_id=outbox.tenant.organization_id,
             phone=OPTED_OUT_NUMBER,
-            sms_state=SmsState.SUBSCRIBED,
+            sms_state=SmsState.PENDING,
         )
         message = await outbox.enqueue(text(to=OPTED_OUT_NUMBER, customer=customer))
         await outbox.run_worker()

@@ -1,8 +1,8 @@
 """The canary: a customer with a unique email, phone and name leaves traces everywhere the
-product keeps data (orders, points, an import with a row error, outbox messages, an export file
-waiting to be downloaded); then it is erased. Afterwards the whole database (pg_dump on
-PostgreSQL, a full logical dump on SQLite), every Redis key and value, every file of the data
-directory and the captured logs hold none of its identifiers or names."""
+product keeps data (orders, points, an import with a row error, outbox messages, an SMS reply
+naming them, an export file waiting to be downloaded); then it is erased. Afterwards the whole
+database (pg_dump on PostgreSQL, a full logical dump on SQLite), every Redis key and value,
+every file of the data directory and the captured logs hold none of its identifiers or names."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ from arq.connections import ArqRedis
 
 from app.auth.principal import Principal
 from app.config import Settings
+from app.consent.replies import Inbound, ReplyOutcome, handle_inbound
 from app.logs import quiet_statement_loggers
 from app.merges.service import MergeRequest, merge_customers
 from app.models.customer import Customer, CustomerStatus
 from app.models.imports import ImportKind
+from app.models.organization import Organization
 from app.models.privacy_request import PrivacyRequestKind
 from app.privacy.verification import VerificationContext, start_verification
 from app.privacy_requests.service import Target, file_request, run_request
@@ -33,6 +35,7 @@ from tests.imports.helpers import run, start
 
 EMAIL = "canary.quillfeather@example.net"
 PHONE_INPUT = "(202) 555-0178"
+OUR_NUMBER = "+15005550006"
 NEEDLES = ("canary.quillfeather", "quillfeather", "zephyrine", "2025550178", "555-0178", "5550178")
 
 ORDER = """
@@ -107,6 +110,7 @@ async def test_after_erasure_the_canary_is_nowhere(
         lastName="Quillfeather",
         traits={"nickname": "Zephyrine Q"},
         emailOptIn=True,
+        smsOptIn=True,
     )
     # A duplicate of the canary, merged into it: its old email becomes an alias of the canary
     # and the merge record keeps a snapshot of it.
@@ -121,6 +125,12 @@ async def test_after_erasure_the_canary_is_nowhere(
         owner_of(tenant),
         MergeRequest(survivor_id=uuid.UUID(customer["id"]), merged_ids=[uuid.UUID(twin["id"])]),
     )
+    # The double opt-in text is in the outbox; the canary's reply, naming them, is stored.
+    organization = await Organization.get(id=tenant.organization_id)
+    organization.settings = {**organization.settings, "sms": {"from_number": OUR_NUMBER}}
+    await organization.save()
+    reply = Inbound("twilio", "SM" + "c" * 32, "+12025550178", OUR_NUMBER, "Zephyrine here: YES")
+    assert await handle_inbound(reply) is ReplyOutcome.STORED
     placed = await gql.data(
         ORDER,
         {

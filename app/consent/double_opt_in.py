@@ -1,0 +1,95 @@
+"""The double opt-in text: asked for when a customer's SMS state becomes PENDING.
+
+One text per consent request: the idempotency key names the customer and the PENDING
+evidence row, so saving the customer again, or a retried import batch, finds the same row
+and sends nothing more, while a new request after a STOP or a lapse gets its own text.
+The text waits for the recipient's sending window (quiet hours): its row is QUEUED with
+`next_attempt_at` at the next opening and its job deferred to then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+from app.auth.principal import Principal
+from app.consent import repository
+from app.consent.program import SmsProgram
+from app.consent.texts import confirmation_text
+from app.core.clock import utcnow
+from app.messaging.quiet_hours import NoSendWindow, next_send_time
+from app.messaging.recipient_zones import recipient_zones
+from app.messaging.repository import NewMessage
+from app.messaging.service import enqueue_message
+from app.models.customer import Customer, SmsState
+from app.models.message import MessageChannel, MessagePurpose, OutboxMessage
+
+logger = logging.getLogger("app.consent")
+
+
+def send_time(customer: Customer, program: SmsProgram, now: dt.datetime) -> dt.datetime:
+    """When a text to this customer may go out: now, or the next opening of their window."""
+    zones = recipient_zones(
+        country=customer.country,
+        region=customer.region,
+        phone=customer.phone,
+        organization_zone=program.zone,
+    )
+    try:
+        return next_send_time(now, zones.zones, program.window)
+    except NoSendWindow:
+        # Zones whose windows never overlap: the organization's own window is the fallback.
+        return next_send_time(now, (program.zone,), program.window)
+
+
+async def request_confirmation(
+    principal: Principal, customer_id: uuid.UUID, now: dt.datetime | None = None
+) -> OutboxMessage | None:
+    """Queue the confirmation text for a PENDING customer; None when none is due."""
+    org_id = principal.organization_id
+    customer = await repository.textable_customer(org_id, customer_id)
+    if customer is None or customer.sms_state is not SmsState.PENDING or not customer.phone:
+        return None
+    program = await repository.program(org_id)
+    request = await repository.latest_sms_event(org_id, customer_id, SmsState.PENDING)
+    if program is None or request is None:
+        return None
+    if await repository.stopped_by_shopper(org_id, customer_id, request.created_at):
+        # After the shopper's STOP only their own START or YES brings texts back: staff or an
+        # import asking again must not text them (the request lapses unanswered).
+        logger.info("consent.double_opt_in_refused reason=STOPPED_BY_SHOPPER")
+        return None
+    now = now or utcnow()
+    due = send_time(customer, program, now)
+    message = await enqueue_message(
+        principal,
+        NewMessage(
+            channel=MessageChannel.SMS,
+            purpose=MessagePurpose.DOUBLE_OPT_IN,
+            recipient=customer.phone,
+            body=confirmation_text(program.sender),
+            idempotency_key=f"sms-opt-in:{customer_id}:{request.id}",
+            customer_id=customer_id,
+            not_before=due if due > now else None,
+        ),
+    )
+    logger.info("consent.double_opt_in_queued deferred=%s", due > now)
+    return message
+
+
+_IMPORT_BATCH = 500
+
+
+async def request_for_import(principal: Principal, import_job_id: uuid.UUID) -> int:
+    """Queue the texts of every customer the import put in PENDING (and who still is); the
+    number asked for. Safe to run again: each text's key makes a repeat a no-op."""
+    asked, after = 0, None
+    while ids := await repository.pending_from_import(
+        principal.organization_id, import_job_id, after, _IMPORT_BATCH
+    ):
+        for customer_id in ids:
+            asked += await request_confirmation(principal, customer_id) is not None
+        after = ids[-1]
+    logger.info("consent.import_opt_ins_queued count=%s", asked)
+    return asked

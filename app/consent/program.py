@@ -1,0 +1,79 @@
+"""An organization's SMS program as its texts need it: sender settings, sending window, zone.
+
+Stored as JSON in `Organization.settings["sms"]` (no API edits it yet; `loyalty` seeds and
+tests write it directly) and read here with defaults, so an organization that configured
+nothing still sends compliant texts named after itself:
+
+    {"program_name": "Acme Rewards", "description": "reward updates and offers from Acme",
+     "frequency": "Up to 4 msgs/month", "support_contact": "help@acme.example",
+     "help_text": null, "from_number": "+15005550006", "quiet_hours": ["08:00", "21:00"]}
+
+`from_number` is the number (or messaging service id) shoppers text: an inbound text is
+routed to the organization whose `from_number` is its `To`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.consent.texts import SenderSettings
+from app.messaging.quiet_hours import DEFAULT_WINDOW
+
+DEFAULT_FREQUENCY = "Up to 4 msgs/month"
+# SenderSettings' programName limit: a long legal name is cut rather than refused.
+_PROGRAM_NAME_MAX = 40
+
+
+@dataclass(frozen=True)
+class SmsProgram:
+    sender: SenderSettings
+    window: tuple[dt.time, dt.time]
+    zone: ZoneInfo
+    from_number: str | None
+
+
+def _text(raw: dict[str, Any], key: str, default: str) -> str:
+    value = raw.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else default
+
+
+def _window(raw: Any) -> tuple[dt.time, dt.time]:
+    if isinstance(raw, list) and len(raw) == 2:
+        try:
+            start, end = (dt.time.fromisoformat(str(v)) for v in raw)
+        except ValueError:
+            return DEFAULT_WINDOW
+        if start < end:
+            return start, end
+    return DEFAULT_WINDOW
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def sms_program(name: str, timezone: str, settings: dict[str, Any]) -> SmsProgram:
+    raw = settings.get("sms")
+    raw = raw if isinstance(raw, dict) else {}
+    short = name.strip()[:_PROGRAM_NAME_MAX] or "Rewards"
+    help_text = raw.get("help_text")
+    sender = SenderSettings(
+        program_name=_text(raw, "program_name", short),
+        description=_text(raw, "description", f"reward updates and offers from {short}"),
+        frequency=_text(raw, "frequency", DEFAULT_FREQUENCY),
+        support_contact=_text(raw, "support_contact", f"{short} customer service"),
+        help_text=help_text if isinstance(help_text, str) and help_text.strip() else None,
+    )
+    from_number = raw.get("from_number")
+    return SmsProgram(
+        sender=sender,
+        window=_window(raw.get("quiet_hours")),
+        zone=_zone(timezone),
+        from_number=from_number if isinstance(from_number, str) and from_number else None,
+    )
