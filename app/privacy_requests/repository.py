@@ -126,8 +126,12 @@ async def export_by_token(token_sha256: str) -> PrivacyRequest | None:
     return await PrivacyRequest.get_or_none(export_token_sha256=token_sha256)
 
 
-async def export_files_of(customer_ids: Sequence[uuid.UUID]) -> list[PrivacyRequest]:
-    return await PrivacyRequest.filter(customer_id__in=customer_ids, export_file__isnull=False)
+async def export_files_of(
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+) -> list[PrivacyRequest]:
+    return await PrivacyRequest.filter(
+        organization_id=organization_id, customer_id__in=customer_ids, export_file__isnull=False
+    )
 
 
 async def customer_row(organization_id: uuid.UUID, customer_id: uuid.UUID) -> Customer | None:
@@ -174,9 +178,19 @@ async def strip_consent_evidence(
 
 
 async def drop_persona_assignments(
-    customer_ids: Sequence[uuid.UUID], conn: BaseDBAsyncClient
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID], conn: BaseDBAsyncClient
 ) -> None:
-    await PersonaAssignment.filter(customer_id__in=customer_ids).using_db(conn).delete()
+    # By (persona set, customer), the key assignments are indexed on: by customer alone this
+    # would read every assignment of every organization, once per erasure.
+    sets = await PersonaSet.filter(organization_id=organization_id).using_db(conn).values_list(
+        "id", flat=True
+    )
+    if sets:
+        await (
+            PersonaAssignment.filter(persona_set_id__in=sets, customer_id__in=customer_ids)
+            .using_db(conn)
+            .delete()
+        )
 
 
 async def import_files(organization_id: uuid.UUID) -> list[ImportJob]:
