@@ -120,9 +120,7 @@ async def erase_rows(
         return erased
     erased.orders_delinked = await repository.delink_orders(erased.customer_ids, conn)
     await repository.strip_consent_evidence(erased.customer_ids, conn)
-    await repository.drop_persona_assignments(
-        principal.organization_id, erased.customer_ids, conn
-    )
+    await repository.drop_persona_assignments(principal.organization_id, erased.customer_ids, conn)
     await repository.redact_outbox(
         principal.organization_id, erased.customer_ids, [*erased.emails, *erased.phones], conn
     )

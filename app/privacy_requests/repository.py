@@ -182,8 +182,10 @@ async def drop_persona_assignments(
 ) -> None:
     # By (persona set, customer), the key assignments are indexed on: by customer alone this
     # would read every assignment of every organization, once per erasure.
-    sets = await PersonaSet.filter(organization_id=organization_id).using_db(conn).values_list(
-        "id", flat=True
+    sets = (
+        await PersonaSet.filter(organization_id=organization_id)
+        .using_db(conn)
+        .values_list("id", flat=True)
     )
     if sets:
         await (
