@@ -73,8 +73,8 @@ CRON_JOBS: list[Any] = [
 
 # arq starts queued jobs only when it polls, and at most `MAX_JOBS` minus those running per
 # poll: its default half-second pause caps a worker at 20 short jobs a second however idle the
-# database is (10,000 erasures: over 8 minutes). A poll is one ZRANGEBYSCORE on Redis, so
-# polling 20 times a second costs an idle worker next to nothing (bench/privacy.py).
+# database is (10,000 erasures: over 8 minutes). A poll is one ZRANGEBYSCORE on Redis; polling
+# 20 times a second costs an idle worker about 1% of a core (docs/privacy.md, Performance).
 POLL_DELAY_SECONDS = 0.05
 MAX_JOBS = 10
 
