@@ -203,14 +203,17 @@ async def import_files(organization_id: uuid.UUID) -> list[ImportJob]:
 async def purge_row_errors_mentioning(
     organization_id: uuid.UUID, needles: Sequence[str], conn: BaseDBAsyncClient
 ) -> int:
-    """Row errors never quote a cell, by rule; this removes any that would anyway."""
-    purged = 0
-    for needle in needles:
-        purged += await (
-            ImportRowError.filter(job__organization_id=organization_id, message__icontains=needle)
-            .using_db(conn)
-            .delete()
-        )
+    """Row errors never quote a cell, by rule; this removes any that would anyway (one pass
+    over the organization's row errors for all the identifiers)."""
+    if not needles:
+        return 0
+    mentions = Q(*(Q(message__icontains=needle) for needle in needles), join_type=Q.OR)
+    purged: int = await (
+        ImportRowError.filter(job__organization_id=organization_id)
+        .filter(mentions)
+        .using_db(conn)
+        .delete()
+    )
     return purged
 
 
