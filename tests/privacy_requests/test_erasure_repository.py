@@ -37,7 +37,7 @@ async def test_row_errors_naming_any_identifier_go_in_one_pass_and_only_in_its_o
         assert await repository.purge_row_errors_mentioning(tenant.organization_id, [], conn) == 0
 
     assert purged == 2
-    left = await ImportRowError.filter(job_id=ours.id).values_list("row_number", flat=True)
-    assert left == [3]
+    left = await ImportRowError.filter(job_id=ours.id)
+    assert [e.row_number for e in left] == [3]
     # Another organization's rows are its own business.
     assert await ImportRowError.filter(job_id=theirs.id).count() == 1
