@@ -104,6 +104,14 @@ CRON_JOBS: list[Any] = [
 ]
 
 
+# arq starts queued jobs only when it polls, and at most `MAX_JOBS` minus those running per
+# poll: its default half-second pause caps a worker at 20 short jobs a second however idle the
+# database is (10,000 erasures: over 8 minutes). A poll is one ZRANGEBYSCORE on Redis; polling
+# 20 times a second costs an idle worker about 1% of a core (docs/privacy.md, Performance).
+POLL_DELAY_SECONDS = 0.05
+MAX_JOBS = 10
+
+
 def redis_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
 
@@ -146,7 +154,8 @@ def build_worker(
         on_shutdown=on_shutdown,
         burst=burst,
         handle_signals=manage_db,
-        max_jobs=10,
+        max_jobs=MAX_JOBS,
+        poll_delay=POLL_DELAY_SECONDS,
         job_timeout=3600,
         keep_result=3600,
     )

@@ -273,6 +273,10 @@ class Migration(migrations.Migration):
             name='source',
             field=fields.CharEnumField(description='STAFF: STAFF\nAPI: API\nIMPORT: IMPORT\nSIGNUP_FORM: SIGNUP_FORM\nSMS_REPLY: SMS_REPLY\nSHOPPER: SHOPPER\nCARRIER: CARRIER\nLAPSE: LAPSE', enum_type=ConsentSource, max_length=16),
         ),
+        ops.AddIndex(
+            model_name='ConsentEvent',
+            index=Index(fields=['customer_id', 'created_at']),
+        ),
         ops.RemoveIndex(
             model_name='Customer',
             name=None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from app.core.ids import new_id
@@ -50,3 +51,6 @@ class ConsentEvent(Model):
 
     class Meta:
         table = "consent_event"
+        # Erasure, export and merges read a customer's events; without this each of them
+        # would read every event of every organization.
+        indexes = (Index(fields=("customer_id", "created_at")),)

@@ -148,7 +148,7 @@ async def erase_rows(
         )
     erased.orders_delinked = await repository.delink_orders(erased.customer_ids, conn)
     await repository.strip_consent_evidence(erased.customer_ids, conn)
-    await repository.drop_persona_assignments(erased.customer_ids, conn)
+    await repository.drop_persona_assignments(principal.organization_id, erased.customer_ids, conn)
     await repository.drop_duplicate_traces(
         principal.organization_id, erased.customer_ids, erased.identifiers, conn
     )

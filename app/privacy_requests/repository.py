@@ -130,8 +130,12 @@ async def export_by_token(token_sha256: str) -> PrivacyRequest | None:
     return await PrivacyRequest.get_or_none(export_token_sha256=token_sha256)
 
 
-async def export_files_of(customer_ids: Sequence[uuid.UUID]) -> list[PrivacyRequest]:
-    return await PrivacyRequest.filter(customer_id__in=customer_ids, export_file__isnull=False)
+async def export_files_of(
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+) -> list[PrivacyRequest]:
+    return await PrivacyRequest.filter(
+        organization_id=organization_id, customer_id__in=customer_ids, export_file__isnull=False
+    )
 
 
 async def customer_row(organization_id: uuid.UUID, customer_id: uuid.UUID) -> Customer | None:
@@ -178,9 +182,21 @@ async def strip_consent_evidence(
 
 
 async def drop_persona_assignments(
-    customer_ids: Sequence[uuid.UUID], conn: BaseDBAsyncClient
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID], conn: BaseDBAsyncClient
 ) -> None:
-    await PersonaAssignment.filter(customer_id__in=customer_ids).using_db(conn).delete()
+    # By (persona set, customer), the key assignments are indexed on: by customer alone this
+    # would read every assignment of every organization, once per erasure.
+    sets = (
+        await PersonaSet.filter(organization_id=organization_id)
+        .using_db(conn)
+        .values_list("id", flat=True)
+    )
+    if sets:
+        await (
+            PersonaAssignment.filter(persona_set_id__in=sets, customer_id__in=customer_ids)
+            .using_db(conn)
+            .delete()
+        )
 
 
 async def import_files(organization_id: uuid.UUID) -> list[ImportJob]:
@@ -191,14 +207,17 @@ async def import_files(organization_id: uuid.UUID) -> list[ImportJob]:
 async def purge_row_errors_mentioning(
     organization_id: uuid.UUID, needles: Sequence[str], conn: BaseDBAsyncClient
 ) -> int:
-    """Row errors never quote a cell, by rule; this removes any that would anyway."""
-    purged = 0
-    for needle in needles:
-        purged += await (
-            ImportRowError.filter(job__organization_id=organization_id, message__icontains=needle)
-            .using_db(conn)
-            .delete()
-        )
+    """Row errors never quote a cell, by rule; this removes any that would anyway (one pass
+    over the organization's row errors for all the identifiers)."""
+    if not needles:
+        return 0
+    mentions = Q(*(Q(message__icontains=needle) for needle in needles), join_type=Q.OR)
+    purged: int = await (
+        ImportRowError.filter(job__organization_id=organization_id)
+        .filter(mentions)
+        .using_db(conn)
+        .delete()
+    )
     return purged
 
 

@@ -336,7 +336,7 @@ async def _erase(principal: Principal, settings: Settings, request: PrivacyReque
         await _finish(request, [*steps, "uploaded files redacted", "exports deleted"], conn)
     if erased.customer_ids:
         _clean_files(settings, principal.organization_id, erased)
-        await _delete_exports(settings, erased.customer_ids)
+        await _delete_exports(settings, principal.organization_id, erased.customer_ids)
 
 
 def _clean_files(settings: Settings, organization_id: uuid.UUID, erased: erasure.Erased) -> None:
@@ -348,8 +348,10 @@ def _clean_files(settings: Settings, organization_id: uuid.UUID, erased: erasure
         redact_file(path, erased.needles)
 
 
-async def _delete_exports(settings: Settings, customer_ids: list[uuid.UUID]) -> None:
-    for request in await repository.export_files_of(customer_ids):
+async def _delete_exports(
+    settings: Settings, organization_id: uuid.UUID, customer_ids: list[uuid.UUID]
+) -> None:
+    for request in await repository.export_files_of(organization_id, customer_ids):
         _unlink_export(settings, request)
         async with atomic() as conn:
             request.export_file = None

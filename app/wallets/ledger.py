@@ -55,17 +55,19 @@ async def _consume_lots(
     lots = await repository.open_lots(customer.id, conn)
     lots.sort(key=lambda e: (e.id != prefer, e.expires_at or _FAR_FUTURE, e.id))
     left = points
+    consumed = []
     for lot in lots:
         if left == 0:
             break
         take = min(lot.remaining, left)
         lot.remaining -= take
         left -= take
-        await repository.set_remaining(lot.id, lot.remaining, conn)
+        consumed.append(lot)
     if left:
         # The cached balance said there was enough; the lots disagree. Refuse rather than
         # let the two drift apart.
         raise RuntimeError("ledger lots do not cover the wallet balance")
+    await repository.set_remaining(consumed, conn)
 
 
 async def post(

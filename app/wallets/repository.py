@@ -24,8 +24,11 @@ async def open_lots(customer_id: uuid.UUID, conn: BaseDBAsyncClient) -> list[Led
     return await LedgerEntry.filter(customer_id=customer_id, remaining__gt=0).using_db(conn)
 
 
-async def set_remaining(lot_id: uuid.UUID, remaining: int, conn: BaseDBAsyncClient) -> None:
-    await LedgerEntry.filter(id=lot_id).using_db(conn).update(remaining=remaining)
+async def set_remaining(lots: list[LedgerEntry], conn: BaseDBAsyncClient) -> None:
+    """Write the `remaining` of these lots in one statement (a debit may consume dozens: an
+    erasure or a merge empties a whole wallet)."""
+    if lots:
+        await LedgerEntry.bulk_update(lots, fields=["remaining"], using_db=conn)
 
 
 async def append(conn: BaseDBAsyncClient, **values: Any) -> LedgerEntry:

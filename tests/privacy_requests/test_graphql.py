@@ -17,6 +17,7 @@ from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent
 from app.models.customer import Customer, CustomerStatus
 from app.models.order import Order
+from app.models.persona import PersonaAssignment, PersonaSet, PersonaSetStatus
 from app.models.privacy_request import PrivacyRequest
 from app.models.staff import Role
 from app.models.wallet import LedgerEntry, LedgerKind
@@ -112,6 +113,15 @@ class TestErasure:
     ) -> None:
         customer = await canary_with_history(gql, tenant.token)
         other = await create_customer(gql, tenant.token, email="bystander@example.org")
+        persona_set = await PersonaSet.create(
+            organization_id=tenant.organization_id, status=PersonaSetStatus.READY, is_current=True
+        )
+        for someone in (customer, other):
+            await PersonaAssignment.create(
+                persona_set_id=persona_set.id,
+                customer_id=someone["id"],
+                persona_identity_id=uuid.uuid4(),
+            )
         payload = await file(
             gql, tenant.token, kind="ERASE", email=" Zebulon.Quaxworthy@EXAMPLE.org ",
             reason="asked by phone",
@@ -152,6 +162,8 @@ class TestErasure:
         erase = [e for e in entries if e.kind is LedgerKind.ERASE]
         assert len(erase) == 1
         assert erase[0].points < 0
+        # The ERASE entry consumed every lot.
+        assert all(e.remaining == 0 for e in entries)
         assert all(e.text is None for e in await ConsentEvent.filter(customer_id=customer["id"]))
         # Nobody finds the customer by its old identifiers any more.
         found = await gql.data(LOOKUP, {"email": CANARY["email"]}, tenant.token)
@@ -162,8 +174,12 @@ class TestErasure:
         assert "CUSTOMER_ERASED" in {e.action.value for e in events}
         for value in ("zebulon", "quaxworthy", "555-0199", "5550199", "canary-ref"):
             assert value not in text.lower()
-        # The bystander is untouched.
+        # The bystander is untouched, persona assignment included.
         assert (await Customer.get(id=other["id"])).email == "bystander@example.org"
+        assigned = await PersonaAssignment.filter(persona_set_id=persona_set.id).values_list(
+            "customer_id", flat=True
+        )
+        assert [str(c) for c in assigned] == [other["id"]]
 
     async def test_carrying_out_twice_erases_once(
         self,
