@@ -117,20 +117,6 @@ class ServiceRound:
     wall: float
 
 
-async def ensure_database(url: str, reseed: bool) -> None:
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(pg(base) + "/postgres")
-    try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if exists and reseed:
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-
 async def prepare(url: str, customers: int, orders_per_customer: float) -> tuple[uuid.UUID, Staff]:
     """The organization of this size, seeded, and a staff member (OWNER) who files requests."""
     name = f"Privacy bench {customers}"
@@ -381,7 +367,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    await ensure_database(args.database_url, args.reseed)
+    await harness.ensure_database(args.database_url, args.reseed)
     await migrate(args.database_url)
     await init_db(args.database_url)
     work = Path(tempfile.mkdtemp(prefix="bench_h10_privacy_"))
