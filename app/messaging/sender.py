@@ -27,6 +27,7 @@ import logging
 import uuid
 from enum import StrEnum
 
+from app.core.blocklist import identifier_blocked
 from app.core.clock import utcnow
 from app.core.jobs import request_job
 from app.core.transactions import atomic
@@ -83,14 +84,19 @@ async def _dispatch(message: OutboxMessage, providers: Providers) -> tuple[str, 
 
 
 async def _suppressed(message: OutboxMessage) -> str | None:
-    """Why the text must not go out now (an error code), or None."""
+    """Why the message must not go out now (an error code), or None."""
+    organization_id = uuid.UUID(str(message.organization_id))
+    # The privacy blocklist: nothing goes to an erased or opted-out identifier, by email or
+    # text, except the one-time codes that let its owner recover it on the privacy page.
+    if message.purpose is not MessagePurpose.VERIFICATION_CODE:
+        column = "phone" if message.channel is MessageChannel.SMS else "email"
+        if await identifier_blocked(organization_id, column, message.recipient):
+            return "RECIPIENT_BLOCKED"
     if message.channel is not MessageChannel.SMS or message.customer_id is None:
         return None
     if message.purpose in _SENT_WHEN_UNSUBSCRIBED:
         return None
-    state = await repository.sms_state(
-        uuid.UUID(str(message.organization_id)), uuid.UUID(str(message.customer_id))
-    )
+    state = await repository.sms_state(organization_id, uuid.UUID(str(message.customer_id)))
     if state is SmsState.UNSUBSCRIBED:
         return "RECIPIENT_UNSUBSCRIBED"
     # A confirmation request waiting for quiet hours to end may meet a STOP, a YES by another

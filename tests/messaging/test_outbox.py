@@ -29,8 +29,11 @@ from app.messaging.twilio.client import TwilioConfig, TwilioProvider
 from app.models.consent import ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
+from app.models.privacy import BlockReason
+from app.privacy.service import block_identifiers
 from tests.burst_worker import run_worker
 from tests.conftest import Tenant
+from tests.factories import owner_of
 from tests.fake_twilio import OPTED_OUT_NUMBER
 from tests.messaging.conftest import TwilioOutbox
 
@@ -302,3 +305,26 @@ async def test_an_erasure_redacts_a_persons_messages_and_only_theirs(
         assert (row.recipient, row.body, row.subject) == ("[erased]", "[erased]", None)
     assert (await stored(someone_else)).body == BODY
     assert (await stored(other_org)).recipient == SHOPPER
+
+
+async def test_nothing_but_a_code_goes_to_a_blocked_identifier(
+    tenant: Tenant, arq_redis: ArqRedis, settings: Settings
+) -> None:
+    await block_identifiers(owner_of(tenant), phones=[SHOPPER], reason=BlockReason.ERASED)
+    providers = build_providers(settings.messaging)
+    refused = await enqueue(tenant, arq_redis, text("blocked"))
+    assert await send_message(refused.id, providers) is SendOutcome.FAILED
+    assert ((await stored(refused)).status, (await stored(refused)).error_code) == (
+        MessageStatus.FAILED,
+        "RECIPIENT_BLOCKED",
+    )
+    # The code that lets its owner recover it on the privacy page still goes.
+    code = NewMessage(
+        channel=MessageChannel.SMS,
+        purpose=MessagePurpose.VERIFICATION_CODE,
+        recipient=SHOPPER,
+        body="Acme: your verification code is 123456.",
+        idempotency_key="code",
+    )
+    sent = await enqueue(tenant, arq_redis, code)
+    assert await send_message(sent.id, providers) is SendOutcome.DELIVERED

@@ -27,7 +27,6 @@ from tortoise.queryset import QuerySet
 
 from app.auth.principal import Principal
 from app.core import blocklist
-from app.core.blocklist import IdentifierKind
 from app.core.errors import CustomerUnavailable
 from app.models.customer import Customer, CustomerStatus
 from app.models.merge import AliasKind, CustomerAlias
@@ -65,15 +64,6 @@ def archived(principal: Principal) -> QuerySet[Customer]:
     return scoped(principal).filter(status=CustomerStatus.ARCHIVED, blocked=False)
 
 
-# Raw, like the POS lookup below: composing the query through the ORM costs several times the
-# index lookup itself (bench/blocklist_probe.py).
-_PROBE_SQL = {
-    True: "SELECT 1 FROM blocklist_entry WHERE organization_id = $1 AND digest IN ($2, $3) LIMIT 1",
-    False: "SELECT 1 FROM blocklist_entry WHERE organization_id = ? AND digest IN (?, ?) LIMIT 1",
-}
-_KIND_OF_COLUMN = {"email": IdentifierKind.EMAIL, "phone": IdentifierKind.PHONE}
-
-
 async def blocked_digests(
     organization_id: uuid.UUID, digests: list[str], conn: BaseDBAsyncClient | None = None
 ) -> set[str]:
@@ -86,20 +76,8 @@ async def blocked_digests(
     return {str(d) for d in await query.values_list("digest", flat=True)}
 
 
-async def identifier_blocked(organization_id: uuid.UUID, column: str, value: str) -> bool:
-    """Whether a normalized email or phone is on the blocklist: one probe of its unique
-    index, for the digests under the two newest key versions."""
-    kind = _KIND_OF_COLUMN.get(column)
-    if kind is None:
-        return False
-    digests = blocklist.keyring().probe_digests(organization_id, kind, value)
-    client = connections.get("default")
-    # With one key version configured, both placeholders get its digest.
-    params = [str(organization_id), digests[0], digests[-1]]
-    _, rows = await client.execute_query(
-        _PROBE_SQL[client.capabilities.dialect == "postgres"], params
-    )
-    return bool(rows)
+# Kept here too: the one place that decides visibility answers this question as well.
+identifier_blocked = blocklist.identifier_blocked
 
 
 async def blocked_customer_keys(
