@@ -17,8 +17,8 @@ import httpx
 import pytest_asyncio
 from arq.connections import ArqRedis
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.config import Settings
@@ -86,7 +86,17 @@ def submit(browser: webdriver.Chrome) -> None:
     """Click the form's button and wait for the next page (forms post back; no script)."""
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old))
+
+    def replaced(_: webdriver.Chrome) -> bool:
+        # Chromium reports a node of the unloaded page as stale or, during the swap, as "not
+        # in the document": either way the old page is gone.
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(browser, 30).until(replaced)
 
 
 def page_text(browser: webdriver.Chrome, identifier: str) -> str:
