@@ -224,7 +224,7 @@ class Migration(migrations.Migration):
                 ('export_downloaded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'privacy_request', 'app': 'models', 'indexes': [Index(fields=['organization_id', 'status', 'due_at']), Index(fields=['organization_id', 'customer_id'])], 'pk_attr': 'id', 'table_description': 'One request. It holds no identifier in clear: the customer is linked by id, and an'},
+            options={'table': 'privacy_request', 'app': 'models', 'indexes': [Index(fields=['organization_id', 'status', 'due_at']), Index(fields=['organization_id', 'customer_id']), Index(fields=['organization_id', 'received_at', 'id']), Index(fields=['organization_id', 'due_at', 'id']), Index(fields=['organization_id', 'completed_at', 'id'])], 'pk_attr': 'id', 'table_description': 'One request. It holds no identifier in clear: the customer is linked by id, and an'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -79,4 +79,8 @@ class PrivacyRequest(Model):
         indexes = (
             Index(fields=("organization_id", "status", "due_at")),
             Index(fields=("organization_id", "customer_id")),
+            # The sorted list (app.privacy_requests.sorting).
+            Index(fields=("organization_id", "received_at", "id")),
+            Index(fields=("organization_id", "due_at", "id")),
+            Index(fields=("organization_id", "completed_at", "id")),
         )

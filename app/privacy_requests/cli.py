@@ -104,8 +104,10 @@ def cmd_file(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from app.auth.principal import Principal
     from app.core.ids import parse_id
-    from app.core.pagination import MAX_PAGE_SIZE, PageRequest
+    from app.core.pagination import MAX_PAGE_SIZE
+    from app.core.sorting import SortedPageRequest
     from app.privacy_requests import service
+    from app.privacy_requests.sorting import PRIVACY_REQUEST_SORTS
 
     async def body() -> Any:
         principal = Principal.system(parse_id(args.org, "--org"))
@@ -113,7 +115,9 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
             found = await service.get_request(principal, parse_id(args.request, "--request"))
             return describe(found) if found is not None else None
         page = await service.list_requests(
-            principal, PageRequest.of(MAX_PAGE_SIZE, None), overdue=args.overdue
+            principal,
+            SortedPageRequest.of(PRIVACY_REQUEST_SORTS.default, first=MAX_PAGE_SIZE),
+            overdue=args.overdue,
         )
         return [describe(r) for r in page.items]
 

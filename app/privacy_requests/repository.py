@@ -11,7 +11,6 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from app.core.keyset import newest_first
 from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent
 from app.models.customer import Customer, CustomerStatus
@@ -69,7 +68,7 @@ async def open_of_customer(
     ).first()
 
 
-def _listed(
+def listed(
     organization_id: uuid.UUID,
     status: PrivacyRequestStatus | None,
     overdue_at: dt.datetime | None,
@@ -80,23 +79,6 @@ def _listed(
     if overdue_at is not None:
         query = query.filter(status__in=OPEN_STATUSES, due_at__lt=overdue_at)
     return query
-
-
-async def newest(
-    organization_id: uuid.UUID,
-    limit: int,
-    before: uuid.UUID | None,
-    status: PrivacyRequestStatus | None,
-    overdue_at: dt.datetime | None,
-) -> list[PrivacyRequest]:
-    return await newest_first(_listed(organization_id, status, overdue_at), limit, before)
-
-
-async def count(
-    organization_id: uuid.UUID, status: PrivacyRequestStatus | None, overdue_at: dt.datetime | None
-) -> int:
-    counted: int = await _listed(organization_id, status, overdue_at).count()
-    return counted
 
 
 async def unfinished(

@@ -28,7 +28,9 @@ from app.core.blocklist import IdentifierKind
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.jobs import request_job, revive
-from app.core.pagination import Page, PageRequest
+from app.core.keyset import sorted_page
+from app.core.pagination import Page
+from app.core.sorting import SortedPageRequest
 from app.core.transactions import atomic
 from app.customers import repository as customers
 from app.customers.errors import CustomerErrorCode
@@ -265,17 +267,16 @@ async def get_request(principal: Principal, request_id: uuid.UUID) -> PrivacyReq
 
 async def list_requests(
     principal: Principal,
-    page: PageRequest,
+    page: SortedPageRequest,
     *,
     status: PrivacyRequestStatus | None = None,
     overdue: bool = False,
 ) -> Page[PrivacyRequest]:
-    """Newest first; `overdue`: open requests past their legal deadline."""
+    """In the order of `page.sort` (newest first by default); `overdue`: open requests past
+    their legal deadline."""
     principal.require(Operation.PRIVACY_REQUEST)
-    org = principal.organization_id
     overdue_at = utcnow() if overdue else None
-    rows = await repository.newest(org, page.first + 1, page.after, status, overdue_at)
-    return Page.from_overfetch(rows, page, lambda: repository.count(org, status, overdue_at))
+    return await sorted_page(repository.listed(principal.organization_id, status, overdue_at), page)
 
 
 # --- carrying out (worker) ---------------------------------------------------------------

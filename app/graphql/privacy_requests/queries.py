@@ -3,12 +3,13 @@ from __future__ import annotations
 import strawberry
 
 from app.core.ids import parse_id
-from app.core.pagination import PageRequest
 from app.graphql.context import Info
 from app.graphql.enums import PrivacyRequestStatus
-from app.graphql.pagination import Connection, build_connection
+from app.graphql.pagination import Connection, build_connection, sorted_request
+from app.graphql.privacy_requests.inputs import PrivacyRequestSortInput
 from app.graphql.privacy_requests.types import PrivacyRequestType
 from app.privacy_requests import service
+from app.privacy_requests.sorting import PRIVACY_REQUEST_SORTS
 
 
 @strawberry.type
@@ -19,7 +20,8 @@ class PrivacyRequestQueries:
         return PrivacyRequestType.from_model(request) if request else None
 
     @strawberry.field(
-        description="Privacy requests, newest first; `overdue`: open past their deadline."
+        description="Privacy requests, newest first unless `sortBy` says otherwise; "
+        "`overdue`: open past their deadline. first/after forward, last/before backward."
     )
     async def privacy_requests(
         self,
@@ -28,8 +30,12 @@ class PrivacyRequestQueries:
         after: str | None = None,
         status: PrivacyRequestStatus | None = None,
         overdue: bool = False,
+        sort_by: PrivacyRequestSortInput | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[PrivacyRequestType]:
+        request = sorted_request(PRIVACY_REQUEST_SORTS, sort_by, first, after, last, before)
         page = await service.list_requests(
-            info.context.principal, PageRequest.of(first, after), status=status, overdue=overdue
+            info.context.principal, request, status=status, overdue=overdue
         )
-        return build_connection(page, PrivacyRequestType.from_model)
+        return build_connection(page, PrivacyRequestType.from_model, request.sort.cursor_for)
