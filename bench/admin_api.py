@@ -212,20 +212,9 @@ def main() -> int:
                 "RAW_TOKEN": setup["token"],
             }
         )
-        ports = {"service": harness.free_port(), "raw": harness.free_port()}
-        loyalty = str(Path(sys.executable).parent / "loyalty")
-        api = harness.start(
-            [loyalty, "api", "--host", "127.0.0.1", "--port", str(ports["service"])],
-            env,
-            work / "api.log",
+        ports, api, raw = harness.start_service_and_raw(
+            env, raw_env, "bench.raw_admin_app:app", work
         )
-        raw = harness.start(
-            harness.uvicorn_command("bench.raw_admin_app:app", ports["raw"]),
-            raw_env,
-            work / "raw.log",
-        )
-        for name, process in (("service", api), ("raw", raw)):
-            harness.wait_ready(f"http://127.0.0.1:{ports[name]}/health", process)
         token = setup["token"]
 
         makers = {

@@ -280,3 +280,21 @@ def http_post(path: str, port: int, body: bytes, headers: dict[str, str]) -> byt
     lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Length: {len(body)}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def start_service_and_raw(
+    env: dict[str, str], raw_env: dict[str, str], raw_app: str, work: Path
+) -> tuple[dict[str, int], subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """`loyalty api` and a bare baseline app (`module:app`) on free ports, both answering
+    /health: (ports by side, the API process, the baseline process)."""
+    ports = {"service": free_port(), "raw": free_port()}
+    loyalty = str(Path(sys.executable).parent / "loyalty")
+    api = start(
+        [loyalty, "api", "--host", "127.0.0.1", "--port", str(ports["service"])],
+        env,
+        work / "api.log",
+    )
+    raw = start(uvicorn_command(raw_app, ports["raw"]), raw_env, work / "raw.log")
+    for name, process in (("service", api), ("raw", raw)):
+        wait_ready(f"http://127.0.0.1:{ports[name]}/health", process)
+    return ports, api, raw
