@@ -12,8 +12,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Count, Max, Min, Sum
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
-from app.core.keyset import newest_first
 from app.customers.repository import visibility
 from app.models.consent import ConsentChannel, ConsentEvent
 from app.models.customer import Customer
@@ -244,14 +244,11 @@ async def set_undone(merge: CustomerMerge, conn: BaseDBAsyncClient) -> None:
     await merge.save(update_fields=["undone_at", "undone_by_kind", "undone_by_id"], using_db=conn)
 
 
-async def merges_page(
-    organization_id: uuid.UUID,
-    limit: int,
-    after: uuid.UUID | None,
-    customer_id: uuid.UUID | None = None,
-) -> tuple[list[CustomerMerge], Any]:
-    """Merges newest first (with `customer_id`: those it took part in) and their counter."""
+def listed(
+    organization_id: uuid.UUID, customer_id: uuid.UUID | None = None
+) -> QuerySet[CustomerMerge]:
+    """The organization's merges (with `customer_id`: those it took part in), undone included."""
     query = CustomerMerge.filter(organization_id=organization_id)
     if customer_id is not None:
         query = query.filter(members__customer_id=customer_id)
-    return await newest_first(query, limit, after), query.count
+    return query

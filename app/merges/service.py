@@ -35,7 +35,9 @@ from app.core.errors import DomainError
 from app.core.identifiers import name_key
 from app.core.ids import new_id
 from app.core.jobs import request_job
-from app.core.pagination import Page, PageRequest
+from app.core.keyset import sorted_page
+from app.core.pagination import Page
+from app.core.sorting import SortedPageRequest
 from app.core.transactions import atomic
 from app.customers.fields import birthday_monthday
 from app.customers.repository import visibility
@@ -417,13 +419,12 @@ async def unmerge(principal: Principal, merge_id: uuid.UUID) -> CustomerMerge:
 
 
 async def list_merges(
-    principal: Principal, page: PageRequest, customer_id: uuid.UUID | None = None
+    principal: Principal, page: SortedPageRequest, customer_id: uuid.UUID | None = None
 ) -> Page[CustomerMerge]:
+    """In the order of `page.sort` (newest first by default); with `customer_id`, the merges
+    that customer took part in."""
     principal.require(Operation.CUSTOMER_READ)
-    rows, count = await repository.merges_page(
-        principal.organization_id, page.first + 1, page.after, customer_id
-    )
-    return Page.from_overfetch(rows, page, count)
+    return await sorted_page(repository.listed(principal.organization_id, customer_id), page)
 
 
 async def merge_customers_of(principal: Principal, merge: CustomerMerge) -> list[Customer]:

@@ -63,7 +63,12 @@ class CustomerMerge(Model):
 
     class Meta:
         table = "customer_merge"
-        indexes = (Index(fields=("organization_id", "id")),)
+        indexes = (
+            Index(fields=("organization_id", "id")),
+            # The sorted list (app.merges.sorting).
+            Index(fields=("organization_id", "created_at", "id")),
+            Index(fields=("organization_id", "undone_at", "id")),
+        )
 
 
 class CustomerMergeMember(Model):

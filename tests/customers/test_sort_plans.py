@@ -4,10 +4,8 @@ no sequential scan of the customer table for a page of 20, first or deep, either
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from tortoise import connections
@@ -19,6 +17,7 @@ from app.customers.sorting import CUSTOMER_SORTS
 from app.models.customer import Customer
 from tests.conftest import Tenant, make_tenant
 from tests.factories import owner_of
+from tests.query_plans import assert_index_order, explain
 
 pytestmark = pytest.mark.postgres_only
 
@@ -44,20 +43,6 @@ async def seed(organization_id: object, count: int, rng: random.Random) -> None:
             )
         )
     await Customer.bulk_create(rows, batch_size=2000)
-
-
-def scans(plan: dict[str, Any]) -> list[tuple[str, str]]:
-    found = [(plan["Node Type"], plan.get("Relation Name", ""))]
-    for child in plan.get("Plans", []):
-        found += scans(child)
-    return found
-
-
-async def explain(sql: str) -> list[tuple[str, str]]:
-    _, rows = await connections.get("default").execute_query(f"EXPLAIN (FORMAT JSON) {sql}")
-    raw = rows[0]["QUERY PLAN"]
-    plan = json.loads(raw) if isinstance(raw, str) else raw
-    return scans(plan[0]["Plan"])
 
 
 async def test_every_sort_field_reads_an_index(tenant: Tenant) -> None:
@@ -87,9 +72,4 @@ async def test_every_sort_field_reads_an_index(tenant: Tenant) -> None:
                     for statement in segment_queries(query, request):
                         plan = await explain(statement.sql(params_inline=True))
                         where = (key.name, direction, position, forward)
-                        assert ("Seq Scan", "customer") not in plan, (where, plan)
-                        # The index gives the order itself: no sort of the matching rows.
-                        assert not any("Sort" in node for node, _ in plan), (where, plan)
-                        assert any(
-                            node.startswith("Index") and table == "customer" for node, table in plan
-                        ), (where, plan)
+                        assert_index_order(plan, "customer", where)

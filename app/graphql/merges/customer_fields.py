@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.core.pagination import PageRequest
 from app.graphql.context import Info
+from app.graphql.merges.inputs import MergeSortInput
 from app.graphql.merges.types import CustomerMergeType
-from app.graphql.pagination import Connection, build_connection
+from app.graphql.pagination import Connection, build_connection, sorted_request
 from app.merges import service
+from app.merges.sorting import CUSTOMER_MERGE_SORTS
 from app.models.customer import Customer
 
 if TYPE_CHECKING:
@@ -30,11 +31,19 @@ class CustomerMergeFields:
         found = await service.merged_into(info.context.principal, self.model)
         return CustomerType.from_model(found) if found else None
 
-    @strawberry.field(description="Merges this customer took part in, newest first.")
+    @strawberry.field(
+        description="Merges this customer took part in, newest first unless `sortBy` says "
+        "otherwise; first/after forward, last/before backward."
+    )
     async def merges(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        sort_by: MergeSortInput | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomerMergeType]:
-        page = await service.list_merges(
-            info.context.principal, PageRequest.of(first, after), self.model.id
-        )
-        return build_connection(page, CustomerMergeType.from_model)
+        request = sorted_request(CUSTOMER_MERGE_SORTS, sort_by, first, after, last, before)
+        page = await service.list_merges(info.context.principal, request, self.model.id)
+        return build_connection(page, CustomerMergeType.from_model, request.sort.cursor_for)

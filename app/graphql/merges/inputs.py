@@ -7,8 +7,10 @@ import strawberry
 
 from app.core.errors import InvalidArgument
 from app.core.ids import parse_id
+from app.core.sorting import SortDirection
 from app.merges.records import TRAIT_PREFIX
 from app.merges.service import MergeRequest
+from app.merges.sorting import MergeSortField
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -60,3 +62,16 @@ class CustomerMergeInput:
             dry_run=self.dry_run,
             field_choices=choices,
         )
+
+
+strawberry.enum(
+    MergeSortField,
+    description="MERGED_AT: when the merge was made. UNDONE_AT: NULL while the merge stands "
+    "(sorted last ascending, first descending).",
+)
+
+
+@strawberry.input(description="The order of merges; ties are broken by id.")
+class MergeSortInput:
+    field: MergeSortField
+    direction: SortDirection = SortDirection.ASC
