@@ -15,7 +15,12 @@ from typing import Any, Generic, Protocol, TypeVar
 import strawberry
 
 from app.core.pagination import Page, encode_cursor
-from app.core.sorting import SortableList, SortDirection, SortedPageRequest
+from app.core.sorting import SortableList, SortedPageRequest
+
+# Re-exported: the domains' `...SortInput`s import it from here, so strawberry's definition
+# below exists before any input uses the enum (a default value of an enum not yet declared
+# makes strawberry declare it a second time).
+from app.core.sorting import SortDirection as SortDirection
 
 NodeT = TypeVar("NodeT")
 

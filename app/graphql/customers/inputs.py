@@ -7,13 +7,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.core.ids import parse_id
-from app.core.sorting import SortDirection
 from app.core.unset import UNSET as SERVICE_UNSET
 from app.customers.fields import CustomerInput, FavoriteStoreChoice
 from app.customers.repository.search import CustomerFilter
 from app.customers.service import TraitsMode
 from app.customers.sorting import CustomerSortField
 from app.graphql.enums import FavoriteStoreSource, LifecycleStage, RfmSegment, SmsState
+from app.graphql.pagination import SortDirection
 
 strawberry.enum(TraitsMode, description="MERGE: keys are added or replaced, null removes one.")
 

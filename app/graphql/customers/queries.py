@@ -7,11 +7,36 @@ from app.core.ids import parse_id
 from app.core.pagination import PageRequest
 from app.customers import service
 from app.customers.sorting import CUSTOMER_SORTS
-from app.graphql.context import Info
+from app.graphql.context import Context, Info
 from app.graphql.customers.inputs import CustomerSortInput, CustomerWhereInput
 from app.graphql.customers.stats import CustomerStatsType
 from app.graphql.customers.types import ArchivedCustomer, CustomerType
 from app.graphql.pagination import Connection, build_connection, sorted_request
+
+
+async def customer_page(
+    context: Context,
+    *,
+    search: str | None = None,
+    where: CustomerWhereInput | None = None,
+    include_archived: bool = False,
+    sort_by: CustomerSortInput | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[CustomerType]:
+    """The `customers` field: the resolver below and the compiled path (app.graphql.persisted)
+    both call this, so the two cannot drift apart."""
+    request = sorted_request(CUSTOMER_SORTS, sort_by, first, after, last, before)
+    page = await service.list_customers(
+        context.principal,
+        request,
+        search=search,
+        where=where.to_filter() if where else None,
+        include_archived=include_archived,
+    )
+    return build_connection(page, CustomerType.from_model, request.sort.cursor_for)
 
 
 @strawberry.type
@@ -59,16 +84,17 @@ class CustomerQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[CustomerType]:
-        principal = info.context.principal
-        request = sorted_request(CUSTOMER_SORTS, sort_by, first, after, last, before)
-        page = await service.list_customers(
-            principal,
-            request,
+        return await customer_page(
+            info.context,
             search=search,
-            where=where.to_filter() if where else None,
+            where=where,
             include_archived=include_archived,
+            sort_by=sort_by,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
-        return build_connection(page, CustomerType.from_model, request.sort.cursor_for)
 
     @strawberry.field(
         description="Dashboard counts (lifecycle stage, RFM segment, tier, persona, SMS state, "

@@ -5,8 +5,8 @@ import datetime as dt
 import strawberry
 from strawberry.file_uploads import Upload
 
-from app.core.sorting import SortDirection
 from app.graphql.enums import DateOrder, ImportKind, ImportPolicy, MatchKey, SmsDoubleOptIn
+from app.graphql.pagination import SortDirection
 from app.imports.options import DEFAULT_MATCH_KEYS, ImportOptions, SmsSchedule
 from app.imports.sorting import ImportJobSortField
 

@@ -7,7 +7,7 @@ import strawberry
 
 from app.core.errors import InvalidArgument
 from app.core.ids import parse_id
-from app.core.sorting import SortDirection
+from app.graphql.pagination import SortDirection
 from app.merges.records import TRAIT_PREFIX
 from app.merges.service import MergeRequest
 from app.merges.sorting import MergeSortField

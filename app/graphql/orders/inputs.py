@@ -6,7 +6,7 @@ from decimal import Decimal
 import strawberry
 
 from app.core.ids import parse_id
-from app.core.sorting import SortDirection
+from app.graphql.pagination import SortDirection
 from app.orders.service import ItemInput, OrderInput
 from app.orders.sorting import OrderSortField
 

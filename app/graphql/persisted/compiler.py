@@ -3,10 +3,12 @@
 What compiles (everything else raises `Unsupported` and is left to strawberry):
 - exactly one operation, a query, without directives, fragments or fragment spreads;
 - at its root, one field of `ROOT_FIELDS` (aliased or not; repeated with the same key, it is
-  merged as the executor merges it), beside any number of `__typename`;
+  merged as the executor merges it), beside any number of `__typename`; its arguments are
+  coerced by graphql-core and converted by strawberry's own `convert_arguments`, as the
+  resolver gets them;
 - below it, fields without arguments whose value is an attribute of the object, or a plain
-  synchronous resolver of that object alone, of a scalar or an object type, recursively;
-  aliases and `__typename` anywhere.
+  synchronous resolver of that object alone, of a scalar, enum, object type or a list of
+  non-null objects (a connection's edges), recursively; aliases and `__typename` anywhere.
 
 The plan keeps graphql-core's semantics where they can show: variables are coerced and
 arguments read by graphql-core's own functions (same values, same error messages), a resolver
@@ -28,9 +30,11 @@ import strawberry
 from graphql import (
     DocumentNode,
     FieldNode,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
     GraphQLID,
+    GraphQLList,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
@@ -48,6 +52,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionResult
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
@@ -90,6 +95,8 @@ class FieldPlan:
     serialize: Callable[[Any], Any] | None = None
     children: ObjectPlan | None = None
     non_null: bool = False
+    # A list of objects, each completed by `children`.
+    is_list: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +117,12 @@ class ObjectPlan:
                 if field.non_null:
                     raise Bailout
                 out[field.key] = None
+            elif field.is_list:
+                assert field.children is not None
+                if type(value) is not list:
+                    raise Bailout
+                complete = field.children.complete
+                out[field.key] = [complete(item) for item in value]
             elif field.children is not None:
                 out[field.key] = field.children.complete(value)
             else:
@@ -143,12 +156,24 @@ class CompiledOperation:
     string_arguments: Mapping[str, Any] | None = None
     # The string checks every operation gets (app.graphql.input_limits).
     argument_checks: ArgumentChecks | None = None
+    # A non-null root field: an error there leaves `data` null, as graphql-core does.
+    root_non_null: bool = False
+    # Arguments of other types than String and ID (input objects, enums, numbers) go through
+    # strawberry's `convert_arguments`, as for the resolver: (its arguments, the schema's
+    # scalar registry and config).
+    conversion: tuple[Any, Any, Any] | None = None
 
     def _arguments(self, variables: VariableValues | None) -> dict[str, Any]:
         node = self.root_nodes[0]
         if not (self.root_definition.args or node.arguments):
             return {}
         arguments = get_argument_values(self.root_definition, node, variables)
+        if self.conversion is not None:
+            strawberry_arguments, scalar_registry, config = self.conversion
+            converted: dict[str, Any] = convert_arguments(
+                arguments, strawberry_arguments, scalar_registry=scalar_registry, config=config
+            )
+            return converted
         return {self.argument_names[k]: v for k, v in arguments.items()}
 
     def _string_arguments(self, raw_variables: dict[str, Any]) -> dict[str, Any] | None:
@@ -195,7 +220,12 @@ class CompiledOperation:
             resolved = await self.root(context, arguments)
         except Exception as exc:
             errors = [located_error(exc, list(self.root_nodes), [self.root_key])]
+            if self.root_non_null:
+                # The null propagates to the whole `data`.
+                return ExecutionResult(data=None, errors=errors)
         else:
+            if resolved is None and self.root_non_null:
+                raise Bailout
             if resolved is not None:
                 try:
                     value = self.plan.complete(resolved)
@@ -246,14 +276,18 @@ def compile_operation(
 
     definition = query_type.fields[root.name]
     object_type = get_nullable_type(definition.type)
-    if is_non_null_type(definition.type) or not isinstance(object_type, GraphQLObjectType):
-        raise Unsupported(f"{root.name} is not a nullable object")
-    for argument_name, argument in definition.args.items():
-        named = get_nullable_type(argument.type)
-        if not isinstance(named, GraphQLScalarType) or named.name not in PASS_THROUGH_ARGUMENTS:
-            raise Unsupported(f"argument {argument_name}")
+    if not isinstance(object_type, GraphQLObjectType):
+        raise Unsupported(f"{root.name} is not an object")
     argument_names = root_arguments(schema, root)
-    string_variables = _string_variables(graphql_schema, variable_definitions)
+    conversion = None
+    if not all(_passes_through(argument.type) for argument in definition.args.values()):
+        field = _strawberry_field(schema, root.parent, root.name)
+        conversion = (field.arguments, schema.schema_converter.scalar_registry, schema.config)
+    # The shortcut for string variables hands values over unconverted: only when nothing
+    # needs converting.
+    string_variables = (
+        _string_variables(graphql_schema, variable_definitions) if conversion is None else None
+    )
 
     operation_plan = CompiledOperation(
         name=operation.name.value if operation.name else None,
@@ -268,6 +302,8 @@ def compile_operation(
         plan=_plan_object(schema, object_type, _selection_sets(root_nodes)),
         string_variables=string_variables,
         argument_checks=ArgumentChecks.of_operation(graphql_schema, document, operation),
+        root_non_null=is_non_null_type(definition.type),
+        conversion=conversion,
     )
     if string_variables is None:
         return operation_plan
@@ -277,6 +313,12 @@ def compile_operation(
     except GraphQLError:
         return operation_plan
     return dataclasses.replace(operation_plan, string_arguments=string_arguments)
+
+
+def _passes_through(argument_type: Any) -> bool:
+    """A String or ID argument: strawberry hands it to the resolver as graphql-core gives it."""
+    named = get_nullable_type(argument_type)
+    return isinstance(named, GraphQLScalarType) and named.name in PASS_THROUGH_ARGUMENTS
 
 
 def _string_variables(
@@ -378,6 +420,7 @@ def _plan_object(
     definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(definition, StrawberryObjectDefinition) or object_type.is_type_of:
         raise Unsupported(f"{object_type.name} is not a plain strawberry type")
+    origin = _instance_class(definition)
     fields: list[FieldPlan] = []
     for key, nodes in _group(selection_sets).items():
         name = nodes[0].name.value
@@ -390,13 +433,42 @@ def _plan_object(
         resolve = _resolver(schema, _strawberry_field(schema, object_type.name, name))
         non_null = is_non_null_type(field_definition.type)
         field_type = get_nullable_type(field_definition.type)
-        if isinstance(field_type, GraphQLScalarType):
+        if isinstance(field_type, GraphQLScalarType | GraphQLEnumType):
             fields.append(
                 FieldPlan(key, resolve, serialize=field_type.serialize, non_null=non_null)
             )
         elif isinstance(field_type, GraphQLObjectType):
             children = _plan_object(schema, field_type, _selection_sets(nodes))
             fields.append(FieldPlan(key, resolve, children=children, non_null=non_null))
+        elif isinstance(field_type, GraphQLList) and _is_non_null_object(field_type.of_type):
+            item_type = get_nullable_type(field_type.of_type)
+            assert isinstance(item_type, GraphQLObjectType)
+            children = _plan_object(schema, item_type, _selection_sets(nodes))
+            fields.append(
+                FieldPlan(key, resolve, children=children, non_null=non_null, is_list=True)
+            )
         else:
-            raise Unsupported(f"{object_type.name}.{name} is a list, enum or abstract type")
-    return ObjectPlan(definition.origin, tuple(fields))
+            raise Unsupported(f"{object_type.name}.{name} is a list of that kind or abstract")
+    return ObjectPlan(origin, tuple(fields))
+
+
+def _is_non_null_object(item_type: Any) -> bool:
+    return is_non_null_type(item_type) and isinstance(
+        get_nullable_type(item_type), GraphQLObjectType
+    )
+
+
+def _instance_class(definition: StrawberryObjectDefinition) -> type:
+    """The class of the objects resolvers return for this type. A generic type used with a
+    type argument (`Connection[CustomerType]`, GraphQL's `CustomerConnection`) is a subclass
+    strawberry makes, while resolvers return the generic class's objects; the type argument
+    is checked where it is used (each node against its own plan)."""
+    origin = definition.origin
+    bases = origin.__bases__
+    base_definition = getattr(bases[0], "__strawberry_definition__", None) if bases else None
+    if isinstance(base_definition, StrawberryObjectDefinition) and (
+        base_definition.is_graphql_generic
+    ):
+        generic: type = bases[0]
+        return generic
+    return origin

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.graphql.context import Context
+from app.graphql.customers.queries import customer_page
 from app.graphql.wallets.queries import find_wallet
 
 
@@ -28,7 +29,12 @@ class RootField:
         return await self.resolve(context, **arguments)
 
 
-ROOT_FIELDS: tuple[RootField, ...] = (RootField("Query", "wallet", find_wallet),)
+ROOT_FIELDS: tuple[RootField, ...] = (
+    RootField("Query", "wallet", find_wallet),
+    # The admin customer table's pages (any sort, filter and paging arguments; `totalCount`
+    # and fields that load more rows are left to the general path).
+    RootField("Query", "customers", customer_page),
+)
 
 # The whole Wallet a till shows. A document may select any subset of these fields, in any
 # order, with aliases and `__typename`; `pointsExpiringSoon` reads the ledger and is left to

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import strawberry
 
-from app.core.sorting import SortDirection
 from app.graphql.enums import PrivacyRequestKind
+from app.graphql.pagination import SortDirection
 from app.privacy_requests.sorting import PrivacyRequestSortField
 
 
