@@ -2,7 +2,7 @@
 each next to the hand-written SQL that answers it, in the same run.
 
     .venv/bin/python bench/admin_api.py [--customers 1000000] [--orders-per-customer 1.0]
-        [--rounds 5] [--duration 4] [--keep] [--reuse]
+        [--rounds 5] [--duration 4] [--keep] [--reuse] [--cases "page 1" "page 50"]
 
 PostgreSQL only (the issue's targets are for it). Not a test and never run on CI. It
 1. creates the database --database (dropped at the end unless --keep; --reuse takes a kept one
@@ -187,6 +187,12 @@ def main() -> int:
     parser.add_argument("--orders-per-customer", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per measured run")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        choices=list(bodies({"service": None, "raw": None})),
+        help="measure only these cases (default: all); the checks of step 3 still run",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="admin-api-bench-"))
@@ -232,6 +238,8 @@ def main() -> int:
         harness.log("both sides give the same pages 1 and 50, counts and liability")
 
         for case, sides in cases.items():
+            if args.cases and case not in args.cases:
+                continue
             requests = {
                 side: harness.graphql_requests(
                     ports[side], token, [json.dumps(sides[side]).encode()]
