@@ -1,5 +1,5 @@
 """Persisted POS operations: the hottest GraphQL operations, compiled once and run without
-strawberry's executor.
+strawberry's executor. The admin customer table's pages (`customers`) compile the same way.
 
 The POS wallet lookups (`wallet` by phone, email, external reference or customer id) come
 thousands of times a second in a handful of shapes. `PersistedOperations` sits in front of

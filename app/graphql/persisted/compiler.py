@@ -441,15 +441,20 @@ def _plan_object(
             children = _plan_object(schema, field_type, _selection_sets(nodes))
             fields.append(FieldPlan(key, resolve, children=children, non_null=non_null))
         elif isinstance(field_type, GraphQLList) and _is_non_null_object(field_type.of_type):
-            item_type = get_nullable_type(field_type.of_type)
-            assert isinstance(item_type, GraphQLObjectType)
-            children = _plan_object(schema, item_type, _selection_sets(nodes))
+            children = _plan_object(schema, _item_object_type(field_type), _selection_sets(nodes))
             fields.append(
                 FieldPlan(key, resolve, children=children, non_null=non_null, is_list=True)
             )
         else:
             raise Unsupported(f"{object_type.name}.{name} is a list of that kind or abstract")
     return ObjectPlan(origin, tuple(fields))
+
+
+def _item_object_type(list_type: GraphQLList[Any]) -> GraphQLObjectType:
+    item_type: Any = get_nullable_type(list_type.of_type)
+    if not isinstance(item_type, GraphQLObjectType):
+        raise Unsupported(f"a list of {item_type}")
+    return item_type
 
 
 def _is_non_null_object(item_type: Any) -> bool:
