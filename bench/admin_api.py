@@ -14,7 +14,9 @@ PostgreSQL only (the issue's targets are for it). Not a test and never run on CI
 3. checks that both give the same rows and figures, walks 49 pages to get the cursor of the
    50th page on each side, then measures each query on one keep-alive connection (requests
    back to back: the latency a staff member's browser sees), alternating which side goes first
-   every round, and prints p50/p99 of both and the median of the per-round ratios.
+   every round, and prints p50/p99 of both and the median of the per-round ratios, and the CPU
+   time each server process spent per request (user + system, read from the OS around each
+   run): a figure other load on the machine changes far less than latencies.
 
 The pages are asked without `totalCount`: counting a million rows is the dashboard's job
 (`customerStats`), asked once, not with every page.
@@ -27,6 +29,7 @@ import asyncio
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -175,6 +178,18 @@ def check_same(
         raise RuntimeError("expiring points differ")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a server process and its children so far."""
+    import psutil
+
+    process = psutil.Process(pid)
+    total = 0.0
+    for each in (process, *process.children(recursive=True)):
+        times = each.cpu_times()
+        total += times.user + times.system
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -205,6 +220,8 @@ def main() -> int:
     redis = EmbeddedRedis(work / "redis")
     api = raw = None
     runs: dict[str, dict[str, list[harness.Run]]] = {}
+    # Per case and side, the server's CPU milliseconds per request of each round.
+    cpu_ms: dict[str, dict[str, list[float]]] = {}
     try:
         setup = asyncio.run(
             prepare(database_url, args.customers, args.orders_per_customer, args.reuse)
@@ -249,9 +266,14 @@ def main() -> int:
             for side in ports:
                 harness.drive(ports[side], requests[side], 1.0, 1)
             runs[case] = {"service": [], "raw": []}
+            cpu_ms[case] = {"service": [], "raw": []}
+            pids = {"service": api.pid, "raw": raw.pid}
             for round_number in range(1, args.rounds + 1):
                 for side in harness.round_order(round_number, ("service", "raw")):
+                    cpu_before = cpu_seconds(pids[side])
                     run = harness.drive(ports[side], requests[side], args.duration, 1)
+                    spent = cpu_seconds(pids[side]) - cpu_before
+                    cpu_ms[case][side].append(1000 * spent / max(1.0, run.rps * args.duration))
                     runs[case][side].append(run)
                     harness.log(
                         f"{case:20s} round {round_number} {side:8s} p50 {run.p50_ms:8.2f} ms"
@@ -273,22 +295,26 @@ def main() -> int:
     )
     print(
         f"{'query':22s} {'service p50':>11s} {'p99':>8s} {'raw p50':>9s} {'p99':>8s}"
-        f" {'raw/service':>12s} {'service/raw time':>17s}"
+        f" {'raw/service':>12s} {'service/raw time':>17s} {'CPU ms/req service':>19s}"
+        f" {'raw':>6s}"
     )
     summary: dict[str, Any] = {}
-    for case, sides in runs.items():
-        ours, base = harness.median_run(sides["service"]), harness.median_run(sides["raw"])
-        pairs = [(o.rps, b.rps) for o, b in zip(sides["service"], sides["raw"], strict=True)]
+    for case, measured in runs.items():
+        ours, base = harness.median_run(measured["service"]), harness.median_run(measured["raw"])
+        pairs = [(o.rps, b.rps) for o, b in zip(measured["service"], measured["raw"], strict=True)]
         # service throughput / raw throughput per round: 1.0 is as fast as the raw SQL.
         ratio = harness.median_ratio(pairs)
+        cpu = {side: statistics.median(cpu_ms[case][side]) for side in ("service", "raw")}
         print(
             f"{case:22s} {ours.p50_ms:11.2f} {ours.p99_ms:8.2f} {base.p50_ms:9.2f}"
-            f" {base.p99_ms:8.2f} {ratio:12.2f} {1 / ratio:17.2f}"
+            f" {base.p99_ms:8.2f} {ratio:12.2f} {1 / ratio:17.2f} {cpu['service']:19.2f}"
+            f" {cpu['raw']:6.2f}"
         )
         summary[case] = {
             "service": ours.__dict__,
             "raw": base.__dict__,
             "ratio": round(ratio, 3),
+            "cpu_ms_per_request": {side: round(value, 3) for side, value in cpu.items()},
         }
     print(json.dumps({"customers": args.customers, "cases": summary}))
     return 0
