@@ -95,7 +95,7 @@ def fit_bgnbd(
     scale = weighted_sum(w, t) / total
     if scale <= 0:
         raise ValueError("every customer has age 0: there is no purchase history to fit")
-    data = _Data(x, t_x / scale, t / scale, w / total)
+    data = _Data.of(x, t_x / scale, t / scale, w / total)
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = np.exp(theta)
@@ -126,7 +126,7 @@ def log_likelihood(
 ) -> FloatArray:
     """Per-customer log-likelihood of (x, t_x, T) under `params`."""
     x, t_x, t = customer_arrays(frequency, recency, age)
-    data = _Data(x, t_x, t, None)
+    data = _Data.of(x, t_x, t, None)
     per_row, _ = _log_likelihood_terms(
         params.r, params.alpha, params.a, params.b, data, gradient=False, per_row=True
     )
@@ -207,11 +207,28 @@ def _transformed_expectation(
 
 @dataclass(frozen=True)
 class _Data:
+    """Customers ready for repeated likelihood evaluations.
+
+    Every term in α depends on T or t_x alone, and ages and recencies take few distinct values
+    (days, in weeks), so logs and reciprocals are computed once per distinct value and gathered:
+    the per-row work left is a few multiplications and one softplus.
+    """
+
     x: FloatArray
-    t_x: FloatArray
-    t: FloatArray
+    index: npt.NDArray[np.int64]
+    repeat: npt.NDArray[np.bool_]
+    ages: FloatArray
+    age_of: npt.NDArray[np.intp]
+    lasts: FloatArray
+    last_of: npt.NDArray[np.intp]
     # Each row's share of the customers; None for per-row results.
     share: FloatArray | None
+
+    @classmethod
+    def of(cls, x: FloatArray, t_x: FloatArray, t: FloatArray, share: FloatArray | None) -> _Data:
+        ages, age_of = np.unique(t, return_inverse=True)
+        lasts, last_of = np.unique(t_x, return_inverse=True)
+        return cls(x, x.astype(np.int64), x > 0, ages, age_of, lasts, last_of, share)
 
 
 def _dropout_log_odds(
@@ -237,12 +254,16 @@ def _running_sums(r: float, a: float, b: float, max_x: int) -> dict[str, FloatAr
         np.cumsum(terms, out=out[1:])
         return out
 
+    # log a - log(b + k - 1) of the drop-out odds, and its derivative in b, for k = 1..max_x.
+    previous = np.concatenate(([0.0], i))
     return {
         "log_gamma_ratio": cumulative(np.log(r + i)),
         "d_r": cumulative(1.0 / (r + i)),
         "log_beta_ratio": cumulative(-np.log1p(a / (b + i))),
         "d_a": cumulative(-1.0 / (a + b + i)),
         "d_b": cumulative(a / ((b + i) * (a + b + i))),
+        "odds_prior": np.log(a) - np.log(b + previous),
+        "odds_d_b": -1.0 / (b + previous),
     }
 
 
@@ -261,17 +282,25 @@ def _log_likelihood_terms(
     log L = log Γ(r+x)/Γ(r) + log B(a,b+x)/B(a,b) - r·log1p(T/α) - x·log(α+T)
             + softplus(log-odds of having dropped out)
     """
-    x, t_x, t = data.x, data.t_x, data.t
-    index = x.astype(np.int64)
+    x, index, repeat = data.x, data.index, data.repeat
     max_x = int(index.max()) if index.size else 0
     sums = _running_sums(r, a, b, max_x)
-    log_odds = _dropout_log_odds(r, alpha, a, b, x, t_x, t)
+    log_age = np.log(alpha + data.ages)
+    log_last = np.log(alpha + data.lasts)
+    age_term = np.log1p(data.ages / alpha)[data.age_of]
+    # log((alpha+T)/(alpha+t_x)) as a difference of two logs: exact to ~1e-16 in absolute terms,
+    # which is what the softplus below needs.
+    since_last = log_age[data.age_of] - log_last[data.last_of]
+    log_odds = np.where(repeat, sums["odds_prior"][index] + (r + x) * since_last, -np.inf)
+    # softplus(z) = max(z, 0) + log1p(e^-|z|) and sigmoid(z) share e^-|z|: one exp per row.
+    small = np.exp(-np.abs(log_odds))
     ll = (
         sums["log_gamma_ratio"][index]
         + sums["log_beta_ratio"][index]
-        - r * np.log1p(t / alpha)
-        - x * np.log(alpha + t)
-        + np.logaddexp(0.0, log_odds)
+        - r * age_term
+        - x * log_age[data.age_of]
+        + np.maximum(log_odds, 0.0)
+        + np.log1p(small)
     )
     if per_row:
         return np.asarray(ll, dtype=np.float64), None
@@ -281,17 +310,16 @@ def _log_likelihood_terms(
     if not gradient:
         return mean_ll, None
     # sigmoid(log-odds): the posterior probability of having dropped out (0 for x = 0).
-    dropped = expit(log_odds)
-    repeat = x > 0
-    previous = np.where(repeat, x - 1.0, 0.0)
-    since_last = np.log1p((t - t_x) / (alpha + t_x))
-    d_r = sums["d_r"][index] - np.log1p(t / alpha) + dropped * since_last
+    dropped = np.where(log_odds >= 0, 1.0, small) / (1.0 + small)
+    inverse_age = (1.0 / (alpha + data.ages))[data.age_of]
+    inverse_last = (1.0 / (alpha + data.lasts))[data.last_of]
+    d_r = sums["d_r"][index] - age_term + dropped * since_last
     d_alpha = (
-        r * t / (alpha * (alpha + t))
-        - x / (alpha + t)
-        + dropped * (r + x) * (t_x - t) / ((alpha + t) * (alpha + t_x))
+        (r * data.ages / (alpha * (alpha + data.ages)))[data.age_of]
+        - x * inverse_age
+        + dropped * (r + x) * (inverse_age - inverse_last)
     )
-    d_a = sums["d_a"][index] + np.where(repeat, dropped / a, 0.0)
-    d_b = sums["d_b"][index] - np.where(repeat, dropped / (b + previous), 0.0)
+    d_a = sums["d_a"][index] + dropped / a
+    d_b = sums["d_b"][index] + dropped * sums["odds_d_b"][index]
     grad = np.array([weighted_sum(share, d) for d in (d_r, d_alpha, d_a, d_b)], dtype=np.float64)
     return mean_ll, grad

@@ -45,27 +45,33 @@ def minimize_negative_log_likelihood(
     starts: Sequence[Sequence[float]],
     bounds: Sequence[tuple[float, float]],
 ) -> Optimum:
-    """The best of L-BFGS-B runs from each start; `objective` returns (value, gradient).
+    """L-BFGS-B from each start in turn until one converges to a proper optimum; else the best.
 
-    Several starts guard against stopping on a flat ridge from one unlucky start; their cost is
-    small because the data are grouped.
+    `objective` returns (value, gradient). The later starts guard against stopping on a flat
+    ridge or a bound from an unlucky first one; they cost nothing when the first succeeds.
     """
     best: Optimum | None = None
     iterations = 0
-    for start in starts:
-        # L-BFGS-B's few-element vector work goes through BLAS; its threads only add overhead.
-        with threadpool_limits(limits=1, user_api="blas"):
+    # L-BFGS-B's few-element vector work goes through BLAS; its threads only add overhead.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in starts:
             result = _lbfgsb(objective, start, bounds)
-        iterations += int(result.nit)
-        theta = np.asarray(result.x, dtype=np.float64)
-        value = float(result.fun)
-        converged = bool(result.success) and bool(np.isfinite(value)) and _interior(theta, bounds)
-        candidate = Optimum(theta, value, converged, iterations)
-        if best is None or _better(candidate, best):
-            best = candidate
+            iterations += int(result.nit)
+            theta = np.asarray(result.x, dtype=np.float64)
+            value = float(result.fun)
+            converged = (
+                bool(result.success)
+                and bool(np.isfinite(value))
+                and _interior(theta, bounds)
+                and _curved(objective, theta)
+            )
+            candidate = Optimum(theta, value, converged, iterations)
+            if converged:
+                return candidate
+            if best is None or _better(candidate, best):
+                best = candidate
     assert best is not None, "at least one start is needed"
-    converged = best.converged and _curved(objective, best.theta)
-    return Optimum(best.theta, best.value, converged, iterations)
+    return Optimum(best.theta, best.value, best.converged, iterations)
 
 
 def curvature(objective: Objective, theta: FloatArray) -> FloatArray:
@@ -87,8 +93,7 @@ def _curved(objective: Objective, theta: FloatArray) -> bool:
     A flat direction (a parameter the data say nothing about, or a ridge running to infinity)
     leaves the optimizer's stopping point arbitrary along it, however small the gradient.
     """
-    with threadpool_limits(limits=1, user_api="blas"):
-        eigenvalues = np.linalg.eigvalsh(curvature(objective, theta))
+    eigenvalues = np.linalg.eigvalsh(curvature(objective, theta))
     largest = float(eigenvalues.max())
     return largest > 0 and float(eigenvalues.min()) > MIN_RELATIVE_CURVATURE * largest
 

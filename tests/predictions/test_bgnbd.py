@@ -3,10 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.integrate import quad
+from scipy.optimize import approx_fprime
 from scipy.special import gammaln, hyp2f1
 
 from app.predictions.bgnbd import (
     BgNbdParams,
+    _Data,
+    _log_likelihood_terms,
     expected_purchases,
     expected_purchases_new,
     fit_bgnbd,
@@ -307,3 +310,26 @@ class TestInput:
             expected_purchases(CDNOW, -1.0, [0], [0.0], [1.0])
         with pytest.raises(ValueError, match="horizon"):
             expected_purchases_new(CDNOW, float("nan"))
+
+
+class TestGradient:
+    """The fit relies on the analytic gradient: it must match finite differences, also far from
+    the optimum and where a, b are large."""
+
+    @pytest.mark.parametrize(
+        "params", [(0.243, 0.15, 0.793, 2.426), (2.0, 3.0, 50.0, 300.0), (0.01, 0.01, 0.05, 0.2)]
+    )
+    def test_matches_finite_differences(self, params: tuple[float, float, float, float]) -> None:
+        sim = cdnow_customers(seed=13, n=3_000)
+        scale = sim.age.mean()
+        share = np.full(sim.frequency.size, 1 / sim.frequency.size)
+        data = _Data.of(sim.frequency, sim.recency / scale, sim.age / scale, share)
+
+        def value(point: np.ndarray) -> float:
+            return float(_log_likelihood_terms(*point, data, gradient=False)[0])
+
+        point = np.array(params)
+        _, analytic = _log_likelihood_terms(*point, data, gradient=True)
+        assert analytic is not None
+        numeric = approx_fprime(point, value, 1e-7 * point)
+        assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-8)

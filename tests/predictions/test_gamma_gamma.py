@@ -3,11 +3,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.integrate import quad
+from scipy.optimize import approx_fprime
 from scipy.stats import gamma as gamma_distribution
 
 from app.predictions.bgnbd import expected_purchases
 from app.predictions.gamma_gamma import (
     GammaGammaParams,
+    _gradient_rows,
+    _log_likelihood_rows,
     expected_average_value,
     expected_spend,
     fit_gamma_gamma,
@@ -135,3 +138,18 @@ class TestExpectations:
         assert GammaGammaParams(1.0, 0.9, 1.0).population_mean == float("inf")
         x, m = spenders(seed=5, n=2_000)
         assert fit_gamma_gamma(x, m).params.q > 1
+
+
+class TestGradient:
+    @pytest.mark.parametrize("params", [(6.25, 3.74, 1.0), (0.5, 1.2, 20.0), (300.0, 900.0, 0.05)])
+    def test_matches_finite_differences(self, params: tuple[float, float, float]) -> None:
+        x, m = spenders(seed=14, n=2_000)
+        m = m / m.mean()
+
+        def value(point: np.ndarray) -> float:
+            return float(_log_likelihood_rows(*point, x, m).mean())
+
+        point = np.array(params)
+        analytic = np.array([d.mean() for d in _gradient_rows(*point, x, m)])
+        numeric = approx_fprime(point, value, 1e-7 * point)
+        assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-8)
