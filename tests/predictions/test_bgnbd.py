@@ -326,10 +326,11 @@ class TestGradient:
         data = _Data.of(sim.frequency, sim.recency / scale, sim.age / scale, share)
 
         def value(point: np.ndarray) -> float:
-            return float(_log_likelihood_terms(*point, data, gradient=False)[0])
+            r, alpha, a, b = point
+            return float(_log_likelihood_terms(r, alpha, a, b, data, gradient=False)[0])
 
         point = np.array(params)
-        _, analytic = _log_likelihood_terms(*point, data, gradient=True)
+        _, analytic = _log_likelihood_terms(*params, data, gradient=True)
         assert analytic is not None
         numeric = approx_fprime(point, value, 1e-7 * point)
         assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-8)
