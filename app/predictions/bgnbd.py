@@ -34,13 +34,7 @@ from app.predictions.arrays import (
     group_identical,
     weighted_sum,
 )
-from app.predictions.optimize import minimize_negative_log_likelihood
-
-# Bounds of every parameter (alpha in units of the mean age) for the optimizer: wide enough for any
-# plausible purchase process, narrow enough that the search cannot run off to a degenerate limit
-# (a, b → ∞ is "everyone drops out with the same p", reached only asymptotically).
-PARAMETER_MIN = 1e-4
-PARAMETER_MAX = 1e4
+from app.predictions.optimize import fit_log_parameters
 
 # Starting points (r, alpha / mean age, a, b): a neutral one, and one near published fits.
 STARTS = ((1.0, 1.0, 1.0, 1.0), (0.25, 0.15, 0.8, 2.5))
@@ -104,10 +98,7 @@ def fit_bgnbd(
         # The gradient with respect to log-parameters: chain rule, ∂/∂log θ = θ·∂/∂θ.
         return -float(ll), -grad * np.exp(theta)
 
-    bound = (float(np.log(PARAMETER_MIN)), float(np.log(PARAMETER_MAX)))
-    optimum = minimize_negative_log_likelihood(
-        objective, [np.log(s).tolist() for s in STARTS], [bound] * 4
-    )
+    optimum = fit_log_parameters(objective, STARTS)
     r, alpha_scaled, a, b = (float(v) for v in np.exp(optimum.theta))
     params = BgNbdParams(r=r, alpha=alpha_scaled * scale, a=a, b=b)
     per_row = log_likelihood(params, x, t_x, t)
