@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from app.predictions.arrays import (
     FloatArray,
@@ -34,13 +34,7 @@ from app.predictions.arrays import (
     group_identical,
     weighted_sum,
 )
-from app.predictions.optimize import minimize_negative_log_likelihood
-
-# Bounds of every parameter (alpha in units of the mean age) for the optimizer: wide enough for any
-# plausible purchase process, narrow enough that the search cannot run off to a degenerate limit
-# (a, b → ∞ is "everyone drops out with the same p", reached only asymptotically).
-PARAMETER_MIN = 1e-4
-PARAMETER_MAX = 1e4
+from app.predictions.optimize import fit_log_parameters
 
 # Starting points (r, alpha / mean age, a, b): a neutral one, and one near published fits.
 STARTS = ((1.0, 1.0, 1.0, 1.0), (0.25, 0.15, 0.8, 2.5))
@@ -48,6 +42,10 @@ STARTS = ((1.0, 1.0, 1.0, 1.0), (0.25, 0.15, 0.8, 2.5))
 # The conditional expectation divides by a - 1 (0/0 at a = 1): within this distance it is
 # evaluated on both sides and averaged, which is exact to first order.
 A_NEAR_ONE = 1e-6
+
+# Repeat purchases up to which the x-dependent likelihood terms are running sums (exact for any
+# a, b); beyond, closed forms (see `_frequency_terms`). Bounds the work per evaluation.
+RUNNING_SUM_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -104,10 +102,7 @@ def fit_bgnbd(
         # The gradient with respect to log-parameters: chain rule, ∂/∂log θ = θ·∂/∂θ.
         return -float(ll), -grad * np.exp(theta)
 
-    bound = (float(np.log(PARAMETER_MIN)), float(np.log(PARAMETER_MAX)))
-    optimum = minimize_negative_log_likelihood(
-        objective, [np.log(s).tolist() for s in STARTS], [bound] * 4
-    )
+    optimum = fit_log_parameters(objective, STARTS)
     r, alpha_scaled, a, b = (float(v) for v in np.exp(optimum.theta))
     params = BgNbdParams(r=r, alpha=alpha_scaled * scale, a=a, b=b)
     per_row = log_likelihood(params, x, t_x, t)
@@ -244,27 +239,51 @@ def _dropout_log_odds(
     return np.where(repeat, log_odds, -np.inf)
 
 
-def _running_sums(r: float, a: float, b: float, max_x: int) -> dict[str, FloatArray]:
-    """Σ_{i<k} of the terms of log Γ(r+k)/Γ(r) and log B(a,b+k)/B(a,b), and of their derivatives,
-    for k = 0..max_x (index k), so that each customer's value is one lookup."""
-    i = np.arange(max_x, dtype=np.float64)
+def _frequency_terms(
+    r: float, a: float, b: float, index: npt.NDArray[np.int64]
+) -> dict[str, FloatArray]:
+    """Per row, the terms that depend on x alone: log Γ(r+x)/Γ(r), log B(a,b+x)/B(a,b), the
+    prior part of the drop-out log-odds, and their derivatives.
+
+    Up to RUNNING_SUM_LIMIT they are running sums over i < x, looked up by x; the sums cannot
+    cancel. The rare rows beyond (a placeholder "walk-in" account with a million orders) use
+    gammaln/digamma differences, whose cancellation is bounded because the parameters are.
+    """
+    max_x = int(index.max()) if index.size else 0
+    limit = min(max_x, RUNNING_SUM_LIMIT)
+    i = np.arange(limit, dtype=np.float64)
+    # x - 1 for x = 0..limit (0 for x = 0, whose value is never used).
+    previous = np.concatenate(([0.0], i))
 
     def cumulative(terms: FloatArray) -> FloatArray:
-        out = np.zeros(max_x + 1, dtype=np.float64)
+        out = np.zeros(limit + 1, dtype=np.float64)
         np.cumsum(terms, out=out[1:])
         return out
 
-    # log a - log(b + k - 1) of the drop-out odds, and its derivative in b, for k = 1..max_x.
-    previous = np.concatenate(([0.0], i))
-    return {
+    sums = {
         "log_gamma_ratio": cumulative(np.log(r + i)),
         "d_r": cumulative(1.0 / (r + i)),
         "log_beta_ratio": cumulative(-np.log1p(a / (b + i))),
         "d_a": cumulative(-1.0 / (a + b + i)),
         "d_b": cumulative(a / ((b + i) * (a + b + i))),
+        # log a - log(b + x - 1) of the drop-out odds and its derivative in b (x = 0 never
+        # uses them: it cannot have dropped out).
         "odds_prior": np.log(a) - np.log(b + previous),
         "odds_d_b": -1.0 / (b + previous),
     }
+    within = np.minimum(index, limit)
+    terms = {name: values[within] for name, values in sums.items()}
+    if max_x > limit:
+        big = index > limit
+        x = index[big].astype(np.float64)
+        terms["log_gamma_ratio"][big] = gammaln(r + x) - gammaln(r)
+        terms["d_r"][big] = digamma(r + x) - digamma(r)
+        terms["log_beta_ratio"][big] = betaln(a, b + x) - betaln(a, b)
+        terms["d_a"][big] = digamma(a + b) - digamma(a + b + x)
+        terms["d_b"][big] = digamma(b + x) - digamma(b) + terms["d_a"][big]
+        terms["odds_prior"][big] = np.log(a) - np.log(b + x - 1.0)
+        terms["odds_d_b"][big] = -1.0 / (b + x - 1.0)
+    return terms
 
 
 def _log_likelihood_terms(
@@ -283,20 +302,19 @@ def _log_likelihood_terms(
             + softplus(log-odds of having dropped out)
     """
     x, index, repeat = data.x, data.index, data.repeat
-    max_x = int(index.max()) if index.size else 0
-    sums = _running_sums(r, a, b, max_x)
+    sums = _frequency_terms(r, a, b, index)
     log_age = np.log(alpha + data.ages)
     log_last = np.log(alpha + data.lasts)
     age_term = np.log1p(data.ages / alpha)[data.age_of]
     # log((alpha+T)/(alpha+t_x)) as a difference of two logs: exact to ~1e-16 in absolute terms,
     # which is what the softplus below needs.
     since_last = log_age[data.age_of] - log_last[data.last_of]
-    log_odds = np.where(repeat, sums["odds_prior"][index] + (r + x) * since_last, -np.inf)
+    log_odds = np.where(repeat, sums["odds_prior"] + (r + x) * since_last, -np.inf)
     # softplus(z) = max(z, 0) + log1p(e^-|z|) and sigmoid(z) share e^-|z|: one exp per row.
     small = np.exp(-np.abs(log_odds))
     ll = (
-        sums["log_gamma_ratio"][index]
-        + sums["log_beta_ratio"][index]
+        sums["log_gamma_ratio"]
+        + sums["log_beta_ratio"]
         - r * age_term
         - x * log_age[data.age_of]
         + np.maximum(log_odds, 0.0)
@@ -313,13 +331,13 @@ def _log_likelihood_terms(
     dropped = np.where(log_odds >= 0, 1.0, small) / (1.0 + small)
     inverse_age = (1.0 / (alpha + data.ages))[data.age_of]
     inverse_last = (1.0 / (alpha + data.lasts))[data.last_of]
-    d_r = sums["d_r"][index] - age_term + dropped * since_last
+    d_r = sums["d_r"] - age_term + dropped * since_last
     d_alpha = (
         (r * data.ages / (alpha * (alpha + data.ages)))[data.age_of]
         - x * inverse_age
         + dropped * (r + x) * (inverse_age - inverse_last)
     )
-    d_a = sums["d_a"][index] + dropped / a
-    d_b = sums["d_b"][index] + dropped * sums["odds_d_b"][index]
+    d_a = sums["d_a"] + dropped / a
+    d_b = sums["d_b"] + dropped * sums["odds_d_b"]
     grad = np.array([weighted_sum(share, d) for d in (d_r, d_alpha, d_a, d_b)], dtype=np.float64)
     return mean_ll, grad

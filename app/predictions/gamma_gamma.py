@@ -27,10 +27,8 @@ from app.predictions.arrays import (
     weighted_sum,
 )
 from app.predictions.bgnbd import BgNbdParams, expected_purchases
-from app.predictions.optimize import minimize_negative_log_likelihood
+from app.predictions.optimize import fit_log_parameters
 
-PARAMETER_MIN = 1e-4
-PARAMETER_MAX = 1e4
 # (p, q - 1, v / mean spend); the fit works on log p, log(q - 1), log(v / mean spend).
 STARTS = ((1.0, 1.0, 1.0), (6.0, 2.7, 4.0))
 
@@ -96,10 +94,7 @@ def fit_gamma_gamma(
         )
         return -weighted_sum(share, ll), -grad
 
-    bound = (float(np.log(PARAMETER_MIN)), float(np.log(PARAMETER_MAX)))
-    optimum = minimize_negative_log_likelihood(
-        objective, [np.log(s).tolist() for s in STARTS], [bound] * 3
-    )
+    optimum = fit_log_parameters(objective, STARTS)
     p, q_minus_one, v_scaled = (float(value) for value in np.exp(optimum.theta))
     params = GammaGammaParams(p=p, q=1.0 + q_minus_one, v=v_scaled * scale)
     ll_total = weighted_sum(w, _log_likelihood_rows(params.p, params.q, params.v, x, m))

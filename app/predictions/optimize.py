@@ -29,7 +29,24 @@ MAX_ITERATIONS = 2000
 HESSIAN_STEP = 1e-4
 MIN_RELATIVE_CURVATURE = 1e-6
 
+# Bounds of every parameter the models fit (on scaled data: times divided by the mean age, money
+# by the mean spend, so the bounds are unit-free): wide enough for any plausible customer base,
+# narrow enough that a search cannot run off towards a degenerate limit (a, b → ∞ in BG/NBD is
+# "everyone drops out with the same p", reached only asymptotically; see DESIGN.md section 4).
+PARAMETER_MIN = 1e-4
+PARAMETER_MAX = 1e4
+
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
+
+
+def fit_log_parameters(objective: Objective, starts: Sequence[Sequence[float]]) -> Optimum:
+    """Minimize `objective` over log-parameters within [log PARAMETER_MIN, log PARAMETER_MAX].
+
+    `starts` are in parameter space; `objective` takes log-parameters.
+    """
+    bound = (float(np.log(PARAMETER_MIN)), float(np.log(PARAMETER_MAX)))
+    log_starts = [np.log(np.asarray(start, dtype=np.float64)).tolist() for start in starts]
+    return minimize_negative_log_likelihood(objective, log_starts, [bound] * len(starts[0]))
 
 
 @dataclass(frozen=True)

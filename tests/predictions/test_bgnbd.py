@@ -278,6 +278,20 @@ class TestStability:
             ll = log_likelihood(params, x, t_x, age)
             assert ll == pytest.approx(fixed_p, rel=1e-5)
 
+    def test_very_frequent_buyers_use_closed_forms_that_agree_with_the_running_sums(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A placeholder "walk-in" account may have a million orders: beyond RUNNING_SUM_LIMIT the
+        # x-dependent terms switch to gammaln/betaln differences, which must agree.
+        x = np.array([0.0, 3.0, 9_999.0, 10_000.0, 10_001.0, 60_000.0])
+        t_x = np.where(x > 0, 30.0, 0.0)
+        age = np.full(x.size, 39.0)
+        params = BgNbdParams(r=0.3, alpha=4.0, a=0.8, b=2.4)
+        closed = log_likelihood(params, x, t_x, age)
+        monkeypatch.setattr("app.predictions.bgnbd.RUNNING_SUM_LIMIT", 100_000)
+        summed = log_likelihood(params, x, t_x, age)
+        assert closed == pytest.approx(summed, rel=1e-12)
+
 
 class TestInput:
     @pytest.mark.parametrize(
@@ -326,10 +340,11 @@ class TestGradient:
         data = _Data.of(sim.frequency, sim.recency / scale, sim.age / scale, share)
 
         def value(point: np.ndarray) -> float:
-            return float(_log_likelihood_terms(*point, data, gradient=False)[0])
+            r, alpha, a, b = point
+            return float(_log_likelihood_terms(r, alpha, a, b, data, gradient=False)[0])
 
         point = np.array(params)
-        _, analytic = _log_likelihood_terms(*point, data, gradient=True)
+        _, analytic = _log_likelihood_terms(*params, data, gradient=True)
         assert analytic is not None
         numeric = approx_fprime(point, value, 1e-7 * point)
         assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-8)

@@ -147,9 +147,10 @@ class TestGradient:
         m = m / m.mean()
 
         def value(point: np.ndarray) -> float:
-            return float(_log_likelihood_rows(*point, x, m).mean())
+            p, q, v = point
+            return float(_log_likelihood_rows(p, q, v, x, m).mean())
 
         point = np.array(params)
-        analytic = np.array([d.mean() for d in _gradient_rows(*point, x, m)])
+        analytic = np.array([d.mean() for d in _gradient_rows(*params, x, m)])
         numeric = approx_fprime(point, value, 1e-7 * point)
         assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-8)
