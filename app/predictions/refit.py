@@ -36,6 +36,10 @@ MIN_HOLDOUT_WEEKS = 4
 MAX_HOLDOUT_WEEKS = 26
 MIN_HISTORY_WEEKS = 16
 
+# The reason codes of a model row without figures.
+TOO_LITTLE_HISTORY = "TOO_LITTLE_HISTORY"
+NOT_CONVERGED = "NOT_CONVERGED"
+
 # For this transaction only (as the lifecycle recompute): grouping a large organization's
 # orders by customer and day wants more than the default 4 MB; JIT costs more than it saves.
 _PG_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"
@@ -89,7 +93,7 @@ def score(params: bgnbd.BgNbdParams, triples: Triples) -> Scores:
             bgnbd.expected_purchases(params, weeks(SPEND_HORIZON_DAYS), x, t_x, age),
             dtype=np.float64,
         ),
-        churn_risk=[churn.churn_risk(float(p)).value for p in alive],
+        churn_risk=[str(band) for band in churn.churn_risks(alive)],
     )
 
 
@@ -97,7 +101,7 @@ def _calibrate(history: Triples, holdout: int) -> dict[str, Any]:
     """Fit on the history before the cut-off, predict the held-back period, compare."""
     reason = churn.eligibility(history.frequency, weights=history.weights)
     if reason is not None:
-        return {"skipped": True, "reason": reason.message, "holdoutDays": holdout}
+        return {"skipped": True, "reason": reason, "holdoutDays": holdout}
     assert history.holdout is not None
     result = calibration.calibrate(
         history.frequency,
@@ -154,8 +158,8 @@ async def refit(
         if lacking is not None:
             base |= {
                 "status": PredictionModelStatus.INELIGIBLE,
-                "reason_code": lacking.code,
-                "reason": lacking.message,
+                "reason_code": TOO_LITTLE_HISTORY,
+                "reason": lacking,
             }
             return await _without_figures(conn, organization_id, base, clock)
         fit = bgnbd.fit_bgnbd(
@@ -170,7 +174,7 @@ async def refit(
         if not (fit.converged and spend.converged):
             base |= {
                 "status": PredictionModelStatus.FAILED,
-                "reason_code": "NOT_CONVERGED",
+                "reason_code": NOT_CONVERGED,
                 "reason": "The model fit did not converge on this history; the previous"
                 " figures were cleared and the next refit tries again.",
             }

@@ -156,7 +156,7 @@ class CustomerPredictions:
         if not _same_fit(model, self):
             return None
         assert model is not None
-        value = bgnbd.expected_purchases(_bgnbd_params(model), weeks(days), *self._history())
+        (value,) = bgnbd.expected_purchases(_bgnbd_params(model), weeks(days), *self._history())
         return Decimal(str(float(value))).quantize(_ORDERS)
 
     def expected_spend(self, model: PredictionModel | None, days: int) -> Decimal | None:
@@ -168,7 +168,7 @@ class CustomerPredictions:
             return None
         assert model is not None
         x, t_x, age = self._history()
-        value = gamma_gamma.expected_spend(
+        (value,) = gamma_gamma.expected_spend(
             _bgnbd_params(model),
             _gamma_gamma_params(model),
             weeks(days),

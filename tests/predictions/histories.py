@@ -13,10 +13,16 @@ import numpy as np
 
 from app.models.customer import Customer
 from app.models.order import Order, OrderStatus
+from app.predictions.bgnbd import BgNbdParams
+from app.predictions.gamma_gamma import GammaGammaParams
+from app.predictions.simulate import simulate_bgnbd, simulate_spend
 
 # Day 0 of every simulated history; orders are placed at noon UTC.
 START = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)
 NOON = dt.timedelta(hours=12)
+# The published estimates (Fader, Hardie & Lee 2005; Fader & Hardie's Gamma-Gamma note).
+CDNOW = BgNbdParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
+CDNOW_SPEND = GammaGammaParams(p=6.25, q=3.74, v=15.44)
 
 
 @dataclass(frozen=True)
@@ -32,28 +38,38 @@ def moment(day: float) -> dt.datetime:
 
 
 def simulated(customers: int, weeks: int, seed: int) -> list[History]:
-    """Customers from the BG/NBD process with the published CDNOW parameters (r=0.243,
-    alpha=4.414, a=0.793, b=2.426, weekly rates), first purchases spread over the first half
-    of `weeks`, order values from Gamma-Gamma (p=6.25, q=3.74, gamma=15.44)."""
+    """Customers drawn by `app.predictions.simulate` from the BG/NBD process with the published
+    CDNOW parameters (r=0.243, alpha=4.414, a=0.793, b=2.426, weekly rates), first purchases
+    spread over the first half of `weeks` and measured to its end, and mean repeat order values
+    from Gamma-Gamma (p=6.25, q=3.74, gamma=15.44), written as order days: the first at day
+    7 (weeks - T), the last 7 t_x later, the others on distinct days between (x is capped at
+    the days there are; what is written is what the tests expect the model to see)."""
     rng = np.random.default_rng(seed)
-    histories: list[History] = []
-    for _ in range(customers):
-        rate = rng.gamma(0.243, 1 / 4.414)
-        drop = rng.beta(0.793, 2.426)
-        first = float(rng.uniform(0, weeks / 2))
-        times = [first]
-        while True:
-            if rng.random() < drop:
-                break
-            following = times[-1] + rng.exponential(1 / rate) if rate > 0 else weeks
-            if following >= weeks:
-                break
-            times.append(following)
-        scale = rng.gamma(3.74, 1 / 15.44)
-        days = sorted({int(t * 7) for t in times})
-        totals = tuple(Decimal(str(round(float(rng.gamma(6.25, 1 / scale)) + 1, 2))) for _ in days)
-        histories.append(History(tuple(days), totals))
-    return histories
+    ages = rng.uniform(weeks / 2, weeks, customers)
+    drawn = simulate_bgnbd(CDNOW, ages, rng=rng)
+    means = simulate_spend(CDNOW_SPEND, drawn.frequency, rng=rng)
+    end = weeks * 7
+    found: list[History] = []
+    for i in range(customers):
+        first = end - round(drawn.age[i] * 7)
+        last = first + round(drawn.recency[i] * 7)
+        x = int(drawn.frequency[i])
+        between = max(last - first - 1, 0)
+        middle = (
+            sorted(
+                rng.choice(
+                    np.arange(first + 1, last), size=min(x - 1, between), replace=False
+                ).tolist()
+            )
+            if x > 1 and between
+            else []
+        )
+        days = (first, *middle, last) if x > 0 and last > first else (first,)
+        value = Decimal(str(round(float(means[i]), 2))) if x > 0 else Decimal("25.00")
+        first_value = Decimal(str(round(float(rng.gamma(6.25, 1 / 0.4)), 2)))
+        totals = (first_value, *(max(value, Decimal("0.01")) for _ in days[1:]))
+        found.append(History(tuple(int(d) for d in days), totals))
+    return found
 
 
 async def write(organization_id: uuid.UUID, histories: Sequence[History]) -> list[Customer]:
@@ -111,3 +127,9 @@ def seen(history: History, as_of_day: int) -> Seen | None:
 
 def day_of(moment_: dt.datetime) -> int:
     return (moment_.date() - START.date()).days
+
+
+def one(values: object) -> float:
+    """The single value of a model function called for one customer (it returns an array)."""
+    (value,) = np.asarray(values, dtype=np.float64).reshape(-1)
+    return float(value)
