@@ -74,7 +74,7 @@ class Loaders:
             customer_personas=customer_persona_loader(organization_id),
             roadmaps=roadmap_loader(organization_id),
             duplicate_suggestions=customer_suggestions_loader(principal),
-            prediction_models=prediction_model_loader(),
+            prediction_models=prediction_model_loader(principal),
         )
 
 

@@ -360,8 +360,3 @@ async def save_model(
 
 async def current_model(organization_id: uuid.UUID) -> PredictionModel | None:
     return await PredictionModel.filter(organization_id=organization_id).first()
-
-
-async def models_of(organization_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PredictionModel]:
-    found = await PredictionModel.filter(organization_id__in=list(organization_ids))
-    return {uuid.UUID(str(m.organization_id)): m for m in found}

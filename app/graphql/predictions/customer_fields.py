@@ -6,7 +6,7 @@ import strawberry
 
 from app.graphql.predictions.types import CustomerPredictionsType
 from app.models.customer import Customer
-from app.predictions.service import CustomerPredictions
+from app.predictions.figures import CustomerPredictions
 
 
 @strawberry.type

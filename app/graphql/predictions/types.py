@@ -11,7 +11,7 @@ from app.core.errors import DomainError, InvalidArgument
 from app.graphql.context import Info
 from app.graphql.enums import ChurnRisk, PredictionModelStatus
 from app.models.prediction import PredictionModel
-from app.predictions.service import CustomerPredictions, check_horizon
+from app.predictions.figures import CustomerPredictions, check_horizon
 
 
 @strawberry.type(
