@@ -34,6 +34,7 @@ from workers.messages import (
     stop_providers,
 )
 from workers.personas import reconcile_personas, refresh_due_personas, regenerate_personas_job
+from workers.predictions import refit_all_predictions, refit_predictions_job
 from workers.privacy import (
     carry_out_privacy_request_job,
     delete_expired_exports,
@@ -45,6 +46,7 @@ from workers.wallets import birthday_rewards, expire_points
 FUNCTIONS: list[Any] = [
     purge_expired_sessions,
     refresh_segments_job,
+    refit_predictions_job,
     birthday_rewards,
     expire_points,
     run_import_job,
@@ -84,6 +86,8 @@ CRON_JOBS: list[Any] = [
     cron(purge_expired_sessions, minute={17}, run_at_startup=False),
     # Nightly: lifecycle stages move with time even when nobody buys.
     cron(refresh_all_segments, hour={3}, minute={5}, run_at_startup=False),
+    # Nightly, after the segments: each organization's prediction model refitted to now.
+    cron(refit_all_predictions, hour={3}, minute={15}, run_at_startup=False),
     # Hourly, so each organization's birthdays are rewarded soon after its local midnight.
     cron(birthday_rewards, minute={7}, run_at_startup=False),
     cron(expire_points, minute={37}, run_at_startup=False),

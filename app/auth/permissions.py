@@ -31,6 +31,8 @@ class Operation(StrEnum):
     PERSONA_EDIT = "persona:edit"
     PERSONA_REGENERATE = "persona:regenerate"
     SEGMENTS_RECOMPUTE = "segments:recompute"
+    # Refitting the organization's prediction model (churn risk, expected orders and spend).
+    PREDICTIONS_REFIT = "predictions:refit"
     STORE_MANAGE = "store:manage"
     STAFF_MANAGE = "staff:manage"
     API_KEY_MANAGE = "api_key:manage"
@@ -112,6 +114,7 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.PERSONA_REGENERATE,
             _O.CUSTOMER_STATS,
             _O.SEGMENTS_RECOMPUTE,
+            _O.PREDICTIONS_REFIT,
         }
     ),
     Role.MARKETING_ANALYST: frozenset(

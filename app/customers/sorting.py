@@ -14,6 +14,9 @@ class CustomerSortField(StrEnum):
     POINTS_BALANCE = "POINTS_BALANCE"
     CREATED_AT = "CREATED_AT"
     LAST_NAME = "LAST_NAME"
+    # Predictions (app.predictions): NULL for customers the current model did not score.
+    EXPECTED_SPEND = "EXPECTED_SPEND"
+    PROBABILITY_ALIVE = "PROBABILITY_ALIVE"
 
 
 _F = CustomerSortField
@@ -29,6 +32,9 @@ CUSTOMER_SORTS = SortableList(
         SortKey(_F.CREATED_AT, "created_at", "datetime"),
         # The case- and accent-folded copy, so "de Vries" sorts with "Devries", not after "Z".
         SortKey(_F.LAST_NAME, "last_name_key", "text", personal=True),
+        # Spend expected over the 365 days after the model's as-of moment.
+        SortKey(_F.EXPECTED_SPEND, "predicted_spend_365d", "decimal", nullable=True),
+        SortKey(_F.PROBABILITY_ALIVE, "predicted_probability_alive", "decimal", nullable=True),
     ),
     # Without sortBy: creation order by time-ordered id, on the primary key.
     default=Sort("customers", SortKey("ID", "id", "uuid"), SortDirection.ASC),

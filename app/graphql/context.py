@@ -18,9 +18,11 @@ from app.customers import service as customers
 from app.graphql.dataloader import SharedDataLoader
 from app.graphql.duplicates.loaders import customer_suggestions_loader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
+from app.graphql.predictions.loaders import prediction_model_loader
 from app.merges.suggestion_service import SuggestionView
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
+from app.models.prediction import PredictionModel
 from app.organizations import service as organizations
 
 
@@ -60,6 +62,7 @@ class Loaders:
     customer_personas: DataLoader[uuid.UUID, Persona | None]
     roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
     duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
+    prediction_models: DataLoader[uuid.UUID, PredictionModel | None]
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Loaders:
@@ -71,6 +74,7 @@ class Loaders:
             customer_personas=customer_persona_loader(organization_id),
             roadmaps=roadmap_loader(organization_id),
             duplicate_suggestions=customer_suggestions_loader(principal),
+            prediction_models=prediction_model_loader(principal),
         )
 
 

@@ -10,6 +10,7 @@ from app.imports.options import DateOrder, ImportPolicy, MatchKey, SmsDoubleOptI
 from app.merges.scoring import Reason
 from app.models.audit import ActorKind, AuditAction
 from app.models.customer import (
+    ChurnRisk,
     CustomerStatus,
     FavoriteStoreSource,
     LifecycleStage,
@@ -20,6 +21,7 @@ from app.models.duplicates import PlaceholderKind, PlaceholderSource
 from app.models.imports import ImportKind, ImportStatus
 from app.models.organization import SignupChannel
 from app.models.persona import PersonaSetStatus, RoadmapItemSource
+from app.models.prediction import PredictionModelStatus
 from app.models.privacy_request import (
     PrivacyRequestKind,
     PrivacyRequestSource,
@@ -40,6 +42,16 @@ strawberry.enum(
     "so many days without a purchase).",
 )
 strawberry.enum(RfmSegment, description="Named segment of the RFM scores.")
+strawberry.enum(
+    ChurnRisk,
+    description="The band of the probability that the customer is still active (BG/NBD): "
+    "HIGH below 0.3, MEDIUM below 0.7, LOW from 0.7 (app.predictions.churn).",
+)
+strawberry.enum(
+    PredictionModelStatus,
+    description="FITTED: figures were written with it. INELIGIBLE: too little history (see "
+    "`reason`). FAILED: the fit did not converge; no figures until the next refit.",
+)
 strawberry.enum(SignupChannel)
 strawberry.enum(Role)
 strawberry.enum(AuditAction)
@@ -97,6 +109,7 @@ __all__ = [
     "ActorKind",
     "ApiKeyScope",
     "AuditAction",
+    "ChurnRisk",
     "CustomerStatus",
     "DateOrder",
     "FavoriteStoreSource",
@@ -110,6 +123,7 @@ __all__ = [
     "PersonaSetFailure",
     "PersonaSetStatus",
     "PersonasStatus",
+    "PredictionModelStatus",
     "PrivacyRequestKind",
     "PrivacyRequestSource",
     "PrivacyRequestStatus",

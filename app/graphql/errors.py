@@ -27,6 +27,7 @@ from app.merges.errors import MergeErrorCode
 from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
 from app.personas.errors import PersonaErrorCode
+from app.predictions.errors import PredictionErrorCode
 from app.privacy_requests.errors import PrivacyRequestErrorCode
 from app.wallets.errors import WalletErrorCode
 
@@ -44,6 +45,7 @@ for _codes in (
     PrivacyRequestErrorCode,
     SegmentErrorCode,
     MergeErrorCode,
+    PredictionErrorCode,
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
@@ -123,6 +125,11 @@ class LiveProgressError(CodedError[LiveErrorCode]):
 
 @strawberry.type(description="Why a lifecycle and RFM recompute was not asked for.")
 class SegmentError(CodedError[SegmentErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a prediction model refit was not asked for.")
+class PredictionError(CodedError[PredictionErrorCode]):
     pass
 
 

@@ -36,6 +36,8 @@ from app.graphql.organizations.queries import OrganizationQueries
 from app.graphql.personas.mutations import PersonaMutations
 from app.graphql.personas.queries import PersonaQueries
 from app.graphql.personas.subscriptions import PersonaSubscriptions
+from app.graphql.predictions.mutations import PredictionMutations
+from app.graphql.predictions.queries import PredictionQueries
 from app.graphql.privacy.queries import PrivacyQueries
 from app.graphql.privacy_requests.mutations import PrivacyRequestMutations
 from app.graphql.privacy_requests.queries import PrivacyRequestQueries
@@ -59,6 +61,7 @@ class Query(
     MergeQueries,
     PrivacyQueries,
     ConsentQueries,
+    PredictionQueries,
 ):
     pass
 
@@ -76,6 +79,7 @@ class Mutation(
     PrivacyRequestMutations,
     LifecycleMutations,
     MergeMutations,
+    PredictionMutations,
 ):
     pass
 

@@ -59,6 +59,14 @@ class RfmSegment(StrEnum):
     LOST = "LOST"
 
 
+class ChurnRisk(StrEnum):
+    """The band of a customer's probability of still being active (app.predictions.churn)."""
+
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
 class Customer(Model):
     """One shopper of one organization."""
 
@@ -137,6 +145,24 @@ class Customer(Model):
         RfmSegment, max_length=20, null=True
     )
 
+    # Predictions (app.predictions), written in bulk by each refit of the organization's model,
+    # measured to the model's "as of" moment; NULL for customers without a completed order
+    # then, or when the organization has no model. The purchase history the model saw (repeat
+    # purchase days, days from the first to the last purchase day, days from the first purchase
+    # day to the model's as-of day) is kept so that other horizons can be computed on the fly.
+    churn_risk: ChurnRisk | None = fields.CharEnumField(  # type: ignore[assignment]
+        ChurnRisk, max_length=8, null=True
+    )
+    predicted_probability_alive = fields.DecimalField(max_digits=7, decimal_places=6, null=True)
+    predicted_orders_90d = fields.DecimalField(max_digits=12, decimal_places=4, null=True)
+    predicted_spend_365d = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
+    prediction_frequency = fields.IntField(null=True)
+    prediction_recency_days = fields.IntField(null=True)
+    prediction_age_days = fields.IntField(null=True)
+    # Mean value of the repeat purchase days (NULL without a repeat purchase).
+    prediction_monetary_mean = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
+    predicted_at = fields.DatetimeField(null=True)
+
     # One of its identifiers is on the privacy blocklist: hidden from every path
     # (app.customers.repository.visibility), set when the identifier is blocked.
     blocked = fields.BooleanField(default=False, db_default=False)
@@ -167,4 +193,8 @@ class Customer(Model):
             Index(fields=("organization_id", "order_count", "id")),
             Index(fields=("organization_id", "points_balance", "id")),
             Index(fields=("organization_id", "created_at", "id")),
+            # The prediction filter and sorts (app/customers/sorting.py).
+            Index(fields=("organization_id", "churn_risk")),
+            Index(fields=("organization_id", "predicted_spend_365d", "id")),
+            Index(fields=("organization_id", "predicted_probability_alive", "id")),
         )

@@ -25,7 +25,9 @@ thresholds; the score is (lift - 1) / span, capped to 0..1 (docs/personas.md has
                          than the base (median variation), recency <= the base (span 1)
     RENEWAL              median days since the last order >= 2x the base and >= the at-risk
                          days, or half or more of the members past the organization's lost
-                         days (absolute: a lapsed base still gets its win-back persona)
+                         days (absolute: a lapsed base still gets its win-back persona), or
+                         half or more of the members with predictions at HIGH churn risk
+                         (app.predictions; the share is evidence whenever predictions exist)
     TRIAL                60% or more bought exactly once (absolute)
     COMMITMENT           orders per customer and spend per customer both >= 2x the base (span 3)
     MOMENTUM             only when nothing else fired: median recency <= half the base's and

@@ -61,6 +61,9 @@ class Col(IntEnum):
     # import's quantity column) where known, else the quantities of their item lines.
     UNITS = 17
     UNIT_ORDERS = 18
+    # The churn risk band of the customer's predictions (app.predictions): 1 for HIGH, 0 for
+    # LOW or MEDIUM, -1 without predictions. Read as evidence only, never clustered on.
+    HIGH_CHURN_RISK = 19
 
 
 BASE_COLUMNS = len(Col)

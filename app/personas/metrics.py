@@ -46,6 +46,8 @@ class Customers:
     days_between_orders: F64
     units: F64
     unit_orders: F64
+    # 1: predicted at HIGH churn risk, 0: LOW or MEDIUM, -1: no predictions.
+    high_churn_risk: F64
 
 
 def _winsorize(values: F64) -> F64:
@@ -76,6 +78,7 @@ def per_customer(features: CustomerFeatures) -> Customers:
         days_between_orders=f64(Col.GAP_MEAN_DAYS),
         units=f64(Col.UNITS),
         unit_orders=f64(Col.UNIT_ORDERS),
+        high_churn_risk=f64(Col.HIGH_CHURN_RISK),
         order_value=spend / np.maximum(orders, 1.0),
         spend=_winsorize(spend),
         orders=_winsorize(orders),
@@ -129,6 +132,9 @@ class Metrics:
     units_per_order: float = 0.0
     at_risk_share: float = 0.0
     lost_share: float = 0.0
+    # Among members with predictions: the share at HIGH churn risk; None when none has any
+    # (no prediction model, or none fitted yet).
+    high_churn_share: float | None = None
 
 
 def _median(values: F64) -> float:
@@ -176,7 +182,15 @@ def metrics_of(
         units_per_order=_per(c.units, c.unit_orders, mask),
         at_risk_share=_share(c.recency >= at_risk_after_days, mask),
         lost_share=_share(c.recency >= lost_after_days, mask),
+        high_churn_share=_known_share(c.high_churn_risk, mask),
     )
+
+
+def _known_share(flags: F64, mask: Mask) -> float | None:
+    """The share of 1s among the members whose flag is known (not -1)."""
+    known = mask & (flags >= 0)
+    size = int(known.sum())
+    return float((flags[known] > 0).sum()) / size if size else None
 
 
 def _per(amounts: F64, counts: F64, mask: Mask) -> float:

@@ -56,6 +56,9 @@ RULES = (
 )
 # Absolute thresholds (shares of the persona's own members, whatever the base looks like).
 LAPSED_SHARE = 0.5
+# Predicted churn (app.predictions): a persona mostly at HIGH churn risk needs winning back
+# even before its members pass the lifecycle's lost threshold.
+HIGH_CHURN_SHARE = 0.5
 ONE_TIME_SHARE = 0.6
 COMMITMENT_LIFT = 2.0
 MOMENTUM_RECENCY = 0.5
@@ -265,10 +268,17 @@ def _renewal(g: Metrics, base: Metrics, program: LoyaltyProgram, add: _Add) -> N
     ratio = _ratio(g.median_recency_days, base.median_recency_days)
     relative = ratio >= 2.0 and g.median_recency_days >= program.at_risk_after_days
     absolute = g.lost_share >= LAPSED_SHARE
-    if not (relative or absolute):
+    churn = g.high_churn_share
+    predicted = churn is not None and churn >= HIGH_CHURN_SHARE
+    if not (relative or absolute or predicted):
         return
-    # The stronger of the two readings: (ratio - 1) / 2, or the lost share above one half.
-    lift = max(ratio if relative else 1.0, 1.0 + 2.0 * (g.lost_share - LAPSED_SHARE) / 0.5)
+    # The strongest reading: (ratio - 1) / 2, or the lost (or predicted HIGH churn) share
+    # above one half.
+    lift = max(
+        ratio if relative else 1.0,
+        1.0 + 2.0 * (g.lost_share - LAPSED_SHARE) / 0.5,
+        1.0 + 2.0 * ((churn or 0.0) - HIGH_CHURN_SHARE) / 0.5 if predicted else 1.0,
+    )
     add(
         RENEWAL,
         lift,
@@ -284,8 +294,25 @@ def _renewal(g: Metrics, base: Metrics, program: LoyaltyProgram, add: _Add) -> N
                 f" {pct(g.at_risk_share)} are past {program.at_risk_after_days} days (at risk).",
             ),
             _recency(g, base, f"; at risk after {program.at_risk_after_days}"),
+            *_churn_evidence(g, base),
         ],
     )
+
+
+def _churn_evidence(g: Metrics, base: Metrics) -> list[EvidenceJson]:
+    """The predicted share at HIGH churn risk, when the organization has predictions."""
+    if g.high_churn_share is None or base.high_churn_share is None:
+        return []
+    return [
+        _evidence(
+            "highChurnRiskShare",
+            "Customers at high churn risk (predicted)",
+            g.high_churn_share,
+            base.high_churn_share,
+            f"{pct(g.high_churn_share)} are predicted at high churn risk, unlikely to buy"
+            f" again without a reason to (whole base: {pct(base.high_churn_share)}).",
+        )
+    ]
 
 
 def _trial(g: Metrics, base: Metrics, add: _Add) -> None:

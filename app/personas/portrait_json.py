@@ -47,6 +47,8 @@ class BehaviorsJson(TypedDict):
     oneTimeShare: NotRequired[float]
     atRiskShare: NotRequired[float]
     lostShare: NotRequired[float]
+    # Among members with predictions; null without any (app.predictions).
+    highChurnRiskShare: NotRequired[float | None]
     topCategories: list[LabelShareJson]
     topTags: list[LabelShareJson]
 

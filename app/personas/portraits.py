@@ -162,6 +162,9 @@ def portraits(
             "oneTimeShare": round(m.one_time_share, 4),
             "atRiskShare": round(m.at_risk_share, 4),
             "lostShare": round(m.lost_share, 4),
+            "highChurnRiskShare": (
+                round(m.high_churn_share, 4) if m.high_churn_share is not None else None
+            ),
             "topCategories": top_categories,
             "topTags": top_tags,
         }

@@ -28,6 +28,7 @@ PROBES: dict[Operation, str] = {
         " errors { code } } }"
     ),
     Operation.SEGMENTS_RECOMPUTE: "mutation { segmentsRecompute { errors { code } } }",
+    Operation.PREDICTIONS_REFIT: "mutation { predictionModelRefit { errors { code } } }",
     Operation.CUSTOMER_MERGE: (
         f'mutation {{ customerUnmerge(mergeId: "{UNKNOWN_ID}") {{ errors {{ code }} }} }}'
     ),

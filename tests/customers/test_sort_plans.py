@@ -40,6 +40,10 @@ async def seed(organization_id: object, count: int, rng: random.Random) -> None:
                 if n % 3 == 0
                 else T0 + dt.timedelta(minutes=rng.randint(0, 10**6)),
                 created_at=T0 + dt.timedelta(seconds=n),
+                predicted_spend_365d=None if n % 3 == 1 else Decimal(rng.randint(0, 90000)) / 100,
+                predicted_probability_alive=None
+                if n % 3 == 1
+                else Decimal(rng.randint(0, 10**6)) / 10**6,
             )
         )
     await Customer.bulk_create(rows, batch_size=2000)

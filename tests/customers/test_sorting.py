@@ -54,6 +54,11 @@ async def seed(organization_id: uuid.UUID, count: int, rng: random.Random) -> li
             order_count=rng.choice([0, 1, 1, 2]),
             points_balance=rng.choice([0, 50, 50, 700]),
             last_order_at=last_order,
+            # Predictions: NULL (not scored), ties, and values that sort wrongly as text.
+            predicted_spend_365d=rng.choice([None, Decimal("0"), Decimal("9.50"), Decimal("100")]),
+            predicted_probability_alive=rng.choice(
+                [None, Decimal("0.5"), Decimal("0.123456"), Decimal("1")]
+            ),
         )
         created = T0 + dt.timedelta(hours=rng.choice([0, 1, 2]))
         await Customer.filter(id=customer.id).update(created_at=created)

@@ -25,7 +25,14 @@ from app.core.identifiers import (
 )
 from app.core.ids import try_parse_id
 from app.customers.repository import visibility
-from app.models.customer import Customer, CustomerStatus, LifecycleStage, RfmSegment, SmsState
+from app.models.customer import (
+    ChurnRisk,
+    Customer,
+    CustomerStatus,
+    LifecycleStage,
+    RfmSegment,
+    SmsState,
+)
 from app.models.order import Order
 from app.models.persona import PersonaAssignment, PersonaSet
 
@@ -50,6 +57,7 @@ class CustomerFilter:
     # Any of these; None or empty: no condition.
     lifecycle_stages: list[LifecycleStage] | None = None
     rfm_segments: list[RfmSegment] | None = None
+    churn_risks: list[ChurnRisk] | None = None
     # Customers of this persona (identity) in the current persona set.
     persona_id: uuid.UUID | None = None
 
@@ -82,6 +90,8 @@ def apply_filter(query: QuerySet[Customer], where: CustomerFilter) -> QuerySet[C
         conditions["lifecycle_stage__in"] = list(where.lifecycle_stages)
     if where.rfm_segments:
         conditions["rfm_segment__in"] = list(where.rfm_segments)
+    if where.churn_risks:
+        conditions["churn_risk__in"] = list(where.churn_risks)
     if where.persona_id is not None:
         conditions["id__in"] = persona_members(where.persona_id)
     return query.filter(**conditions) if conditions else query

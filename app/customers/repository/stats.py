@@ -16,7 +16,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from app.models.customer import Customer, LifecycleStage, RfmSegment, SmsState
+from app.models.customer import ChurnRisk, Customer, LifecycleStage, RfmSegment, SmsState
 from app.models.persona import Persona, PersonaAssignment, PersonaSet
 
 
@@ -37,6 +37,7 @@ class CustomerCounts:
     email_opted_in: int
     lifecycle: dict[LifecycleStage, int]
     rfm: dict[RfmSegment | None, int]
+    churn_risk: dict[ChurnRisk | None, int]
     sms: dict[SmsState, int]
     tiers: dict[str, int]
 
@@ -56,6 +57,8 @@ async def counts(query: QuerySet[Customer], tiers: Sequence[TierBand]) -> Custom
     sums |= {f"stage_{s.value}": _count_if(Q(lifecycle_stage=s)) for s in LifecycleStage}
     sums |= {f"rfm_{s.value}": _count_if(Q(rfm_segment=s)) for s in RfmSegment}
     sums |= {f"sms_{s.value}": _count_if(Q(sms_state=s)) for s in SmsState}
+    sums["churn_none"] = _count_if(Q(churn_risk__isnull=True))
+    sums |= {f"churn_{s.value}": _count_if(Q(churn_risk=s)) for s in ChurnRisk}
     for index, band in enumerate(tiers):
         within = Q(lifetime_points__gte=band.low)
         if band.high is not None:
@@ -75,6 +78,7 @@ async def counts(query: QuerySet[Customer], tiers: Sequence[TierBand]) -> Custom
         lifecycle={s: n(f"stage_{s.value}") for s in LifecycleStage},
         rfm={None: n("rfm_none")} | {s: n(f"rfm_{s.value}") for s in RfmSegment},
         sms={s: n(f"sms_{s.value}") for s in SmsState},
+        churn_risk={None: n("churn_none")} | {s: n(f"churn_{s.value}") for s in ChurnRisk},
         tiers={band.name: n(f"tier_{i}") for i, band in enumerate(tiers)},
     )
 

@@ -12,7 +12,13 @@ from app.customers.fields import CustomerInput, FavoriteStoreChoice
 from app.customers.repository.search import CustomerFilter
 from app.customers.service import TraitsMode
 from app.customers.sorting import CustomerSortField
-from app.graphql.enums import FavoriteStoreSource, LifecycleStage, RfmSegment, SmsState
+from app.graphql.enums import (
+    ChurnRisk,
+    FavoriteStoreSource,
+    LifecycleStage,
+    RfmSegment,
+    SmsState,
+)
 from app.graphql.pagination import SortDirection
 
 strawberry.enum(TraitsMode, description="MERGE: keys are added or replaced, null removes one.")
@@ -119,6 +125,11 @@ class CustomerWhereInput:
         description="Any of these RFM segments; omitted or empty: no condition. Customers "
         "without orders have no segment.",
     )
+    churn_risks: list[ChurnRisk] | None = strawberry.field(
+        default=None,
+        description="Any of these churn risk bands (`Customer.predictions.churnRisk`); omitted "
+        "or empty: no condition. Customers without predictions have no band.",
+    )
     persona_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="Customers of this persona (its stable id) in the current personas.",
@@ -143,6 +154,7 @@ class CustomerWhereInput:
             has_phone=self.has_phone,
             lifecycle_stages=self.lifecycle_stages,
             rfm_segments=self.rfm_segments,
+            churn_risks=self.churn_risks,
             persona_id=parse_id(self.persona_id, "personaId") if self.persona_id else None,
         )
 
@@ -150,7 +162,9 @@ class CustomerWhereInput:
 strawberry.enum(
     CustomerSortField,
     description="LAST_ORDER_AT: customers without an order have none (NULL, sorted last "
-    "ascending). LAST_NAME: case- and accent-insensitive.",
+    "ascending). LAST_NAME: case- and accent-insensitive. EXPECTED_SPEND and "
+    "PROBABILITY_ALIVE: the stored predictions (365-day spend, probability still active); "
+    "customers without predictions have none (sorted last ascending).",
 )
 
 

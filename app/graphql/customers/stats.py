@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from app.customers.service import CustomerStats
-from app.graphql.enums import LifecycleStage, RfmSegment, SmsState
+from app.graphql.enums import ChurnRisk, LifecycleStage, RfmSegment, SmsState
 
 
 @strawberry.type
@@ -18,6 +18,15 @@ class LifecycleStageCount:
 class RfmSegmentCount:
     segment: RfmSegment | None = strawberry.field(
         description="null: customers without a segment (no completed order yet)."
+    )
+    count: int
+
+
+@strawberry.type
+class ChurnRiskCount:
+    risk: ChurnRisk | None = strawberry.field(
+        description="null: customers without predictions (no completed order when the model "
+        "was fitted, or no model)."
     )
     count: int
 
@@ -59,6 +68,7 @@ class CustomerStatsType:
         description="The current personas, largest first; empty before the first generation."
     )
     by_sms_state: list[SmsStateCount]
+    by_churn_risk: list[ChurnRiskCount]
 
     @classmethod
     def of(cls, found: CustomerStats) -> CustomerStatsType:
@@ -80,4 +90,5 @@ class CustomerStatsType:
                 for p in found.personas
             ],
             by_sms_state=[SmsStateCount(state=s, count=n) for s, n in c.sms.items()],
+            by_churn_risk=[ChurnRiskCount(risk=s, count=n) for s, n in c.churn_risk.items()],
         )

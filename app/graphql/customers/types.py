@@ -21,6 +21,7 @@ from app.graphql.enums import (
 from app.graphql.merges.customer_fields import CustomerMergeFields
 from app.graphql.organizations.types import SignupFormType, StoreType
 from app.graphql.personas.customer_fields import CustomerPersonaFields
+from app.graphql.predictions.customer_fields import CustomerPredictionFields
 from app.graphql.wallets.customer_fields import CustomerWalletFields
 from app.models.customer import Customer
 
@@ -73,7 +74,11 @@ class RfmScores:
 
 @strawberry.type(name="Customer")
 class CustomerType(
-    CustomerWalletFields, CustomerPersonaFields, CustomerDuplicateFields, CustomerMergeFields
+    CustomerWalletFields,
+    CustomerPersonaFields,
+    CustomerDuplicateFields,
+    CustomerMergeFields,
+    CustomerPredictionFields,
 ):
     id: strawberry.ID
     status: CustomerStatus

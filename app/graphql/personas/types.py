@@ -168,6 +168,10 @@ class PersonaBehaviors:
     lost_share: float = strawberry.field(
         description="Share past the organization's lost days without an order."
     )
+    high_churn_risk_share: float | None = strawberry.field(
+        description="Among members with predictions, the share at HIGH churn risk "
+        "(`Customer.predictions.churnRisk`); null when none has predictions."
+    )
     top_categories: list[LabelShare] = strawberry.field(description="By share of item spend.")
     top_tags: list[LabelShare] = strawberry.field(description="By share of item lines.")
 
@@ -191,6 +195,7 @@ class PersonaBehaviors:
             one_time_share=_float(data, "oneTimeShare"),
             at_risk_share=_float(data, "atRiskShare"),
             lost_share=_float(data, "lostShare"),
+            high_churn_risk_share=_optional_float(data, "highChurnRiskShare"),
             top_categories=[LabelShare.of(d) for d in _items(data, "topCategories")],
             top_tags=[LabelShare.of(d) for d in _items(data, "topTags")],
         )

@@ -14,6 +14,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.core.pgcopy.decode import CopyDecoder
 from app.customers.repository.visibility import LIVE_STATUSES
+from app.models.customer import ChurnRisk
 from app.models.order import OrderStatus
 from app.models.wallet import LedgerKind
 from app.personas.feature_columns import (
@@ -176,6 +177,8 @@ def feature_statement(
     outputs[17:17] = [
         "CASE WHEN o.unit_orders > 0 THEN o.units ELSE COALESCE(it.item_units, 0) END",
         "CASE WHEN o.unit_orders > 0 THEN o.unit_orders ELSE COALESCE(it.item_orders, 0) END",
+        "CASE WHEN c.churn_risk IS NULL THEN -1"
+        f" WHEN c.churn_risk = {sql.param(ChurnRisk.HIGH.value)} THEN 1 ELSE 0 END",
     ]
     select = ", ".join(sql.out(e) for e in outputs)
     query = (
