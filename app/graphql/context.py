@@ -18,6 +18,8 @@ from app.customers import service as customers
 from app.graphql.dataloader import SharedDataLoader
 from app.graphql.duplicates.loaders import customer_suggestions_loader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
+from app.imports import sms_schedule
+from app.imports.sms_schedule import ImportTexts
 from app.merges.suggestion_service import SuggestionView
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
@@ -45,6 +47,14 @@ def _by_id_loader(
     return SharedDataLoader(load_fn=load)
 
 
+def _import_texts_loader(principal: Principal) -> DataLoader[uuid.UUID, ImportTexts]:
+    async def load(keys: list[uuid.UUID]) -> list[ImportTexts]:
+        counts = await sms_schedule.import_texts(principal, keys)
+        return [counts[k] for k in keys]
+
+    return SharedDataLoader(load_fn=load)
+
+
 def _referral_count_loader(principal: Principal) -> DataLoader[uuid.UUID, int]:
     async def load(keys: list[uuid.UUID]) -> list[int]:
         return await customers.referral_counts(principal, keys)
@@ -60,6 +70,7 @@ class Loaders:
     customer_personas: DataLoader[uuid.UUID, Persona | None]
     roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
     duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
+    import_texts: DataLoader[uuid.UUID, ImportTexts]
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Loaders:
@@ -71,6 +82,7 @@ class Loaders:
             customer_personas=customer_persona_loader(organization_id),
             roadmaps=roadmap_loader(organization_id),
             duplicate_suggestions=customer_suggestions_loader(principal),
+            import_texts=_import_texts_loader(principal),
         )
 
 

@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from app.auth.errors import AccountErrorCode
+from app.consent.texts import SmsProgramErrorCode
 from app.core.errors import DomainError, PublicError
 from app.core.live.errors import LiveErrorCode
 from app.customers.errors import CustomerErrorCode
@@ -47,6 +48,7 @@ for _codes in (
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
+strawberry.enum(SmsProgramErrorCode, name="SmsSettingsErrorCode")
 
 CodeT = TypeVar("CodeT", bound=StrEnum)
 
@@ -128,6 +130,11 @@ class SegmentError(CodedError[SegmentErrorCode]):
 
 @strawberry.type(description="Why a merge or unmerge did not happen.")
 class MergeError(CodedError[MergeErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why the SMS settings were not changed.")
+class SmsSettingsError(CodedError[SmsProgramErrorCode]):
     pass
 
 
