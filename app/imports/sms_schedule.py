@@ -12,12 +12,15 @@ names the import; each text has its own key), asked for after the commit that re
   Not an arq job deferred to that time: such a job could be neither changed nor cancelled,
   and a burst worker would wait for it.
 
-Quiet hours still apply per recipient: a text due at night waits in the outbox for the
-recipient's window (`app.consent.double_opt_in`).
+The cron also asks again, for 30 minutes, for the texts job of every import that started
+sending, so a job lost between the commit and Redis is sent anyway (arq's job id makes that a
+no-op otherwise). Quiet hours still apply per recipient: a text due at night waits in the
+outbox for the recipient's window (`app.consent.double_opt_in`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
@@ -42,6 +45,9 @@ logger = logging.getLogger("app.imports")
 
 # Due schedules fired per transaction by the cron; more wait for its next page.
 _DUE_PAGE = 100
+# Started imports whose texts job the cron asks for again, in case it was lost: shorter than
+# the hour arq keeps a finished job's id (`keep_result`), within which asking is a no-op.
+RESEND_WINDOW = dt.timedelta(minutes=30)
 
 
 def _already_asked(job: ImportJob) -> bool:
@@ -124,6 +130,14 @@ async def send_due_import_texts() -> int:
             break
     if fired:
         logger.info("imports.sms_schedules_fired count=%s", fired)
+    # The way back from a lost job (Redis down at the commit, a flush): ask again for the texts
+    # of imports started lately. arq keeps a job's id with its result for an hour, so for a
+    # job that ran (or still runs) asking again is a no-op; a lost one runs now, and queues
+    # only the texts still missing (each has its own key).
+    for organization_id, job_id in await repository.sms_started_since(
+        now - RESEND_WINDOW, _DUE_PAGE
+    ):
+        await request_job(send_import_opt_ins(organization_id, job_id))
     return fired
 
 

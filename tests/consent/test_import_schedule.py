@@ -135,6 +135,23 @@ class TestAt:
             assert opening.date() == (at + dt.timedelta(days=1)).astimezone(NEW_YORK).date()
         assert read["importJob"]["smsTexts"] == {"queued": 2, "sent": 0, "failed": 0}
 
+    async def test_a_lost_texts_job_is_asked_for_again_by_the_next_cron(
+        self, sms_loop: SmsLoop, arq_redis: ArqRedis
+    ) -> None:
+        with local_time(12) as noon:
+            job = await customers_import(
+                sms_loop, SmsSchedule(SmsDoubleOptIn.AT, noon + dt.timedelta(minutes=5))
+            )
+            with advanced(dt.timedelta(minutes=6)):
+                # Fired with no Redis bound: recorded as started, its job never enqueued.
+                assert await send_due_import_texts() == 1
+                assert (await ImportJob.get(id=job.id)).sms_started_at is not None
+                assert await sms_loop.run_worker() == 0
+                # The next minute's cron asks for it again: the texts go, once.
+                assert await run_cron(sms_loop, arq_redis) == 1 + 1 + 2
+                assert await run_cron(sms_loop, arq_redis) == 1
+        assert [t.recipient for t in await texts()] == TEXTED
+
     async def test_an_at_passing_while_the_import_runs_fires_once_it_completes(
         self, sms_loop: SmsLoop, arq_redis: ArqRedis
     ) -> None:

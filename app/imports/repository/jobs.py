@@ -178,6 +178,19 @@ async def due_sms_schedules(now: dt.datetime, limit: int) -> list[tuple[uuid.UUI
     return [(uuid.UUID(str(org)), uuid.UUID(str(job))) for org, job in rows]
 
 
+async def sms_started_since(
+    since: dt.datetime, limit: int
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(organization, job) of imports whose texts were asked for at `since` or later."""
+    rows = (
+        await ImportJob.filter(sms_started_at__gte=since)
+        .order_by("sms_started_at", "id")
+        .limit(limit)
+        .values_list("organization_id", "id")
+    )
+    return [(uuid.UUID(str(org)), uuid.UUID(str(job))) for org, job in rows]
+
+
 async def mark_sms_started(job_id: uuid.UUID, now: dt.datetime, conn: BaseDBAsyncClient) -> bool:
     """Fire a due AT schedule once: False when it has fired already, or was changed since."""
     changed = (
