@@ -178,9 +178,7 @@ async def due_sms_schedules(now: dt.datetime, limit: int) -> list[tuple[uuid.UUI
     return [(uuid.UUID(str(org)), uuid.UUID(str(job))) for org, job in rows]
 
 
-async def sms_started_since(
-    since: dt.datetime, limit: int
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
+async def sms_started_since(since: dt.datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(organization, job) of imports whose texts were asked for at `since` or later."""
     rows = (
         await ImportJob.filter(sms_started_at__gte=since)
