@@ -113,6 +113,8 @@ async def finish(
         assert job is not None
         for follow_up in after_import(job):
             if follow_up.function == SEND_IMPORT_OPT_INS:
+                # Recorded once: the schedule can no longer change, nor fire again.
+                job.sms_started_at = now
                 await repository.update(job_id, conn, sms_started_at=now)
             await request_job(follow_up)
     storage.delete(job.file_path)
