@@ -1,4 +1,5 @@
-"""SMS consent jobs: an import's double opt-in texts, and the daily lapse of unanswered ones."""
+"""SMS consent jobs: an import's double opt-in texts (now, or when its AT schedule is due), and
+the daily lapse of unanswered ones."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.consent.jobs import SEND_IMPORT_OPT_INS
 from app.consent.lapse import lapse_pending
 from app.core.db_errors import is_transient
 from app.core.ids import try_parse_id
+from app.imports.sms_schedule import send_due_import_texts
 
 RETRY_DELAY = dt.timedelta(seconds=10)
 
@@ -28,6 +30,11 @@ async def import_opt_ins(ctx: dict[str, Any], organization_id: str, import_job_i
         if is_transient(exc):
             raise Retry(defer=RETRY_DELAY.total_seconds() * ctx.get("job_try", 1)) from exc
         raise
+
+
+async def send_scheduled_import_texts(ctx: dict[str, Any]) -> dict[str, int]:
+    """The minute cron: imports whose AT time has come ask for their texts."""
+    return {"imports": await send_due_import_texts()}
 
 
 async def lapse_sms_requests(ctx: dict[str, Any]) -> dict[str, int]:

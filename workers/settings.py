@@ -19,7 +19,11 @@ from app.core.jobs import Job
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
-from workers.consent import lapse_sms_requests, send_import_opt_ins_job
+from workers.consent import (
+    lapse_sms_requests,
+    send_import_opt_ins_job,
+    send_scheduled_import_texts,
+)
 from workers.duplicates import (
     refresh_all_duplicate_suggestions,
     refresh_duplicate_suggestions_job,
@@ -62,6 +66,8 @@ FUNCTIONS: list[Any] = [
     purge_verification_codes,
     lapse_sms_requests,
     send_import_opt_ins_job,
+    # Also a cron; listed so a test (or an operator) can ask for a run at once.
+    send_scheduled_import_texts,
 ]
 
 
@@ -105,6 +111,8 @@ CRON_JOBS: list[Any] = [
     cron(purge_verification_codes, hour={2}, minute={53}, run_at_startup=False),
     # Daily: PENDING SMS requests unanswered for 30 days lapse (nobody is texted).
     cron(lapse_sms_requests, hour={5}, minute={11}, run_at_startup=False),
+    # Every minute: customers imports whose SMS schedule (AT) is due send their texts.
+    cron(send_scheduled_import_texts, second={17}, run_at_startup=False),
 ]
 
 

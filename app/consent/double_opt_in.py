@@ -18,10 +18,12 @@ from app.consent import repository
 from app.consent.program import SmsProgram
 from app.consent.texts import confirmation_text
 from app.core.clock import utcnow
+from app.core.ids import try_parse_id
 from app.messaging.quiet_hours import NoSendWindow, next_send_time
 from app.messaging.recipient_zones import recipient_zones
 from app.messaging.repository import NewMessage
 from app.messaging.service import enqueue_message
+from app.models.consent import ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.message import MessageChannel, MessagePurpose, OutboxMessage
 
@@ -41,6 +43,19 @@ def send_time(customer: Customer, program: SmsProgram, now: dt.datetime) -> dt.d
     except NoSendWindow:
         # Zones whose windows never overlap: the organization's own window is the fallback.
         return next_send_time(now, (program.zone,), program.window)
+
+
+# An import records the consent changes it makes with this text (`app.imports.records`).
+_IMPORT_PREFIX = "import:"
+
+
+def _import_of(request: ConsentEvent) -> uuid.UUID | None:
+    """The customers import that made this PENDING request, if one did: its text is counted
+    on that import (`ImportJob.sms`)."""
+    text = request.text or ""
+    if request.source is not ConsentSource.IMPORT or not text.startswith(_IMPORT_PREFIX):
+        return None
+    return try_parse_id(text.removeprefix(_IMPORT_PREFIX))
 
 
 async def request_confirmation(
@@ -72,6 +87,7 @@ async def request_confirmation(
             idempotency_key=f"sms-opt-in:{customer_id}:{request.id}",
             customer_id=customer_id,
             not_before=due if due > now else None,
+            import_job_id=_import_of(request),
         ),
     )
     logger.info("consent.double_opt_in_queued deferred=%s", due > now)

@@ -1,15 +1,19 @@
 """An organization's SMS program as its texts need it: sender settings, sending window, zone.
 
-Stored as JSON in `Organization.settings["sms"]` (no API edits it yet; `loyalty` seeds and
-tests write it directly) and read here with defaults, so an organization that configured
+Stored as JSON in `Organization.settings["sms"]` (edited by `smsSettingsUpdate`, see
+`app.consent.settings`) and read here with defaults, so an organization that configured
 nothing still sends compliant texts named after itself:
 
     {"program_name": "Acme Rewards", "description": "reward updates and offers from Acme",
      "frequency": "Up to 4 msgs/month", "support_contact": "help@acme.example",
-     "help_text": null, "from_number": "+15005550006", "quiet_hours": ["08:00", "21:00"]}
+     "help_text": null, "from_number": "+15005550006", "messaging_service_sid": null,
+     "quiet_hours": ["08:00", "21:00"], "time_zone": null, "rate_per_second": 0}
 
-`from_number` is the number (or messaging service id) shoppers text: an inbound text is
-routed to the organization whose `from_number` is its `To`.
+`from_number` and `messaging_service_sid` are what shoppers text: an inbound text is routed to
+the organization naming its `To` (or its `MessagingServiceSid`), and the Twilio provider
+sends from them (`app.messaging.senders`). `time_zone` is the zone of quiet hours for a
+recipient whose own zone is unknown (default: the organization's). `rate_per_second` caps the
+organization's texts per second (0: unthrottled).
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ class SmsProgram:
     window: tuple[dt.time, dt.time]
     zone: ZoneInfo
     from_number: str | None
+    messaging_service_sid: str | None = None
+    # Texts per second the organization's sender may take; 0 means unthrottled.
+    rate_per_second: int = 0
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """The identities shoppers text: the number and the messaging service, when set."""
+        return tuple(v for v in (self.from_number, self.messaging_service_sid) if v)
 
 
 def _text(raw: dict[str, Any], key: str, default: str) -> str:
@@ -58,6 +70,15 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def _rate(raw: Any) -> int:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else 0
+
+
+def _optional(raw: dict[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def sms_program(name: str, timezone: str, settings: dict[str, Any]) -> SmsProgram:
     raw = settings.get("sms")
     raw = raw if isinstance(raw, dict) else {}
@@ -70,10 +91,11 @@ def sms_program(name: str, timezone: str, settings: dict[str, Any]) -> SmsProgra
         support_contact=_text(raw, "support_contact", f"{short} customer service"),
         help_text=help_text if isinstance(help_text, str) and help_text.strip() else None,
     )
-    from_number = raw.get("from_number")
     return SmsProgram(
         sender=sender,
         window=_window(raw.get("quiet_hours")),
-        zone=_zone(timezone),
-        from_number=from_number if isinstance(from_number, str) and from_number else None,
+        zone=_zone(_optional(raw, "time_zone") or timezone),
+        from_number=_optional(raw, "from_number"),
+        messaging_service_sid=_optional(raw, "messaging_service_sid"),
+        rate_per_second=_rate(raw.get("rate_per_second")),
     )

@@ -25,7 +25,7 @@ async def program(organization_id: uuid.UUID) -> SmsProgram | None:
 
 
 async def organizations_for_number(addressed_to: tuple[str, ...]) -> list[uuid.UUID]:
-    """Organizations whose configured `from_number` is one of `addressed_to`.
+    """Organizations whose configured number or messaging service is one of `addressed_to`.
 
     JSON filtering differs between SQLite and PostgreSQL, so the (few) organizations are read
     and compared here.
@@ -34,7 +34,7 @@ async def organizations_for_number(addressed_to: tuple[str, ...]) -> list[uuid.U
     for org_id, name, timezone, settings in await Organization.all().values_list(
         "id", "name", "timezone", "settings"
     ):
-        if sms_program(name, timezone, settings or {}).from_number in addressed_to:
+        if set(sms_program(name, timezone, settings or {}).addresses) & set(addressed_to):
             found.append(uuid.UUID(str(org_id)))
     return found
 

@@ -19,6 +19,8 @@ from app.graphql.dataloader import SharedDataLoader
 from app.graphql.duplicates.loaders import customer_suggestions_loader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
 from app.graphql.predictions.loaders import prediction_model_loader
+from app.imports import sms_schedule
+from app.imports.sms_schedule import ImportTexts
 from app.merges.suggestion_service import SuggestionView
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
@@ -47,6 +49,14 @@ def _by_id_loader(
     return SharedDataLoader(load_fn=load)
 
 
+def _import_texts_loader(principal: Principal) -> DataLoader[uuid.UUID, ImportTexts]:
+    async def load(keys: list[uuid.UUID]) -> list[ImportTexts]:
+        counts = await sms_schedule.import_texts(principal, keys)
+        return [counts[k] for k in keys]
+
+    return SharedDataLoader(load_fn=load)
+
+
 def _referral_count_loader(principal: Principal) -> DataLoader[uuid.UUID, int]:
     async def load(keys: list[uuid.UUID]) -> list[int]:
         return await customers.referral_counts(principal, keys)
@@ -63,6 +73,7 @@ class Loaders:
     roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
     duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
     prediction_models: DataLoader[uuid.UUID, PredictionModel | None]
+    import_texts: DataLoader[uuid.UUID, ImportTexts]
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Loaders:
@@ -75,6 +86,7 @@ class Loaders:
             roadmaps=roadmap_loader(organization_id),
             duplicate_suggestions=customer_suggestions_loader(principal),
             prediction_models=prediction_model_loader(principal),
+            import_texts=_import_texts_loader(principal),
         )
 
 

@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from app.auth.errors import AccountErrorCode
+from app.consent.texts import SmsProgramErrorCode
 from app.core.errors import DomainError, PublicError
 from app.core.live.errors import LiveErrorCode
 from app.customers.errors import CustomerErrorCode
@@ -49,6 +50,7 @@ for _codes in (
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
+strawberry.enum(SmsProgramErrorCode, name="SmsSettingsErrorCode")
 
 CodeT = TypeVar("CodeT", bound=StrEnum)
 
@@ -135,6 +137,11 @@ class PredictionError(CodedError[PredictionErrorCode]):
 
 @strawberry.type(description="Why a merge or unmerge did not happen.")
 class MergeError(CodedError[MergeErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why the SMS settings were not changed.")
+class SmsSettingsError(CodedError[SmsProgramErrorCode]):
     pass
 
 

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.graphql.accounts.mutations import AccountMutations
 from app.graphql.accounts.queries import AccountQueries
 from app.graphql.audit.queries import AuditQueries
+from app.graphql.consent.mutations import ConsentMutations
 from app.graphql.consent.queries import ConsentQueries
 from app.graphql.customers.mutations import CustomerMutations
 from app.graphql.customers.queries import CustomerQueries
@@ -80,6 +81,7 @@ class Mutation(
     LifecycleMutations,
     MergeMutations,
     PredictionMutations,
+    ConsentMutations,
 ):
     pass
 

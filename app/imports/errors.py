@@ -19,6 +19,12 @@ class ImportErrorCode(StrEnum):
     UNKNOWN_FIELD = "UNKNOWN_FIELD"
     DUPLICATE_FIELD = "DUPLICATE_FIELD"
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    # Changing when an import's double opt-in texts go out (`importSmsScheduleUpdate`).
+    NOT_A_CUSTOMERS_IMPORT = "NOT_A_CUSTOMERS_IMPORT"
+    DRY_RUN = "DRY_RUN"
+    SMS_ALREADY_SENT = "SMS_ALREADY_SENT"
+    SMS_TIME_PASSED = "SMS_TIME_PASSED"
+    IMPORT_NOT_COMPLETED = "IMPORT_NOT_COMPLETED"
     # Job-level: the file as a whole cannot be imported.
     EMPTY_FILE = "EMPTY_FILE"
     NO_ROWS = "NO_ROWS"

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from app.consent.jobs import send_import_opt_ins
+from app.consent.jobs import SEND_IMPORT_OPT_INS, send_import_opt_ins
 from app.core.clock import utcnow
 from app.core.jobs import Job, request_job
 from app.core.transactions import atomic
@@ -28,13 +28,12 @@ from app.imports.errors import ImportErrorCode as Code
 from app.imports.options import ImportOptions, SmsDoubleOptIn
 from app.imports.progress import announce, announce_by_id
 from app.imports.repository import jobs as repository
+from app.imports.status import COMPLETED
 from app.imports.storage import ImportStorage
 from app.lifecycle.jobs import segment_refresh
 from app.models.imports import ImportJob, ImportKind, ImportStatus
 
 HEARTBEAT_SECONDS = 1.0
-# The ends after which the rows a job committed count as imported.
-_COMPLETED = (ImportStatus.SUCCEEDED, ImportStatus.PARTIAL)
 
 
 async def claim(job_id: uuid.UUID, stale_seconds: float) -> ImportJob | None:
@@ -74,16 +73,17 @@ async def release(job_id: uuid.UUID, attempt: int) -> None:
 def after_import(job: ImportJob) -> list[Job]:
     """The jobs an ended import asks for: a segment refresh when it completed and created
     orders (lifecycle stages and RFM scores move with orders); the double opt-in texts of the
-    customers it put in SMS PENDING when it asked for them IMMEDIATELY."""
-    if job.status not in _COMPLETED or job.dry_run:
+    customers it put in SMS PENDING when it asked for them IMMEDIATELY (and not yet: staff may
+    have sent them already with `importSmsScheduleUpdate`). `finish` records that they were
+    asked for (`sms_started_at`); an AT schedule is the minute cron's
+    (`app.imports.sms_schedule`), which reads the schedule staff may still change."""
+    if job.status not in COMPLETED or job.dry_run:
         return []
     if job.kind is ImportKind.ORDERS and job.created_count > 0:
         return [segment_refresh(job.organization_id)]  # type: ignore[arg-type]
     if job.kind is ImportKind.CUSTOMERS:
         sms = ImportOptions.from_json(job.options).sms_double_opt_in
-        # AT waits for the scheduled-texts work (a cron reading the schedule, which staff may
-        # still change): a deferred job here could not be changed or cancelled.
-        if sms.send is SmsDoubleOptIn.IMMEDIATELY:
+        if sms.send is SmsDoubleOptIn.IMMEDIATELY and job.sms_started_at is None:
             org_id, job_id = uuid.UUID(str(job.organization_id)), uuid.UUID(str(job.id))
             return [send_import_opt_ins(org_id, job_id)]
     return []
@@ -112,6 +112,10 @@ async def finish(
         job = await repository.locked(job_id, conn)
         assert job is not None
         for follow_up in after_import(job):
+            if follow_up.function == SEND_IMPORT_OPT_INS:
+                # Recorded once: the schedule can no longer change, nor fire again.
+                job.sms_started_at = now
+                await repository.update(job_id, conn, sms_started_at=now)
             await request_job(follow_up)
     storage.delete(job.file_path)
     await announce(job)

@@ -66,6 +66,28 @@ class SmsSchedule:
     def to_json(self) -> dict[str, Any]:
         return {"send": self.send.value, "at": self.at.isoformat() if self.at else None}
 
+    @property
+    def due_at(self) -> dt.datetime | None:
+        """When an AT schedule is due (None for NEVER and IMMEDIATELY)."""
+        return self.at if self.send is SmsDoubleOptIn.AT else None
+
+    def validated(self, now: dt.datetime, field: str = "at") -> SmsSchedule:
+        """Self with `at` made aware (UTC when given without a zone), or a DomainError: AT
+        needs a time in the future within a year; NEVER and IMMEDIATELY take none."""
+        if self.send is not SmsDoubleOptIn.AT:
+            if self.at is not None:
+                raise DomainError(Code.INVALID_OPTION, "A time is only given with AT.", field)
+            return self
+        if self.at is None:
+            raise DomainError(Code.INVALID_OPTION, "Give the time the texts go out.", field)
+        # Stored and compared in UTC (SQLite compares the stored text).
+        at = self.at.astimezone(dt.UTC) if self.at.tzinfo else self.at.replace(tzinfo=dt.UTC)
+        if at <= now:
+            raise DomainError(Code.SMS_TIME_PASSED, "The time must be in the future.", field)
+        if at > now + MAX_SMS_DELAY:
+            raise DomainError(Code.INVALID_OPTION, "The time must be within a year.", field)
+        return SmsSchedule(self.send, at)
+
     @classmethod
     def from_json(cls, raw: Any) -> SmsSchedule:
         if not isinstance(raw, dict):
@@ -103,24 +125,7 @@ class ImportOptions:
             raise DomainError(Code.INVALID_OPTION, "Give at least one match key.", "matchKey")
         if len(set(self.match_keys)) != len(self.match_keys):
             raise DomainError(Code.INVALID_OPTION, "A match key is repeated.", "matchKey")
-        sms = self.sms_double_opt_in
-        if sms.send is SmsDoubleOptIn.AT:
-            if sms.at is None:
-                raise DomainError(
-                    Code.INVALID_OPTION, "Give the time the texts go out.", "smsDoubleOptIn.at"
-                )
-            at = sms.at if sms.at.tzinfo else sms.at.replace(tzinfo=dt.UTC)
-            if at <= now or at > now + MAX_SMS_DELAY:
-                raise DomainError(
-                    Code.INVALID_OPTION,
-                    "The time must be in the future, within a year.",
-                    "smsDoubleOptIn.at",
-                )
-            sms = SmsSchedule(sms.send, at)
-        elif sms.at is not None:
-            raise DomainError(
-                Code.INVALID_OPTION, "A time is only given with AT.", "smsDoubleOptIn.at"
-            )
+        sms = self.sms_double_opt_in.validated(now, "smsDoubleOptIn.at")
         if self.batch_size is not None and not MIN_BATCH <= self.batch_size <= MAX_BATCH:
             raise DomainError(
                 Code.INVALID_OPTION,

@@ -251,15 +251,12 @@ class JobRunner:
                 )
             state["scan"] = {"encoding": result.encoding, "records": result.records}
             state["layout"] = {**layout_json, "encoding": result.encoding}
-            job.options = {**job.options, "state": state}
-            job.total_rows = result.rows
-            await repository.update(
-                job.id,
-                attempt=self.attempt,
-                options=job.options,
-                total_rows=result.rows,
-                updated_at=utcnow(),
+            saved = await repository.save_state(
+                job.id, self.attempt, state, total_rows=result.rows, updated_at=utcnow()
             )
+            if saved is not None:
+                job.options = saved
+            job.total_rows = result.rows
         layout = Layout(
             state["layout"]["encoding"], layout.delimiter, layout.header, layout.header_records
         )

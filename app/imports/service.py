@@ -103,6 +103,8 @@ async def start_import(
         file_size=stored.size,
         file_sha256=stored.sha256,
         options={**options.to_json(), "state": state},
+        # The minute cron sends an AT schedule's texts once the import has completed.
+        sms_send_at=None if dry_run else options.sms_double_opt_in.due_at,
         created_by_id=principal.subject_id if principal.kind is PrincipalKind.STAFF else None,
     )
     if failure is not None:

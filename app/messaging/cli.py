@@ -1,4 +1,5 @@
-"""`loyalty messages outbox [--org ID] [--channel EMAIL|SMS] [--limit N] [--json]`.
+"""`loyalty messages outbox [--org ID] [--channel EMAIL|SMS] [--limit N] [--json]`, and
+`loyalty sms outbox [--org ID] [--limit N] [--json]`: the same listing, texts only.
 
 For development: the embedded outbox provider sends nothing anywhere, so this is where a
 developer reads the texts and emails the service "sent" (verification codes included). It
@@ -26,6 +27,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=20, help="how many, newest first (max 500)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_outbox)
+
+    sms = sub.add_parser("sms", help="read texts (see `sms --help`)")
+    sms_commands = sms.add_subparsers(dest="sms_command", required=True)
+    p = sms_commands.add_parser("outbox", help="print recent outgoing texts (the SMS outbox)")
+    p.add_argument("--org", help="organization id (default: every organization)")
+    p.add_argument("--limit", type=int, default=20, help="how many, newest first (max 500)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_outbox, channel="SMS")
 
 
 def _as_json(message: OutboxMessage) -> dict[str, Any]:

@@ -6,12 +6,14 @@ Twilio provider keeps an HTTP connection pool, which is what makes a batch of te
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from app.config import EmailProviderKind, MessagingSettings, SmsProviderKind
 from app.messaging.email import EmailProvider
-from app.messaging.outbox_provider import OutboxProvider
+from app.messaging.outbox_provider import OUTBOX, OutboxProvider
 from app.messaging.provider import Sender, SmsProvider
+from app.messaging.senders import OrganizationSenders
 from app.messaging.smtp import SmtpConfig, SmtpProvider
 from app.messaging.twilio.client import TwilioConfig, TwilioProvider
 
@@ -29,6 +31,16 @@ class Providers:
     # Where the SMS provider posts delivery reports (None: it does not).
     status_callback: str | None
     settings: MessagingSettings
+    _senders: OrganizationSenders = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._senders = OrganizationSenders(self.sms_sender)
+
+    async def sms_sender_for(self, organization_id: uuid.UUID) -> Sender:
+        """The organization's own number or messaging service, else `sms_sender`."""
+        if self.sms.name == OUTBOX:
+            return self.sms_sender
+        return await self._senders.sender_for(organization_id)
 
     async def aclose(self) -> None:
         for provider in (self.sms, self.email):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Q
+from tortoise.functions import Count
 
 from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
@@ -26,6 +27,7 @@ from app.models.message import (
     MessageStatus,
     OutboxMessage,
 )
+from app.models.organization import Organization
 
 REDACTED = "[erased]"
 
@@ -41,6 +43,8 @@ class NewMessage:
     customer_id: uuid.UUID | None = None
     # Not sent before this instant (quiet hours): the row waits QUEUED with `next_attempt_at`.
     not_before: dt.datetime | None = None
+    # A double opt-in text asked for by a customers import: counted on that import.
+    import_job_id: uuid.UUID | None = None
 
 
 async def insert(
@@ -60,6 +64,7 @@ async def insert(
         body=new.body,
         idempotency_key=new.idempotency_key,
         next_attempt_at=new.not_before,
+        import_job_id=new.import_job_id,
     )
     await OutboxMessage.bulk_create([row], ignore_conflicts=True, using_db=conn)
     stored = await OutboxMessage.get(
@@ -360,3 +365,32 @@ async def redact(
     )
     redacted += await inbound.using_db(conn).update(sender=REDACTED, body=REDACTED)
     return redacted
+
+
+async def import_text_counts(
+    organization_id: uuid.UUID, import_job_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[MessageStatus, int]]:
+    """How many of each import's double opt-in texts are in each status: one grouped count
+    over the `(organization_id, import_job_id, status)` index, whatever the number of imports."""
+    if not import_job_ids:
+        return {}
+    rows = (
+        await OutboxMessage.filter(
+            organization_id=organization_id, import_job_id__in=list(import_job_ids)
+        )
+        .annotate(count=Count("id"))
+        .group_by("import_job_id", "status")
+        .values_list("import_job_id", "status", "count")
+    )
+    counts: dict[uuid.UUID, dict[MessageStatus, int]] = {}
+    for job_id, status, count in rows:
+        counts.setdefault(uuid.UUID(str(job_id)), {})[MessageStatus(status)] = int(count)
+    return counts
+
+
+async def organization_sms_settings(organization_id: uuid.UUID) -> dict[str, object]:
+    """The raw `settings["sms"]` of an organization ({} when it has none or is gone)."""
+    rows = await Organization.filter(id=organization_id).values_list("settings", flat=True)
+    settings = rows[0] if rows else None
+    raw = settings.get("sms") if isinstance(settings, dict) else None
+    return dict(raw) if isinstance(raw, dict) else {}

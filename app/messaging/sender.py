@@ -68,7 +68,7 @@ async def _dispatch(message: OutboxMessage, providers: Providers) -> tuple[str, 
     if message.channel is MessageChannel.SMS:
         result = await providers.sms.send(
             to=message.recipient,
-            sender=providers.sms_sender,
+            sender=await providers.sms_sender_for(uuid.UUID(str(message.organization_id))),
             body=message.body,
             status_callback=providers.status_callback,
         )

@@ -9,6 +9,8 @@ request); this module only scopes by the principal's organization.
 
 from __future__ import annotations
 
+import uuid
+
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
 from app.core.clock import utcnow
@@ -16,7 +18,7 @@ from app.core.jobs import request_job
 from app.core.transactions import atomic
 from app.messaging import jobs, repository
 from app.messaging.repository import NewMessage
-from app.models.message import MessageChannel, OutboxMessage
+from app.models.message import MessageChannel, MessageStatus, OutboxMessage
 
 MAX_LISTED = 500
 
@@ -47,3 +49,11 @@ async def recent_messages(
     return await repository.recent(
         principal.organization_id, channel, max(1, min(limit, MAX_LISTED))
     )
+
+
+async def import_text_counts(
+    principal: Principal, import_job_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[MessageStatus, int]]:
+    """Per import, how many of its double opt-in texts are in each status (one grouped
+    count). The imports service checked that the caller may read its imports."""
+    return await repository.import_text_counts(principal.organization_id, import_job_ids)

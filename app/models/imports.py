@@ -60,6 +60,12 @@ class ImportJob(Model):
     error_code = fields.CharField(max_length=40, null=True)
     error_message = fields.CharField(max_length=500, null=True)
     created_by_id = fields.UUIDField(null=True)
+    # A customers import whose double opt-in texts go out AT a time: when (the schedule in
+    # `options` is what staff chose; this column is what the minute cron looks for).
+    sms_send_at: dt.datetime | None = fields.DatetimeField(null=True)
+    # When its double opt-in texts were asked for (the schedule fired): set once, after which
+    # the schedule can no longer be changed.
+    sms_started_at: dt.datetime | None = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     started_at: dt.datetime | None = fields.DatetimeField(null=True)
     finished_at: dt.datetime | None = fields.DatetimeField(null=True)
@@ -73,6 +79,8 @@ class ImportJob(Model):
             Index(fields=("organization_id", "created_at", "id")),
             Index(fields=("organization_id", "finished_at", "id")),
             Index(fields=("organization_id", "total_rows", "id")),
+            # The minute cron: schedules not yet fired whose time has come.
+            Index(fields=("sms_started_at", "sms_send_at")),
         )
 
 

@@ -75,6 +75,9 @@ class OutboxMessage(Model):
     # When the current send job claimed it (SENDING).
     claimed_at: dt.datetime | None = fields.DatetimeField(null=True)
     error_code = fields.CharField(max_length=40, null=True)
+    # The customers import whose double opt-in request this text asks to confirm (its counts
+    # of texts queued and sent are read from here).
+    import_job_id = fields.UUIDField(null=True)
     # Unique per organization: asking twice for the same message gives the same row.
     idempotency_key = fields.CharField(max_length=200)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -90,6 +93,7 @@ class OutboxMessage(Model):
             Index(fields=("provider", "provider_message_id")),
             Index(fields=("status", "next_attempt_at")),
             Index(fields=("organization_id", "customer_id")),
+            Index(fields=("organization_id", "import_job_id", "status")),
         )
 
 

@@ -78,13 +78,19 @@ class SmsLoop:
         return str(payload["customer"]["id"])
 
     async def reply(
-        self, body: str, sid: str, *, sender: str = SHOPPER, signature: str | None = None
+        self,
+        body: str,
+        sid: str,
+        *,
+        sender: str = SHOPPER,
+        to: str = OUR_NUMBER,
+        signature: str | None = None,
     ) -> httpx.Response:
         form = {
             "AccountSid": "AC" + "0" * 32,
             "MessageSid": sid,
             "From": sender,
-            "To": OUR_NUMBER,
+            "To": to,
             "Body": body,
             "NumSegments": "1",
         }

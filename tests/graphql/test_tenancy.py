@@ -33,7 +33,12 @@ from app.models.privacy import BlockReason
 from app.models.staff import Role
 from app.privacy.service import block_identifiers
 from tests.conftest import GraphQLClient, Tenant
-from tests.consent.tenancy_probes import plant_sms_message, probe_sms_messages
+from tests.consent.tenancy_probes import (
+    plant_sms_message,
+    plant_sms_settings,
+    probe_sms_messages,
+    probe_sms_settings,
+)
 from tests.factories import (
     Key,
     Member,
@@ -734,6 +739,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
         owner_of(tenant), emails=[A_BLOCKED_EMAIL], reason=BlockReason.OPTED_OUT
     )
     a_sms_customer_id = await plant_sms_message(gql, tenant.token)
+    await plant_sms_settings(gql, tenant.token)
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -749,6 +755,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_duplicates(b, a.customer_ids, other_tenant.organization_id)
     await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
     await probe_sms_messages(b, a_sms_customer_id)
+    await probe_sms_settings(b, gql, tenant.token)
     await probe_live(b, a, a_import_id, settings, arq_redis)
     b_customer = await create_customer(gql, other_tenant.token, firstName="Bart")
     await probe_merges(b, a_merge, b_customer["id"])

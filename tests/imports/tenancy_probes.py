@@ -60,6 +60,9 @@ async def probe_imports(b: IntruderLike, a_job_id: str) -> None:
     assert listing["importJobs"]["nodes"] == []
     cancel = "mutation($id: ID!) { importCancel(id: $id) { importJob { id } errors { code } } }"
     assert await b.payload_codes(cancel, {"id": a_job_id}) == ["NOT_FOUND"]
+    schedule = """mutation($id: ID!) { importSmsScheduleUpdate(importJobId: $id,
+      schedule: {send: NEVER}) { importJob { id } errors { code } } }"""
+    assert await b.payload_codes(schedule, {"id": a_job_id}) == ["NOT_FOUND"]
     report = await b.gql.http.get(
         f"/imports/{a_job_id}/errors.csv", headers={"authorization": f"Bearer {b.token}"}
     )

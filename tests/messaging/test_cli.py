@@ -1,4 +1,5 @@
-"""`loyalty messages outbox`: reading the embedded outbox from a shell, in fresh processes."""
+"""`loyalty messages outbox` and `loyalty sms outbox`: reading the embedded outbox from a
+shell, in fresh processes."""
 
 from __future__ import annotations
 
@@ -67,6 +68,14 @@ def test_the_outbox_lists_recent_messages_by_organization_and_channel(tmp_path: 
         tmp_path, "messages", "outbox", "--channel", "sms", "--json"
     ).stdout.splitlines()
     assert [json.loads(line)["purpose"] for line in as_json] == ["HELP"]
+
+    # `sms outbox` is the texts-only view: the email is not in it.
+    texts = run_loyalty(tmp_path, "sms", "outbox", "--org", org)
+    assert texts.returncode == 0, texts.stderr
+    assert "SMS   HELP QUEUED to +14155550132" in texts.stdout
+    assert "chloe@example.com" not in texts.stdout
+    texts_json = run_loyalty(tmp_path, "sms", "outbox", "--json").stdout.splitlines()
+    assert [json.loads(line)["channel"] for line in texts_json] == ["SMS"]
 
     refused = run_loyalty(tmp_path, "messages", "outbox", "--org", "not-an-id")
     assert refused.returncode == 1

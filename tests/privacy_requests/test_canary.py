@@ -21,11 +21,11 @@ from arq.connections import ArqRedis
 from app.auth.principal import Principal
 from app.config import Settings
 from app.consent.replies import Inbound, ReplyOutcome, handle_inbound
+from app.consent.settings import SmsSettingsChanges, update_sms_settings
 from app.logs import quiet_statement_loggers
 from app.merges.service import MergeRequest, merge_customers
 from app.models.customer import Customer, CustomerStatus
 from app.models.imports import ImportKind
-from app.models.organization import Organization
 from app.models.privacy_request import PrivacyRequestKind
 from app.privacy.verification import VerificationContext, start_verification
 from app.privacy_requests.service import Target, file_request, run_request
@@ -126,9 +126,8 @@ async def test_after_erasure_the_canary_is_nowhere(
         MergeRequest(survivor_id=uuid.UUID(customer["id"]), merged_ids=[uuid.UUID(twin["id"])]),
     )
     # The double opt-in text is in the outbox; the canary's reply, naming them, is stored.
-    organization = await Organization.get(id=tenant.organization_id)
-    organization.settings = {**organization.settings, "sms": {"from_number": OUR_NUMBER}}
-    await organization.save()
+    # The sender is configured as staff do it (`smsSettingsUpdate`).
+    await update_sms_settings(owner_of(tenant), SmsSettingsChanges(from_number=OUR_NUMBER))
     reply = Inbound("twilio", "SM" + "c" * 32, "+12025550178", OUR_NUMBER, "Zephyrine here: YES")
     assert await handle_inbound(reply) is ReplyOutcome.STORED
     placed = await gql.data(

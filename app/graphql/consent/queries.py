@@ -3,9 +3,10 @@ from __future__ import annotations
 import strawberry
 
 from app.consent.messages import SmsMessageStatus, sms_messages
+from app.consent.settings import get_sms_settings
 from app.core.ids import parse_id
 from app.core.pagination import PageRequest
-from app.graphql.consent.types import SmsMessageType
+from app.graphql.consent.types import SmsMessageType, SmsSettingsType
 from app.graphql.context import Info
 from app.graphql.pagination import Connection, build_connection
 
@@ -31,3 +32,7 @@ class ConsentQueries:
             status=status,
         )
         return build_connection(page, SmsMessageType.from_view)
+
+    @strawberry.field(description="The organization's SMS sender and program settings.")
+    async def sms_settings(self, info: Info) -> SmsSettingsType:
+        return SmsSettingsType.from_program(await get_sms_settings(info.context.principal))

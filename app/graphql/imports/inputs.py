@@ -27,7 +27,12 @@ class ImportColumnMappingInput:
 @strawberry.input
 class SmsDoubleOptInInput:
     send: SmsDoubleOptIn
-    at: dt.datetime | None = strawberry.field(default=None, description="With AT only.")
+    at: dt.datetime | None = strawberry.field(
+        default=None, description="With AT only: in the future, within a year (UTC if no zone)."
+    )
+
+    def to_schedule(self) -> SmsSchedule:
+        return SmsSchedule(self.send, self.at)
 
 
 @strawberry.input
@@ -70,7 +75,7 @@ class ImportStartInput:
             mapping=tuple((m.column, m.field) for m in self.mapping or []),
             match_keys=tuple(self.match_key) if self.match_key is not None else DEFAULT_MATCH_KEYS,
             policy=self.policy,
-            sms_double_opt_in=SmsSchedule(sms.send, sms.at) if sms else SmsSchedule(),
+            sms_double_opt_in=sms.to_schedule() if sms else SmsSchedule(),
             unmapped_as_traits=self.unmapped_columns_as_traits,
             award_points=self.award_points,
             date_order=self.date_order,

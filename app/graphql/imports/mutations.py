@@ -9,10 +9,10 @@ from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.graphql.context import Info
 from app.graphql.errors import ImportJobError
-from app.graphql.imports.inputs import ImportStartInput
+from app.graphql.imports.inputs import ImportStartInput, SmsDoubleOptInInput
 from app.graphql.imports.types import ImportJobType
 from app.graphql.payloads import Payload
-from app.imports import service
+from app.imports import service, sms_schedule
 from app.imports.errors import ImportErrorCode
 
 logger = logging.getLogger("app.graphql")
@@ -60,6 +60,22 @@ class ImportMutations:
         try:
             job = await service.cancel_job(
                 info.context.principal, info.context.settings, parse_id(id)
+            )
+        except DomainError as exc:
+            return ImportJobPayload.failed(exc)
+        return ImportJobPayload(import_job=ImportJobType.from_model(job))
+
+    @strawberry.mutation(
+        description="Change when a customers import's double opt-in texts go out, until they "
+        "have gone: NEVER cancels a pending AT; IMMEDIATELY on a completed import sends now; "
+        "AT a future time sends then (each recipient still in their quiet hours)."
+    )
+    async def import_sms_schedule_update(
+        self, info: Info, import_job_id: strawberry.ID, schedule: SmsDoubleOptInInput
+    ) -> ImportJobPayload:
+        try:
+            job = await sms_schedule.update_sms_schedule(
+                info.context.principal, parse_id(import_job_id), schedule.to_schedule()
             )
         except DomainError as exc:
             return ImportJobPayload.failed(exc)

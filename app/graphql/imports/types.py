@@ -76,10 +76,31 @@ class ImportCountsType:
     )
 
 
-@strawberry.type(name="SmsDoubleOptIn")
+@strawberry.type(
+    name="SmsDoubleOptIn",
+    description="When the double opt-in texts go out to customers the import put in SMS "
+    "PENDING; `importSmsScheduleUpdate` changes it until `startedAt`.",
+)
 class SmsDoubleOptInType:
     send: SmsDoubleOptIn
     at: dt.datetime | None
+    started_at: dt.datetime | None = strawberry.field(
+        description="When the texts were asked for (the schedule fired); null until then."
+    )
+
+
+@strawberry.type(
+    name="ImportSmsTexts",
+    description="The import's double opt-in texts in the outbox, by where they are.",
+)
+class ImportSmsTextsType:
+    queued: int = strawberry.field(
+        description="Waiting to go: for a worker, a retry or the recipient's quiet hours."
+    )
+    sent: int = strawberry.field(description="Handed to the SMS provider.")
+    failed: int = strawberry.field(
+        description="Not sent: refused, unconfirmed, or no longer due (a STOP, a lapse)."
+    )
 
 
 @strawberry.type(name="ImportRowError", description="Why one row was not taken (no values).")
@@ -169,6 +190,11 @@ class ImportJobType:
     def error_report_url(self) -> str:
         return error_report_path(self.job_id)
 
+    @strawberry.field(description="Its double opt-in texts: queued, sent, failed.")
+    async def sms_texts(self, info: Info) -> ImportSmsTextsType:
+        texts = await info.context.loaders.import_texts.load(self.job_id)
+        return ImportSmsTextsType(queued=texts.queued, sent=texts.sent, failed=texts.failed)
+
     @strawberry.field(description="Row errors in file order.")
     async def row_errors(
         self, info: Info, first: int = 20, after: str | None = None
@@ -230,7 +256,9 @@ class ImportJobType:
             policy=options.policy,
             match_key=list(options.match_keys),
             sms_double_opt_in=SmsDoubleOptInType(
-                send=options.sms_double_opt_in.send, at=options.sms_double_opt_in.at
+                send=options.sms_double_opt_in.send,
+                at=options.sms_double_opt_in.at,
+                started_at=job.sms_started_at,
             ),
             unmapped_columns_as_traits=options.unmapped_as_traits,
             award_points=options.award_points,

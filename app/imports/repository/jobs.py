@@ -13,7 +13,8 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from app.imports.status import ACTIVE, FINAL
+from app.core.transactions import atomic
+from app.imports.status import ACTIVE, COMPLETED, FINAL
 from app.models.customer import Customer
 from app.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
 from app.models.merge import AliasKind, CustomerAlias
@@ -142,6 +143,66 @@ async def update(
     if in_status is not None:
         query = query.filter(status=in_status)
     return await query.using_db(conn or connections.get(CONNECTION)).update(**values)
+
+
+async def save_state(
+    job_id: uuid.UUID, attempt: int, state: dict[str, Any], **values: Any
+) -> dict[str, Any] | None:
+    """Store a run's `options["state"]` (and `values`) over the options as they are now: staff
+    may have changed the SMS schedule since the run read them. The options written, or None
+    when the run no longer owns the job."""
+    async with atomic(CONNECTION) as conn:
+        job = await locked(job_id, conn)
+        if job is None or job.attempts != attempt:
+            return None
+        options = {**job.options, "state": state}
+        await update(job_id, conn, attempt=attempt, options=options, **values)
+    return options
+
+
+async def due_sms_schedules(now: dt.datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(organization, job) of completed customers imports whose AT schedule is due and has not
+    fired, oldest due first."""
+    rows = (
+        await ImportJob.filter(
+            sms_started_at__isnull=True,
+            sms_send_at__lte=now,
+            status__in=list(COMPLETED),
+            kind=ImportKind.CUSTOMERS,
+            dry_run=False,
+        )
+        .order_by("sms_send_at", "id")
+        .limit(limit)
+        .values_list("organization_id", "id")
+    )
+    return [(uuid.UUID(str(org)), uuid.UUID(str(job))) for org, job in rows]
+
+
+async def sms_started_since(since: dt.datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(organization, job) of imports whose texts were asked for at `since` or later."""
+    rows = (
+        await ImportJob.filter(sms_started_at__gte=since)
+        .order_by("sms_started_at", "id")
+        .limit(limit)
+        .values_list("organization_id", "id")
+    )
+    return [(uuid.UUID(str(org)), uuid.UUID(str(job))) for org, job in rows]
+
+
+async def mark_sms_started(job_id: uuid.UUID, now: dt.datetime, conn: BaseDBAsyncClient) -> bool:
+    """Fire a due AT schedule once: False when it has fired already, or was changed since."""
+    changed = (
+        await ImportJob.filter(
+            id=job_id,
+            sms_started_at__isnull=True,
+            sms_send_at__lte=now,
+            status__in=list(COMPLETED),
+            dry_run=False,
+        )
+        .using_db(conn)
+        .update(sms_started_at=now)
+    )
+    return changed == 1
 
 
 async def add_batch_counts(
