@@ -39,9 +39,10 @@ from app.predictions.optimize import fit_log_parameters
 # Starting points (r, alpha / mean age, a, b): a neutral one, and one near published fits.
 STARTS = ((1.0, 1.0, 1.0, 1.0), (0.25, 0.15, 0.8, 2.5))
 
-# The conditional expectation divides by a - 1 (0/0 at a = 1): within this distance it is
-# evaluated on both sides and averaged, which is exact to first order.
-A_NEAR_ONE = 1e-6
+# The conditional expectation has removable singularities (at a = 1, and at a + b = 1 for
+# customers without repeat purchases): within this distance of one it is evaluated on both sides
+# and averaged, which is exact to first order.
+NEAR_SINGULAR = 1e-6
 
 # Repeat purchases up to which the x-dependent likelihood terms are running sums (exact for any
 # a, b); beyond, closed forms (see `_frequency_tables`). Bounds the work per evaluation.
@@ -174,11 +175,19 @@ def expected_purchases_new(params: BgNbdParams, t: float | npt.ArrayLike) -> Flo
 def _expected_if_alive(
     params: BgNbdParams, horizon: FloatArray, x: FloatArray, age: FloatArray
 ) -> FloatArray:
-    """E[purchases in (T, T+t]] of a customer known to be active at T (eq. 10 without P(alive))."""
+    """E[purchases in (T, T+t]] of a customer known to be active at T (eq. 10 without P(alive)).
+
+    Two removable singularities are evaluated on both sides and averaged (exact to first order):
+    a = 1 (0/0) and a + b = 1 for x = 0 (2F1's lower parameter a + b + x - 1 is 0: 0·∞).
+    """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    if abs(a - 1.0) < A_NEAR_ONE:
-        below = _transformed_expectation(r, alpha, 1.0 - A_NEAR_ONE, b, horizon, x, age)
-        above = _transformed_expectation(r, alpha, 1.0 + A_NEAR_ONE, b, horizon, x, age)
+    if abs(a - 1.0) < NEAR_SINGULAR:
+        below = _transformed_expectation(r, alpha, 1.0 - NEAR_SINGULAR, b, horizon, x, age)
+        above = _transformed_expectation(r, alpha, 1.0 + NEAR_SINGULAR, b, horizon, x, age)
+        return (below + above) / 2
+    if abs(a + b - 1.0) < NEAR_SINGULAR:
+        below = _transformed_expectation(r, alpha, a, 1.0 - a - NEAR_SINGULAR, horizon, x, age)
+        above = _transformed_expectation(r, alpha, a, 1.0 - a + NEAR_SINGULAR, horizon, x, age)
         return (below + above) / 2
     return _transformed_expectation(r, alpha, a, b, horizon, x, age)
 

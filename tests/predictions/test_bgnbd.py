@@ -107,6 +107,16 @@ class TestConditionalExpectation:
         assert np.isfinite(value)
         assert value == pytest.approx(expected_purchases(near, 39.0, [3], [20.0], [35.0])[0], 1e-3)
 
+    def test_a_plus_b_equal_to_one_is_the_limit_of_its_neighbours(self) -> None:
+        # For x = 0, 2F1's lower parameter a + b - 1 is 0 there.
+        at_one = BgNbdParams(r=0.3, alpha=4.0, a=0.25, b=0.75)
+        for x, t_x, age in [(0, 0.0, 10.0), (0, 0.0, 0.0), (3, 5.0, 20.0)]:
+            value = expected_purchases(at_one, 30.0, [x], [t_x], [age])[0]
+            assert value == pytest.approx(integrated_expectation(at_one, 30.0, x, t_x, age)[0])
+        assert expected_purchases_new(at_one, 30.0) == pytest.approx(
+            integrated_expectation(at_one, 30.0, 0, 0.0, 0.0)[0]
+        )
+
     def test_frequent_buyers_do_not_overflow(self) -> None:
         # 2F1(r+x, b+x; a+b+x-1; z) of the paper's form is ~(1-z)^-x, beyond floats at x = 1200;
         # the transformed form stays exact for a customer buying ~30 times a week.
