@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betaincinv, betaln, digamma, expit, gammaln, hyp2f1
 
 from app.predictions.arrays import (
     FloatArray,
@@ -43,6 +43,13 @@ STARTS = ((1.0, 1.0, 1.0, 1.0), (0.25, 0.15, 0.8, 2.5))
 # customers without repeat purchases): within this distance of one it is evaluated on both sides
 # and averaged, which is exact to first order.
 NEAR_SINGULAR = 1e-6
+
+# Beyond this a, scipy's 2F1 with the expectation's parameters returns NaN or worse (a sweep over
+# the fit's bounds found the first failure at a ≈ 340); `_expected_by_quantiles` is used instead.
+HYPERGEOMETRIC_MAX_A = 250.0
+# Quantiles of the drop-out probability that fallback averages over: its error is ~1e-5 relative
+# for the large a it serves (checked against 8,192 quantiles and against 2F1 where both work).
+FALLBACK_QUANTILES = 512
 
 # Repeat purchases up to which the x-dependent likelihood terms are running sums (exact for any
 # a, b); beyond, closed forms (see `_frequency_tables`). Bounds the work per evaluation.
@@ -179,17 +186,65 @@ def _expected_if_alive(
 
     Two removable singularities are evaluated on both sides and averaged (exact to first order):
     a = 1 (0/0) and a + b = 1 for x = 0 (2F1's lower parameter a + b + x - 1 is 0: 0·∞).
+    Where scipy's 2F1 is out of its depth (a very large: the drop-out probability is nearly the
+    same for everyone) or returns an impossible value, quantiles of p take over.
     """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    if a > HYPERGEOMETRIC_MAX_A:
+        return _expected_by_quantiles(r, alpha, a, b, horizon, x, age)
     if abs(a - 1.0) < NEAR_SINGULAR:
         below = _transformed_expectation(r, alpha, 1.0 - NEAR_SINGULAR, b, horizon, x, age)
         above = _transformed_expectation(r, alpha, 1.0 + NEAR_SINGULAR, b, horizon, x, age)
-        return (below + above) / 2
-    if abs(a + b - 1.0) < NEAR_SINGULAR:
+        value = (below + above) / 2
+    elif abs(a + b - 1.0) < NEAR_SINGULAR:
         below = _transformed_expectation(r, alpha, a, 1.0 - a - NEAR_SINGULAR, horizon, x, age)
         above = _transformed_expectation(r, alpha, a, 1.0 - a + NEAR_SINGULAR, horizon, x, age)
-        return (below + above) / 2
-    return _transformed_expectation(r, alpha, a, b, horizon, x, age)
+        value = (below + above) / 2
+    else:
+        value = _transformed_expectation(r, alpha, a, b, horizon, x, age)
+    # An active customer buys at most at their expected rate: (r+x)/(alpha+T) per unit of time.
+    ceiling = (r + x) * horizon / (alpha + age)
+    impossible = ~np.isfinite(value) | (value < 0) | (value > ceiling * (1 + 1e-9))
+    if np.any(impossible):
+        value[impossible] = _expected_by_quantiles(
+            r, alpha, a, b, horizon[impossible], x[impossible], age[impossible]
+        )
+    return value
+
+
+def _expected_by_quantiles(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    horizon: FloatArray,
+    x: FloatArray,
+    age: FloatArray,
+) -> FloatArray:
+    """The same expectation by integrating over the drop-out probability p, without 2F1.
+
+    Given activity at T, λ ~ Gamma(r+x, α+T) and p ~ Beta(a, b+x) independently, and an active
+    customer buys (1 - e^(-λpt))/p in t; averaging over λ gives
+    g(p) = (1 - (1 + pt/(α+T))^-(r+x)) / p, which is bounded and smooth in p. Its mean over p is
+    the midpoint rule over FALLBACK_QUANTILES equally likely quantiles of Beta(a, b+x)
+    (`betaincinv`, reliable where 2F1 is not). Rows are grouped by (x, T, t) first.
+    """
+    rows = np.stack([x, age, horizon], axis=1)
+    distinct, row_of = np.unique(rows, axis=0, return_inverse=True)
+    values = np.empty(len(distinct), dtype=np.float64)
+    levels = (np.arange(FALLBACK_QUANTILES) + 0.5) / FALLBACK_QUANTILES
+    for frequency in np.unique(distinct[:, 0]):
+        p = betaincinv(a, b + frequency, levels)[np.newaxis, :]
+        members = np.flatnonzero(distinct[:, 0] == frequency)
+        for start in range(0, members.size, 1024):
+            chunk = members[start : start + 1024]
+            scale = (distinct[chunk, 2] / (alpha + distinct[chunk, 1]))[:, np.newaxis]
+            shape = r + frequency
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = -np.expm1(-shape * np.log1p(p * scale)) / p
+            g = np.where(p > 0, g, shape * scale)
+            values[chunk] = g.mean(axis=1)
+    return np.asarray(values[row_of.reshape(-1)], dtype=np.float64)
 
 
 def _transformed_expectation(
@@ -202,11 +257,12 @@ def _transformed_expectation(
     age: FloatArray,
 ) -> FloatArray:
     z = horizon / (alpha + age + horizon)
-    one_minus_z_pow = np.exp((a - 1.0) * np.log1p(-z))
-    hyper = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-    return np.asarray(
-        (a + b + x - 1.0) / (a - 1.0) * (1.0 - one_minus_z_pow * hyper), dtype=np.float64
-    )
+    # Overflow or NaN here is caught by the caller's plausibility check, which recomputes.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        one_minus_z_pow = np.exp((a - 1.0) * np.log1p(-z))
+        hyper = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+        value = (a + b + x - 1.0) / (a - 1.0) * (1.0 - one_minus_z_pow * hyper)
+    return np.asarray(value, dtype=np.float64)
 
 
 @dataclass(frozen=True)
