@@ -13,7 +13,10 @@ from app.auth.principal import Principal
 from app.consent.double_opt_in import request_for_import
 from app.core.clock import advanced
 from app.core.jobs import queue_bound
+from app.imports.lease import claim, release
 from app.imports.options import SmsDoubleOptIn, SmsSchedule
+from app.imports.repository import jobs as jobs_repository
+from app.imports.runner import run_import
 from app.imports.sms_schedule import send_due_import_texts
 from app.models.customer import Customer, SmsState
 from app.models.imports import ImportJob, ImportKind
@@ -209,6 +212,35 @@ class TestScheduleUpdate:
             with advanced(dt.timedelta(hours=3, minutes=1)):
                 assert await run_cron(sms_loop, arq_redis) == 4
         assert len(await texts()) == 2
+
+    async def test_a_change_while_the_import_runs_is_kept_by_the_run(
+        self, sms_loop: SmsLoop, arq_redis: ArqRedis
+    ) -> None:
+        owner = owner_of(sms_loop.tenant)
+        with local_time(12) as noon:
+            queued = await start(
+                owner,
+                sms_loop.settings,
+                csv_text(*ROWS),
+                sms_double_opt_in=SmsSchedule(SmsDoubleOptIn.NEVER),
+            )
+            # A run has read the job; staff change the schedule before it stores its state.
+            running = await claim(queued.id, stale_seconds=60)
+            assert running is not None
+            at = noon + dt.timedelta(hours=1)
+            assert (await update(sms_loop, queued.id, "AT", at))["errors"] == []
+            state = {**running.options["state"], "note": "the run's own"}
+            saved = await jobs_repository.save_state(queued.id, running.attempts, state)
+            assert saved is not None
+            assert saved["sms_double_opt_in"]["send"] == "AT"
+            assert saved["state"] == state
+            # The run goes on (given back and run by a worker) and the texts go at the time.
+            await release(queued.id, running.attempts)
+            with queue_bound(arq_redis):
+                await run_import(queued.id, sms_loop.settings)
+            with advanced(dt.timedelta(hours=1, minutes=1)):
+                assert await run_cron(sms_loop, arq_redis) == 4
+        assert [t.recipient for t in await texts()] == TEXTED
 
     async def test_immediately_on_a_completed_import_sends_now_then_no_more_changes(
         self, sms_loop: SmsLoop, arq_redis: ArqRedis
