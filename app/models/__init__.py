@@ -16,4 +16,5 @@ MODEL_MODULES = [
     "app.models.message",
     "app.models.merge",
     "app.models.privacy",
+    "app.models.campaign",
 ]
