@@ -19,6 +19,7 @@ from app.core.jobs import Job
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
+from workers.campaigns import run_campaign_job, sweep_campaigns
 from workers.consent import lapse_sms_requests, send_import_opt_ins_job
 from workers.duplicates import (
     refresh_all_duplicate_suggestions,
@@ -60,6 +61,8 @@ FUNCTIONS: list[Any] = [
     purge_verification_codes,
     lapse_sms_requests,
     send_import_opt_ins_job,
+    run_campaign_job,
+    sweep_campaigns,
 ]
 
 
@@ -101,6 +104,8 @@ CRON_JOBS: list[Any] = [
     cron(purge_verification_codes, hour={2}, minute={53}, run_at_startup=False),
     # Daily: PENDING SMS requests unanswered for 30 days lapse (nobody is texted).
     cron(lapse_sms_requests, hour={5}, minute={11}, run_at_startup=False),
+    # Every minute: due campaigns whose job was lost, and runs whose worker went silent.
+    cron(sweep_campaigns, second={23}, run_at_startup=False),
 ]
 
 

@@ -12,6 +12,8 @@ from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
 from app.auth.principal import Principal
+from app.campaigns import service as campaigns
+from app.campaigns.roadmap_apply import applied_campaigns
 from app.config import Settings
 from app.core.errors import NotAuthenticated, PublicError
 from app.customers import service as customers
@@ -19,6 +21,7 @@ from app.graphql.dataloader import SharedDataLoader
 from app.graphql.duplicates.loaders import customer_suggestions_loader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
 from app.merges.suggestion_service import SuggestionView
+from app.models.campaign import Campaign
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
 from app.organizations import service as organizations
@@ -52,6 +55,16 @@ def _referral_count_loader(principal: Principal) -> DataLoader[uuid.UUID, int]:
     return SharedDataLoader(load_fn=load)
 
 
+def _roadmap_application_loader(principal: Principal) -> DataLoader[uuid.UUID, Campaign | None]:
+    """Roadmap item id -> the campaign it was applied as."""
+
+    async def load(keys: list[uuid.UUID]) -> list[Campaign | None]:
+        found = await applied_campaigns(principal, keys)
+        return [found.get(k) for k in keys]
+
+    return SharedDataLoader(load_fn=load)
+
+
 @dataclass
 class Loaders:
     stores: DataLoader[uuid.UUID, Store | None]
@@ -60,6 +73,8 @@ class Loaders:
     customer_personas: DataLoader[uuid.UUID, Persona | None]
     roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
     duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
+    campaigns: DataLoader[uuid.UUID, Campaign | None]
+    roadmap_applications: DataLoader[uuid.UUID, Campaign | None]
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Loaders:
@@ -71,6 +86,8 @@ class Loaders:
             customer_personas=customer_persona_loader(organization_id),
             roadmaps=roadmap_loader(organization_id),
             duplicate_suggestions=customer_suggestions_loader(principal),
+            campaigns=_by_id_loader(principal, campaigns.campaigns_by_ids),
+            roadmap_applications=_roadmap_application_loader(principal),
         )
 
 

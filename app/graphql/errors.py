@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from app.auth.errors import AccountErrorCode
+from app.campaigns.errors import CampaignErrorCode
 from app.core.errors import DomainError, PublicError
 from app.core.live.errors import LiveErrorCode
 from app.customers.errors import CustomerErrorCode
@@ -44,6 +45,7 @@ for _codes in (
     PrivacyRequestErrorCode,
     SegmentErrorCode,
     MergeErrorCode,
+    CampaignErrorCode,
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
@@ -128,6 +130,11 @@ class SegmentError(CodedError[SegmentErrorCode]):
 
 @strawberry.type(description="Why a merge or unmerge did not happen.")
 class MergeError(CodedError[MergeErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a campaign mutation (or a roadmap item apply) did not happen.")
+class CampaignError(CodedError[CampaignErrorCode]):
     pass
 
 

@@ -14,6 +14,8 @@ from app.config import Settings
 from app.graphql.accounts.mutations import AccountMutations
 from app.graphql.accounts.queries import AccountQueries
 from app.graphql.audit.queries import AuditQueries
+from app.graphql.campaigns.mutations import CampaignMutations
+from app.graphql.campaigns.queries import CampaignQueries
 from app.graphql.consent.queries import ConsentQueries
 from app.graphql.customers.mutations import CustomerMutations
 from app.graphql.customers.queries import CustomerQueries
@@ -59,6 +61,7 @@ class Query(
     MergeQueries,
     PrivacyQueries,
     ConsentQueries,
+    CampaignQueries,
 ):
     pass
 
@@ -76,6 +79,7 @@ class Mutation(
     PrivacyRequestMutations,
     LifecycleMutations,
     MergeMutations,
+    CampaignMutations,
 ):
     pass
 
