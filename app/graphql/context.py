@@ -19,9 +19,11 @@ from app.graphql.dataloader import SharedDataLoader
 from app.graphql.duplicates.loaders import customer_suggestions_loader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
 from app.merges.suggestion_service import SuggestionView
+from app.models.earning_rule import EarningRule
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
 from app.organizations import service as organizations
+from app.rules import service as rules
 
 
 class _Identified(Protocol):
@@ -60,6 +62,7 @@ class Loaders:
     customer_personas: DataLoader[uuid.UUID, Persona | None]
     roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
     duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
+    earning_rules: DataLoader[uuid.UUID, EarningRule | None]
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Loaders:
@@ -71,6 +74,7 @@ class Loaders:
             customer_personas=customer_persona_loader(organization_id),
             roadmaps=roadmap_loader(organization_id),
             duplicate_suggestions=customer_suggestions_loader(principal),
+            earning_rules=_by_id_loader(principal, rules.rules_by_ids),
         )
 
 

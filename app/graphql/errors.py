@@ -28,6 +28,7 @@ from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
 from app.personas.errors import PersonaErrorCode
 from app.privacy_requests.errors import PrivacyRequestErrorCode
+from app.rules.errors import EarningRuleErrorCode
 from app.wallets.errors import WalletErrorCode
 
 logger = logging.getLogger("app.graphql")
@@ -44,6 +45,7 @@ for _codes in (
     PrivacyRequestErrorCode,
     SegmentErrorCode,
     MergeErrorCode,
+    EarningRuleErrorCode,
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
@@ -128,6 +130,11 @@ class SegmentError(CodedError[SegmentErrorCode]):
 
 @strawberry.type(description="Why a merge or unmerge did not happen.")
 class MergeError(CodedError[MergeErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why an earning rule was not created, changed or switched.")
+class EarningRuleError(CodedError[EarningRuleErrorCode]):
     pass
 
 

@@ -39,6 +39,8 @@ from app.graphql.personas.subscriptions import PersonaSubscriptions
 from app.graphql.privacy.queries import PrivacyQueries
 from app.graphql.privacy_requests.mutations import PrivacyRequestMutations
 from app.graphql.privacy_requests.queries import PrivacyRequestQueries
+from app.graphql.rules.mutations import EarningRuleMutations
+from app.graphql.rules.queries import EarningRuleQueries
 from app.graphql.wallets.mutations import WalletMutations
 from app.graphql.wallets.queries import WalletQueries
 from app.metrics.graphql import OperationMetrics
@@ -59,6 +61,7 @@ class Query(
     MergeQueries,
     PrivacyQueries,
     ConsentQueries,
+    EarningRuleQueries,
 ):
     pass
 
@@ -76,6 +79,7 @@ class Mutation(
     PrivacyRequestMutations,
     LifecycleMutations,
     MergeMutations,
+    EarningRuleMutations,
 ):
     pass
 
