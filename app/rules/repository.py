@@ -12,6 +12,7 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
+from app.customers.repository import visibility
 from app.models.earning_rule import (
     EarningRule,
     EarningRuleAward,
@@ -71,10 +72,26 @@ async def active_of_kinds(
     )
 
 
-async def has_active(organization_id: uuid.UUID, kind: EarningRuleKind) -> bool:
-    return await EarningRule.exists(
-        organization_id=organization_id, status=EarningRuleStatus.ACTIVE, kind=kind
+async def active_of_kinds_now(
+    organization_id: uuid.UUID, kinds: Iterable[EarningRuleKind]
+) -> list[EarningRule]:
+    """The same, outside a transaction (a job reading which rules to run)."""
+    return await EarningRule.filter(
+        organization_id=organization_id, status=EarningRuleStatus.ACTIVE, kind__in=list(kinds)
     )
+
+
+async def enrolled_since(
+    organization_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[tuple[uuid.UUID, dt.datetime]]:
+    """(id, created_at) of enrolled live customers in id order after `after`: the anniversary
+    job reads them in batches and keeps those enrolled on this day of an earlier year (there
+    is no index on the day of the year; a daily pass over ids is cheap enough)."""
+    query = visibility.live_rows_of(organization_id).filter(loyalty_enrolled=True)
+    if after is not None:
+        query = query.filter(id__gt=after)
+    rows = await query.order_by("id").limit(limit).values_list("id", "created_at")
+    return [(uuid.UUID(str(i)), created) for i, created in rows]
 
 
 async def take_from_budget(rule_id: uuid.UUID, points: int, conn: BaseDBAsyncClient) -> bool:

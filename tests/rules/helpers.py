@@ -56,12 +56,15 @@ async def active_rule(
             conditions=conditions or {},
             audience=audience,
             starts_at=starts_at,
-            ends_at=ends_at,
             per_customer_limit=per_customer_limit,
             points_budget=points_budget,
         ),
     )
-    return await service.activate_rule(principal, rule.id)
+    rule = await service.activate_rule(principal, rule.id)
+    if ends_at is not None:
+        # Set after activation: a window that has already ended cannot be activated.
+        rule = await service.update_rule(principal, rule.id, EarningRuleInput(ends_at=ends_at))
+    return rule
 
 
 async def order(

@@ -121,14 +121,43 @@ async def test_invalid_settings_are_typed_errors_all_at_once(
 
 async def test_kind_specific_fields_are_checked(gql: GraphQLClient, tenant: Tenant) -> None:
     cases: list[tuple[dict[str, Any], set[tuple[str, str]]]] = [
-        ({"kind": "ORDER_MULTIPLIER", "points": 10}, {("points", "INVALID_POINTS"), ("multiplier", "INVALID_MULTIPLIER")}),
-        ({"kind": "WELCOME", "points": 10, "multiplier": "2"}, {("multiplier", "INVALID_MULTIPLIER")}),
-        ({"kind": "WELCOME", "points": 10, "conditions": {"minTotal": 5}}, {("conditions.minTotal", "INVALID_CONDITIONS")}),
-        ({"kind": "MILESTONE", "points": 10, "conditions": {}}, {("conditions.lifetimeOrders", "INVALID_CONDITIONS")}),
-        ({"kind": "PROFILE_COMPLETED", "points": 10, "conditions": {"requiredFields": ["shoeSize"]}}, {("conditions.requiredFields", "INVALID_CONDITIONS")}),
-        ({"kind": "ORDER_MULTIPLIER", "multiplier": "2", "conditions": {"storeIds": ["nope"]}}, {("conditions.storeIds", "INVALID_CONDITIONS")}),
-        ({"kind": "WELCOME", "points": 10, "audience": {"personaId": "0192d7a0-0000-7000-8000-000000000000"}}, {("audience.personaId", "INVALID_AUDIENCE")}),
-    ]  # fmt: skip
+        (
+            {"kind": "ORDER_MULTIPLIER", "points": 10},
+            {("points", "INVALID_POINTS"), ("multiplier", "INVALID_MULTIPLIER")},
+        ),
+        (
+            {"kind": "WELCOME", "points": 10, "multiplier": "2"},
+            {("multiplier", "INVALID_MULTIPLIER")},
+        ),
+        (
+            {"kind": "WELCOME", "points": 10, "conditions": {"minTotal": 5}},
+            {("conditions.minTotal", "INVALID_CONDITIONS")},
+        ),
+        (
+            {"kind": "MILESTONE", "points": 10, "conditions": {}},
+            {("conditions.lifetimeOrders", "INVALID_CONDITIONS")},
+        ),
+        (
+            {
+                "kind": "PROFILE_COMPLETED",
+                "points": 10,
+                "conditions": {"requiredFields": ["shoeSize"]},
+            },
+            {("conditions.requiredFields", "INVALID_CONDITIONS")},
+        ),
+        (
+            {"kind": "ORDER_MULTIPLIER", "multiplier": "2", "conditions": {"storeIds": ["nope"]}},
+            {("conditions.storeIds", "INVALID_CONDITIONS")},
+        ),
+        (
+            {
+                "kind": "WELCOME",
+                "points": 10,
+                "audience": {"personaId": "0192d7a0-0000-7000-8000-000000000000"},
+            },
+            {("audience.personaId", "INVALID_AUDIENCE")},
+        ),
+    ]
     for fields, expected in cases:
         payload = await create(gql, tenant.token, name="Rule", **fields)
         assert {(e["field"], e["code"]) for e in payload["errors"]} == expected, fields
