@@ -44,6 +44,9 @@ class Operation(StrEnum):
     # One-off campaigns: reading them and their previews; creating, scheduling, cancelling.
     CAMPAIGN_READ = "campaign:read"
     CAMPAIGN_MANAGE = "campaign:manage"
+    # Reading earning rules and their counters; creating, editing and switching them.
+    EARNING_RULE_READ = "earning_rule:read"
+    EARNING_RULE_MANAGE = "earning_rule:manage"
 
 
 class ApiKeyScope(StrEnum):
@@ -117,6 +120,8 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.SEGMENTS_RECOMPUTE,
             _O.CAMPAIGN_READ,
             _O.CAMPAIGN_MANAGE,
+            _O.EARNING_RULE_READ,
+            _O.EARNING_RULE_MANAGE,
         }
     ),
     Role.MARKETING_ANALYST: frozenset(
@@ -127,6 +132,7 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.PERSONA_EDIT,
             _O.CUSTOMER_STATS,
             _O.CAMPAIGN_READ,
+            _O.EARNING_RULE_READ,
         }
     ),
     # Reads and reports: the dashboard and the finance figures, nothing that changes data.
@@ -138,6 +144,7 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.CUSTOMER_STATS,
             _O.FINANCE_READ,
             _O.CAMPAIGN_READ,
+            _O.EARNING_RULE_READ,
         }
     ),
 }

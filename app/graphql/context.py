@@ -22,9 +22,11 @@ from app.graphql.duplicates.loaders import customer_suggestions_loader
 from app.graphql.personas.loaders import customer_persona_loader, roadmap_loader
 from app.merges.suggestion_service import SuggestionView
 from app.models.campaign import Campaign
+from app.models.earning_rule import EarningRule
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
 from app.organizations import service as organizations
+from app.rules import service as rules
 
 
 class _Identified(Protocol):
@@ -75,6 +77,7 @@ class Loaders:
     duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
     campaigns: DataLoader[uuid.UUID, Campaign | None]
     roadmap_applications: DataLoader[uuid.UUID, Campaign | None]
+    earning_rules: DataLoader[uuid.UUID, EarningRule | None]
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Loaders:
@@ -88,6 +91,7 @@ class Loaders:
             duplicate_suggestions=customer_suggestions_loader(principal),
             campaigns=_by_id_loader(principal, campaigns.campaigns_by_ids),
             roadmap_applications=_roadmap_application_loader(principal),
+            earning_rules=_by_id_loader(principal, rules.rules_by_ids),
         )
 
 

@@ -29,6 +29,7 @@ from app.orders.errors import OrderErrorCode
 from app.organizations.errors import OrganizationErrorCode
 from app.personas.errors import PersonaErrorCode
 from app.privacy_requests.errors import PrivacyRequestErrorCode
+from app.rules.errors import EarningRuleErrorCode
 from app.wallets.errors import WalletErrorCode
 
 logger = logging.getLogger("app.graphql")
@@ -46,6 +47,7 @@ for _codes in (
     SegmentErrorCode,
     MergeErrorCode,
     CampaignErrorCode,
+    EarningRuleErrorCode,
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
@@ -135,6 +137,11 @@ class MergeError(CodedError[MergeErrorCode]):
 
 @strawberry.type(description="Why a campaign mutation (or a roadmap item apply) did not happen.")
 class CampaignError(CodedError[CampaignErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why an earning rule was not created, changed or switched.")
+class EarningRuleError(CodedError[EarningRuleErrorCode]):
     pass
 
 

@@ -41,6 +41,8 @@ from app.graphql.personas.subscriptions import PersonaSubscriptions
 from app.graphql.privacy.queries import PrivacyQueries
 from app.graphql.privacy_requests.mutations import PrivacyRequestMutations
 from app.graphql.privacy_requests.queries import PrivacyRequestQueries
+from app.graphql.rules.mutations import EarningRuleMutations
+from app.graphql.rules.queries import EarningRuleQueries
 from app.graphql.wallets.mutations import WalletMutations
 from app.graphql.wallets.queries import WalletQueries
 from app.metrics.graphql import OperationMetrics
@@ -62,6 +64,7 @@ class Query(
     PrivacyQueries,
     ConsentQueries,
     CampaignQueries,
+    EarningRuleQueries,
 ):
     pass
 
@@ -80,6 +83,7 @@ class Mutation(
     LifecycleMutations,
     MergeMutations,
     CampaignMutations,
+    EarningRuleMutations,
 ):
     pass
 

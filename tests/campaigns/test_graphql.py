@@ -172,6 +172,10 @@ async def test_what_cannot_be_done_is_a_typed_error(gql: GraphQLClient, tenant: 
         ({"scheduledAt": past}, [("scheduledAt", "SCHEDULED_IN_PAST")]),
         ({"name": "  ", "reason": ""}, [("name", "REQUIRED"), ("reason", "REQUIRED")]),
         ({"audience": {"lifecycleStages": ["AT_RISK"]}}, [("audience", "EMPTY_AUDIENCE")]),
+        (
+            {"audience": {"personaId": "018f0000-0000-7000-8000-000000000000", "tiers": ["Nope"]}},
+            [("audience.tiers", "INVALID_AUDIENCE"), ("audience.personaId", "INVALID_AUDIENCE")],
+        ),
     ]
     for changes, expected in cases:
         payload = await create(gql, tenant.token, **changes)

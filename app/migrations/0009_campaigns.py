@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_sqlite_rebuilt_tables_indexes')]
+    dependencies = [('models', '0008_earning_rules')]
 
     initial = False
 
