@@ -32,6 +32,7 @@ from app.models.persona import (
 from app.models.privacy import BlockReason
 from app.models.staff import Role
 from app.privacy.service import block_identifiers
+from tests.campaigns.tenancy_probes import plant_campaign, probe_campaigns
 from tests.conftest import GraphQLClient, Tenant
 from tests.consent.tenancy_probes import plant_sms_message, probe_sms_messages
 from tests.factories import (
@@ -734,6 +735,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
         owner_of(tenant), emails=[A_BLOCKED_EMAIL], reason=BlockReason.OPTED_OUT
     )
     a_sms_customer_id = await plant_sms_message(gql, tenant.token)
+    a_campaign_id = await plant_campaign(gql, tenant.token)
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -754,6 +756,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_merges(b, a_merge, b_customer["id"])
     await probe_customer_mutations(b, a)
     await probe_admin_figures(b, a)
+    await probe_campaigns(b, a_campaign_id, a.persona_id, a.roadmap_item_id, a.store_id)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []
 
