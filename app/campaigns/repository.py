@@ -25,6 +25,7 @@ from app.customers.repository.visibility import LIVE_STATUSES
 from app.models.audit import ActorKind
 from app.models.campaign import Campaign, CampaignStatus
 from app.models.customer import Customer
+from app.models.earning_rule import EarningRule
 from app.models.wallet import LedgerKind
 
 # SQLite takes at most 32,766 parameters per statement: 14 per entry, in chunks of this many.
@@ -71,6 +72,30 @@ async def by_roadmap_items(
     return await Campaign.filter(
         organization_id=organization_id, source_roadmap_item_id__in=list(item_ids)
     )
+
+
+# Earning rules applied from roadmap items: the link is written here, with the campaign side
+# of `roadmap_apply.py`, so both kinds of application are found in one place.
+
+
+async def rule_by_roadmap_item(
+    organization_id: uuid.UUID, item_id: uuid.UUID
+) -> EarningRule | None:
+    return await EarningRule.get_or_none(
+        organization_id=organization_id, source_roadmap_item_id=item_id
+    )
+
+
+async def rules_by_roadmap_items(
+    organization_id: uuid.UUID, item_ids: Sequence[uuid.UUID]
+) -> list[EarningRule]:
+    return await EarningRule.filter(
+        organization_id=organization_id, source_roadmap_item_id__in=list(item_ids)
+    )
+
+
+async def link_rule(rule_id: uuid.UUID, item_id: uuid.UUID, conn: BaseDBAsyncClient) -> None:
+    await EarningRule.filter(id=rule_id).using_db(conn).update(source_roadmap_item_id=item_id)
 
 
 async def page(

@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from app.auth.principal import Principal
 from app.campaigns import service as campaigns
-from app.campaigns.roadmap_apply import applied_campaigns
+from app.campaigns.roadmap_apply import Application, applications
 from app.config import Settings
 from app.core.errors import NotAuthenticated, PublicError
 from app.customers import service as customers
@@ -57,11 +57,13 @@ def _referral_count_loader(principal: Principal) -> DataLoader[uuid.UUID, int]:
     return SharedDataLoader(load_fn=load)
 
 
-def _roadmap_application_loader(principal: Principal) -> DataLoader[uuid.UUID, Campaign | None]:
-    """Roadmap item id -> the campaign it was applied as."""
+def _roadmap_application_loader(
+    principal: Principal,
+) -> DataLoader[uuid.UUID, Application | None]:
+    """Roadmap item id -> the campaign or earning rule it was applied as."""
 
-    async def load(keys: list[uuid.UUID]) -> list[Campaign | None]:
-        found = await applied_campaigns(principal, keys)
+    async def load(keys: list[uuid.UUID]) -> list[Application | None]:
+        found = await applications(principal, keys)
         return [found.get(k) for k in keys]
 
     return SharedDataLoader(load_fn=load)
@@ -76,7 +78,7 @@ class Loaders:
     roadmaps: DataLoader[uuid.UUID, list[RoadmapItem]]
     duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
     campaigns: DataLoader[uuid.UUID, Campaign | None]
-    roadmap_applications: DataLoader[uuid.UUID, Campaign | None]
+    roadmap_applications: DataLoader[uuid.UUID, Application | None]
     earning_rules: DataLoader[uuid.UUID, EarningRule | None]
 
     @classmethod

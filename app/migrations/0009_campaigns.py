@@ -45,6 +45,11 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.AddField(
+            model_name='EarningRule',
+            name='source_roadmap_item',
+            field=fields.ForeignKeyField('models.RoadmapItem', source_field='source_roadmap_item_id', null=True, unique=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL),
+        ),
+        ops.AddField(
             model_name='LedgerEntry',
             name='campaign',
             field=fields.ForeignKeyField('models.Campaign', source_field='campaign_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL),

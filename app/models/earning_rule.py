@@ -15,6 +15,7 @@ from app.core.ids import new_id
 from app.models.customer import Customer
 from app.models.order import Order
 from app.models.organization import Organization
+from app.models.persona import RoadmapItem
 
 
 class EarningRuleKind(StrEnum):
@@ -66,6 +67,16 @@ class EarningRule(Model):
     priority = fields.IntField(default=0)
     created_by_id = fields.UUIDField(null=True)
     updated_by_id = fields.UUIDField(null=True)
+    # The persona roadmap item this rule was applied from (app/campaigns/roadmap_apply.py; at
+    # most one rule each).
+    source_roadmap_item: fields.ForeignKeyNullableRelation[RoadmapItem] = fields.ForeignKeyField(
+        "models.RoadmapItem",
+        related_name=False,
+        null=True,
+        unique=True,
+        on_delete=fields.SET_NULL,
+    )
+    source_roadmap_item_id: object
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -3,10 +3,17 @@ personas and roadmap items."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from tests.conftest import GraphQLClient
 from tests.privacy_requests.tenancy_probes import IntruderLike
+
+
+class Intruder(IntruderLike, Protocol):
+    async def raw(
+        self, document: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]: ...
+
 
 CREATE = """
 mutation($input: CampaignCreateInput!) {
@@ -25,7 +32,9 @@ BY_ID = {
     "campaignCancel": "mutation($id: ID!) { campaignCancel(id: $id) {"
     " campaign { id } errors { code } } }",
 }
-APPLY = "mutation($id: ID!) { roadmapItemApply(id: $id) { campaign { id } errors { code } } }"
+APPLY = """mutation($id: ID!) {
+  roadmapItemApply(id: $id) { applied { campaign { id } } errors { code } }
+}"""
 
 
 def campaign_input(audience: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +50,7 @@ async def plant_campaign(gql: GraphQLClient, token: str) -> str:
 
 
 async def probe_campaigns(
-    b: IntruderLike, a_campaign_id: str, a_persona_id: str, a_roadmap_item_id: str, a_store_id: str
+    b: Intruder, a_campaign_id: str, a_persona_id: str, a_roadmap_item_id: str, a_store_id: str
 ) -> None:
     assert (await b.data(ONE, {"id": a_campaign_id}))["campaign"] is None
     listing = await b.data("{ campaigns(first: 100) { nodes { id } totalCount } }")

@@ -30,15 +30,19 @@ APPLY = """
 mutation($id: ID!) {
   roadmapItemApply(id: $id) {
     roadmapItem { id applicable }
-    campaign { id name status audience points reason roadmapItemId }
+    applied {
+      campaign { id name status audience points reason roadmapItemId }
+      earningRule { id kind name status points conditions audience perCustomerLimit }
+    }
     errors { field code message }
   }
 }"""
 ROADMAPS = """
 { personas { personas { id roadmap {
-    id title applicable applied { campaign { id status } }
+    id title applicable applied { campaign { id status } earningRule { id status } }
 } } } }"""
 SCHEDULE = "mutation($id: ID!) { campaignSchedule(id: $id) { errors { code } } }"
+STREAK = "+50 points on every 2nd order within 90 days. 61% of its members qualify."
 WIN_BACK = "2× points for 30 days for customers inactive 180+ days. 62% of its members qualify."
 
 
@@ -89,6 +93,15 @@ async def persona_with_roadmap(
         title="Call the lapsed ones",
         position=1,
     )
+    await RoadmapItem.create(
+        organization_id=org,
+        persona_identity_id=identity,
+        rule_key="routine.visit_streaks",
+        source=RoadmapItemSource.GENERATED,
+        title="Visit streak bonus",
+        suggested_setting=STREAK,
+        position=2,
+    )
     return identity, win_back, staff_item
 
 
@@ -115,11 +128,13 @@ async def test_a_win_back_item_becomes_a_draft_campaign_for_its_lapsed_members(
     assert [(i["title"], i["applicable"], i["applied"]) for i in before["roadmap"]] == [
         ("Win-back campaign", True, None),
         ("Call the lapsed ones", False, None),
+        ("Visit streak bonus", True, None),
     ]
 
     applied = await apply(gql, marketing.token, win_back.id)
     assert applied["errors"] == []
-    campaign = applied["campaign"]
+    assert applied["applied"]["earningRule"] is None
+    campaign = applied["applied"]["campaign"]
     # The extra points of one median order (40.00 at 1 point per unit) at double points.
     assert {k: campaign[k] for k in ("name", "status", "points", "roadmapItemId")} == {
         "name": "Win-back campaign",
@@ -134,10 +149,13 @@ async def test_a_win_back_item_becomes_a_draft_campaign_for_its_lapsed_members(
     # Applying again (a double click, a retry) returns the same campaign.
     again = await apply(gql, marketing.token, win_back.id)
     assert again["errors"] == []
-    assert again["campaign"]["id"] == campaign["id"]
+    assert again["applied"]["campaign"]["id"] == campaign["id"]
 
     after = (await gql.data(ROADMAPS, None, marketing.token))["personas"]["personas"][0]
-    assert after["roadmap"][0]["applied"] == {"campaign": {"id": campaign["id"], "status": "DRAFT"}}
+    assert after["roadmap"][0]["applied"] == {
+        "campaign": {"id": campaign["id"], "status": "DRAFT"},
+        "earningRule": None,
+    }
 
     # Staff review and schedule it; the worker credits the persona's lapsed members only.
     assert (await gql.data(SCHEDULE, {"id": campaign["id"]}, marketing.token))["campaignSchedule"][
@@ -151,11 +169,60 @@ async def test_a_win_back_item_becomes_a_draft_campaign_for_its_lapsed_members(
     assert not {str(c) for c in credited} & {str(c.id) for c in active + outsiders}
 
 
+async def test_a_streak_item_becomes_a_draft_earning_rule_for_its_persona(
+    gql: GraphQLClient, tenant: Tenant
+) -> None:
+    members = await plant_customers(tenant.organization_id, 3, lifecycle_stage=LifecycleStage.LOST)
+    persona, _, _ = await persona_with_roadmap(tenant, members)
+    item = await RoadmapItem.get(rule_key="routine.visit_streaks")
+    marketing = await add_staff(tenant, Role.MARKETING)
+    applied = await apply(gql, marketing.token, item.id)
+    assert applied["errors"] == []
+    assert applied["applied"]["campaign"] is None
+    rule = applied["applied"]["earningRule"]
+    assert {k: v for k, v in rule.items() if k != "id"} == {
+        "kind": "STREAK",
+        "name": "Visit streak bonus",
+        "status": "DRAFT",
+        "points": 50,
+        "conditions": {"orders": 2, "withinDays": 90},
+        "audience": {"personaId": str(persona)},
+        "perCustomerLimit": None,
+    }
+    again = await apply(gql, marketing.token, item.id)
+    assert again["applied"]["earningRule"]["id"] == rule["id"]
+    roadmap = (await gql.data(ROADMAPS, None, marketing.token))["personas"]["personas"][0]
+    assert roadmap["roadmap"][2]["applied"] == {
+        "campaign": None,
+        "earningRule": {"id": rule["id"], "status": "DRAFT"},
+    }
+    # A second-purchase bonus is a streak of two paid once per customer.
+    await RoadmapItem.filter(id=item.id).update(
+        rule_key="trial.second_purchase",
+        suggested_setting="+30 points on a second order within 49 days of the first.",
+    )
+    other = await RoadmapItem.create(
+        organization_id=tenant.organization_id,
+        persona_identity_id=persona,
+        rule_key="trial.second_purchase",
+        source=RoadmapItemSource.GENERATED,
+        title="Second-purchase bonus",
+        suggested_setting="+30 points on a second order within 49 days of the first.",
+        position=3,
+    )
+    second = (await apply(gql, marketing.token, other.id))["applied"]["earningRule"]
+    assert (second["points"], second["conditions"], second["perCustomerLimit"]) == (
+        30,
+        {"orders": 2, "withinDays": 49},
+        1,
+    )
+
+
 async def test_items_that_are_no_campaign_are_refused(gql: GraphQLClient, tenant: Tenant) -> None:
     members = await plant_customers(tenant.organization_id, 3, lifecycle_stage=LifecycleStage.LOST)
     _, win_back, staff_item = await persona_with_roadmap(tenant, members)
     refused = await apply(gql, tenant.token, staff_item.id)
-    assert refused["campaign"] is None
+    assert refused["applied"] is None
     assert [(e["field"], e["code"]) for e in refused["errors"]] == [("id", "NOT_APPLICABLE")]
     # A suggestion edited past reading (no multiplier left) is no longer applicable.
     await RoadmapItem.filter(id=win_back.id).update(suggested_setting="Something else.")

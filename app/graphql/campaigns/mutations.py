@@ -6,7 +6,7 @@ from app.campaigns import roadmap_apply, service
 from app.core.errors import DomainError
 from app.core.ids import parse_id
 from app.graphql.campaigns.inputs import CampaignCreateInput, CampaignUpdateInput
-from app.graphql.campaigns.types import CampaignType
+from app.graphql.campaigns.types import AppliedSetting, CampaignType
 from app.graphql.context import Info
 from app.graphql.errors import CampaignError
 from app.graphql.payloads import Payload
@@ -22,9 +22,9 @@ class CampaignPayload(Payload):
 @strawberry.type
 class RoadmapItemApplyPayload(Payload):
     roadmap_item: RoadmapItemType | None = None
-    campaign: CampaignType | None = strawberry.field(
+    applied: AppliedSetting | None = strawberry.field(
         default=None,
-        description="The DRAFT campaign the item became (the same one when the "
+        description="The DRAFT campaign or earning rule the item became (the same one when the "
         "item had been applied before).",
     )
     errors: list[CampaignError] = strawberry.field(default_factory=list)
@@ -72,9 +72,9 @@ class CampaignMutations:
         return CampaignPayload(campaign=CampaignType.from_model(campaign))
 
     @strawberry.mutation(
-        description="Turn a persona roadmap item whose suggestion is a campaign into a DRAFT "
-        "campaign for that persona, pre-filled from the suggested setting. Applying twice "
-        "returns the same campaign."
+        description="Turn a persona roadmap item whose suggestion is a campaign or an earning "
+        "rule (`applicable`) into a DRAFT of it for that persona, pre-filled from the suggested "
+        "setting. Applying twice returns the same one."
     )
     async def roadmap_item_apply(self, info: Info, id: strawberry.ID) -> RoadmapItemApplyPayload:
         try:
@@ -83,5 +83,5 @@ class CampaignMutations:
             return RoadmapItemApplyPayload.failed(exc)
         return RoadmapItemApplyPayload(
             roadmap_item=RoadmapItemType.from_model(applied.item),
-            campaign=CampaignType.from_model(applied.campaign),
+            applied=AppliedSetting.of(applied.application),
         )

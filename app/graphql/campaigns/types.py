@@ -7,7 +7,9 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from app.campaigns.roadmap_apply import Application
 from app.campaigns.service import CampaignPreview
+from app.graphql.rules.types import EarningRuleType
 from app.models.campaign import Campaign, CampaignStatus
 
 strawberry.enum(
@@ -108,8 +110,20 @@ class CampaignPreviewType:
         )
 
 
-@strawberry.type(description="What a roadmap item was applied as.")
+@strawberry.type(description="What a roadmap item was applied as: a campaign or an earning rule.")
 class AppliedSetting:
     campaign: CampaignType | None = strawberry.field(
         default=None, description="The campaign it became (DRAFT until staff schedule it)."
     )
+    earning_rule: EarningRuleType | None = strawberry.field(
+        default=None, description="The earning rule it became (DRAFT until staff activate it)."
+    )
+
+    @classmethod
+    def of(cls, application: Application) -> AppliedSetting:
+        return cls(
+            campaign=CampaignType.from_model(application.campaign)
+            if application.campaign
+            else None,
+            earning_rule=EarningRuleType.from_model(application.rule) if application.rule else None,
+        )

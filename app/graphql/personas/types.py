@@ -11,7 +11,7 @@ from typing import Any, cast
 import strawberry
 
 from app.campaigns.roadmap_apply import is_applicable
-from app.graphql.campaigns.types import AppliedSetting, CampaignType
+from app.graphql.campaigns.types import AppliedSetting
 from app.graphql.context import Info
 from app.graphql.enums import (
     MotivationKey,
@@ -215,14 +215,15 @@ class RoadmapItemType:
     created_at: dt.datetime
     updated_at: dt.datetime
     applicable: bool = strawberry.field(
-        description="`roadmapItemApply` can turn it into a draft campaign for this persona."
+        description="`roadmapItemApply` can turn it into a draft campaign or earning rule for "
+        "this persona."
     )
     item_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="What applying this item created; null until it is applied.")
     async def applied(self, info: Info) -> AppliedSetting | None:
-        campaign = await info.context.loaders.roadmap_applications.load(self.item_id)
-        return AppliedSetting(campaign=CampaignType.from_model(campaign)) if campaign else None
+        application = await info.context.loaders.roadmap_applications.load(self.item_id)
+        return AppliedSetting.of(application) if application else None
 
     @classmethod
     def from_model(cls, item: RoadmapItem) -> RoadmapItemType:
