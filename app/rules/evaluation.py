@@ -9,7 +9,7 @@ Each award is idempotent by (rule, event key): the key names the event (`order:<
 `welcome:<customer>`, `birthday:<customer>:<year>`...), an award row is unique per (rule, key),
 and the ledger entry's idempotency key is `rule:<rule>:<event key>`. Callers hold the
 customer's row lock, which serializes awards to one customer (and so per-customer limits);
-the budget is a conditional UPDATE of the rule's counter (`repository.take_from_budget`).
+the budget is one conditional UPDATE of the rules' counters (`repository.take_from_budgets`).
 """
 
 from __future__ import annotations
@@ -240,10 +240,17 @@ async def _eligible(
     return out
 
 
-async def _within_limits(candidates: list[Award], conn: BaseDBAsyncClient) -> list[Award]:
+async def _within_limits(
+    candidates: list[Award], event: Event, conn: BaseDBAsyncClient
+) -> list[Award]:
     """Drop awards already given for their event, and those past a per-customer limit."""
-    rule_ids = list({a.rule.id for a in candidates})
-    done = await repository.awarded_keys(rule_ids, [a.event_key for a in candidates], conn)
+    # The key of the order being recorded is new: nothing can have been awarded for it yet
+    # (and the unique index would refuse it anyway).
+    fresh = f"order:{event.order.order_id}" if event.order is not None else None
+    known = [a for a in candidates if a.event_key != fresh]
+    done = await repository.awarded_keys(
+        list({a.rule.id for a in known}), [a.event_key for a in known], conn
+    )
     limited = [a for a in candidates if a.rule.per_customer_limit is not None]
     counts: dict[tuple[str, uuid.UUID], int] = {}
     for holder in {a.customer.id for a in limited}:
@@ -289,10 +296,14 @@ async def award(
     candidates = await _eligible(customer, event, program, rules, conn)
     if not candidates:
         return Outcome()
-    outcome = Outcome()
-    for candidate in await _within_limits(candidates, conn):
-        if await repository.take_from_budget(candidate.rule.id, candidate.points, conn):
-            outcome.awards.append(candidate)
+    kept = await _within_limits(candidates, event, conn)
+    amounts: dict[uuid.UUID, tuple[int, int]] = {}
+    for candidate in kept:
+        points, n = amounts.get(candidate.rule.id, (0, 0))
+        amounts[candidate.rule.id] = (points + candidate.points, n + 1)
+    # A rule's awards of one event (a referral's two) are counted together: both or neither.
+    counted = await repository.take_from_budgets(amounts, conn)
+    outcome = Outcome([a for a in kept if str(a.rule.id) in counted])
     await _write(principal, event, outcome, program, conn)
     return outcome
 
