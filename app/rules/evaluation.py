@@ -31,6 +31,7 @@ from app.models.earning_rule import EarningRuleKind as Kind
 from app.models.wallet import LedgerKind
 from app.organizations.program import LoyaltyProgram
 from app.rules import conditions, repository
+from app.rules.active import active_rules
 from app.wallets.ledger import Movement, post_credits
 
 logger = logging.getLogger("app.rules")
@@ -283,14 +284,17 @@ async def award(
     conn: BaseDBAsyncClient,
     *,
     rules: Sequence[EarningRule] | None = None,
+    wallet_written_by_caller: bool = False,
 ) -> Outcome:
     """Pay what the organization's active rules give for this event. `customer` (and the
     referee of a REFERRAL event) must be locked by the caller. `rules`: the active rules when
-    the caller already read them."""
+    the caller already read them. `wallet_written_by_caller`: the caller writes `customer`'s
+    balance afterwards in the same transaction (an order saves it with its statistics), so
+    the credits here leave the row alone (one UPDATE fewer per order)."""
     if not customer.loyalty_enrolled:
         return Outcome()
     if rules is None:
-        rules = await repository.active_of_kinds(principal.organization_id, event.kinds, conn)
+        rules = await active_rules(principal.organization_id, event.kinds, conn)
     if not rules:
         return Outcome()
     candidates = await _eligible(customer, event, program, rules, conn)
@@ -304,7 +308,8 @@ async def award(
     # A rule's awards of one event (a referral's two) are counted together: both or neither.
     counted = await repository.take_from_budgets(amounts, conn)
     outcome = Outcome([a for a in kept if str(a.rule.id) in counted])
-    await _write(principal, event, outcome, program, conn)
+    deferred = customer.id if wallet_written_by_caller else None
+    await _write(principal, event, outcome, program, conn, deferred)
     return outcome
 
 
@@ -314,6 +319,7 @@ async def _write(
     outcome: Outcome,
     program: LoyaltyProgram,
     conn: BaseDBAsyncClient,
+    wallet_deferred_for: uuid.UUID | None,
 ) -> None:
     if not outcome.awards:
         return
@@ -354,4 +360,5 @@ async def _write(
                 if a.customer.id == holder_id
             ],
             conn,
+            save_wallet=holder_id != wallet_deferred_for,
         )
