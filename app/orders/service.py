@@ -201,10 +201,12 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
                 orders_before=customer.order_count,
                 spent_before=Decimal(customer.total_spent),
             )
-            await _add_to_stats(customer, total, placed_at, program, conn)
+            _count_order(customer, total, placed_at, program)
             bonus = await rule_triggers.on_order(
                 principal, customer, facts, placed_at, program, conn
             )
+            # The statistics and the wallet the rules credited, in one UPDATE of the row.
+            await customers.save_order_stats(customer, conn, with_wallet=True)
             # RFM scores are relative to the whole organization: a debounced recompute.
             await request_job(segment_refresh(principal.organization_id))
     except IntegrityError:
@@ -223,20 +225,17 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
     )
 
 
-async def _add_to_stats(
-    customer: Customer,
-    total: Decimal,
-    placed_at: dt.datetime,
-    program: LoyaltyProgram,
-    conn: BaseDBAsyncClient,
+def _count_order(
+    customer: Customer, total: Decimal, placed_at: dt.datetime, program: LoyaltyProgram
 ) -> None:
+    """The order in the row's statistics and stage, in memory (the caller saves the row)."""
     customer.order_count += 1
     customer.total_spent = Decimal(customer.total_spent) + total
     if customer.first_order_at is None or placed_at < customer.first_order_at:
         customer.first_order_at = placed_at
     if customer.last_order_at is None or placed_at > customer.last_order_at:
         customer.last_order_at = placed_at
-    await _save_stats(customer, program, conn)
+    _set_stage(customer, program)
 
 
 async def _remove_from_stats(
@@ -250,12 +249,16 @@ async def _remove_from_stats(
     await _save_stats(customer, program, conn)
 
 
-async def _save_stats(customer: Customer, program: LoyaltyProgram, conn: BaseDBAsyncClient) -> None:
+def _set_stage(customer: Customer, program: LoyaltyProgram) -> None:
     # The lifecycle stage follows the order statistics at once; RFM scores need the whole
     # organization and are recomputed by the refresh job the order asks for.
     customer.lifecycle_stage = stage_for(
         customer.order_count, customer.last_order_at, utcnow(), program
     )
+
+
+async def _save_stats(customer: Customer, program: LoyaltyProgram, conn: BaseDBAsyncClient) -> None:
+    _set_stage(customer, program)
     await customers.save_order_stats(customer, conn)
 
 

@@ -9,7 +9,7 @@ Each award is idempotent by (rule, event key): the key names the event (`order:<
 `welcome:<customer>`, `birthday:<customer>:<year>`...), an award row is unique per (rule, key),
 and the ledger entry's idempotency key is `rule:<rule>:<event key>`. Callers hold the
 customer's row lock, which serializes awards to one customer (and so per-customer limits);
-the budget is a conditional UPDATE of the rule's counter (`repository.take_from_budget`).
+the budget is one conditional UPDATE of the rules' counters (`repository.take_from_budgets`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from app.models.earning_rule import EarningRuleKind as Kind
 from app.models.wallet import LedgerKind
 from app.organizations.program import LoyaltyProgram
 from app.rules import conditions, repository
+from app.rules.active import active_rules
 from app.wallets.ledger import Movement, post_credits
 
 logger = logging.getLogger("app.rules")
@@ -240,10 +241,17 @@ async def _eligible(
     return out
 
 
-async def _within_limits(candidates: list[Award], conn: BaseDBAsyncClient) -> list[Award]:
+async def _within_limits(
+    candidates: list[Award], event: Event, conn: BaseDBAsyncClient
+) -> list[Award]:
     """Drop awards already given for their event, and those past a per-customer limit."""
-    rule_ids = list({a.rule.id for a in candidates})
-    done = await repository.awarded_keys(rule_ids, [a.event_key for a in candidates], conn)
+    # The key of the order being recorded is new: nothing can have been awarded for it yet
+    # (and the unique index would refuse it anyway).
+    fresh = f"order:{event.order.order_id}" if event.order is not None else None
+    known = [a for a in candidates if a.event_key != fresh]
+    done = await repository.awarded_keys(
+        list({a.rule.id for a in known}), [a.event_key for a in known], conn
+    )
     limited = [a for a in candidates if a.rule.per_customer_limit is not None]
     counts: dict[tuple[str, uuid.UUID], int] = {}
     for holder in {a.customer.id for a in limited}:
@@ -276,24 +284,32 @@ async def award(
     conn: BaseDBAsyncClient,
     *,
     rules: Sequence[EarningRule] | None = None,
+    wallet_written_by_caller: bool = False,
 ) -> Outcome:
     """Pay what the organization's active rules give for this event. `customer` (and the
     referee of a REFERRAL event) must be locked by the caller. `rules`: the active rules when
-    the caller already read them."""
+    the caller already read them. `wallet_written_by_caller`: the caller writes `customer`'s
+    balance afterwards in the same transaction (an order saves it with its statistics), so
+    the credits here leave the row alone (one UPDATE fewer per order)."""
     if not customer.loyalty_enrolled:
         return Outcome()
     if rules is None:
-        rules = await repository.active_of_kinds(principal.organization_id, event.kinds, conn)
+        rules = await active_rules(principal.organization_id, event.kinds, conn)
     if not rules:
         return Outcome()
     candidates = await _eligible(customer, event, program, rules, conn)
     if not candidates:
         return Outcome()
-    outcome = Outcome()
-    for candidate in await _within_limits(candidates, conn):
-        if await repository.take_from_budget(candidate.rule.id, candidate.points, conn):
-            outcome.awards.append(candidate)
-    await _write(principal, event, outcome, program, conn)
+    kept = await _within_limits(candidates, event, conn)
+    amounts: dict[uuid.UUID, tuple[int, int]] = {}
+    for candidate in kept:
+        points, n = amounts.get(candidate.rule.id, (0, 0))
+        amounts[candidate.rule.id] = (points + candidate.points, n + 1)
+    # A rule's awards of one event (a referral's two) are counted together: both or neither.
+    counted = await repository.take_from_budgets(amounts, conn)
+    outcome = Outcome([a for a in kept if str(a.rule.id) in counted])
+    deferred = customer.id if wallet_written_by_caller else None
+    await _write(principal, event, outcome, program, conn, deferred)
     return outcome
 
 
@@ -303,6 +319,7 @@ async def _write(
     outcome: Outcome,
     program: LoyaltyProgram,
     conn: BaseDBAsyncClient,
+    wallet_deferred_for: uuid.UUID | None,
 ) -> None:
     if not outcome.awards:
         return
@@ -343,4 +360,5 @@ async def _write(
                 if a.customer.id == holder_id
             ],
             conn,
+            save_wallet=holder_id != wallet_deferred_for,
         )

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
@@ -94,20 +94,41 @@ async def enrolled_since(
     return [(uuid.UUID(str(i)), created) for i, created in rows]
 
 
-async def take_from_budget(rule_id: uuid.UUID, points: int, conn: BaseDBAsyncClient) -> bool:
-    """Count one award of `points` on the rule, unless that would pass its budget: a single
-    conditional UPDATE, so concurrent awards never overspend (the row lock it takes on
-    PostgreSQL serializes them; SQLite has one writer)."""
-    within = Q(points_budget__isnull=True) | Q(points_budget__gte=F("points_awarded") + points)
-    updated = (
-        await EarningRule.filter(Q(id=rule_id) & within)
-        .using_db(conn)
-        .update(
-            points_awarded=F("points_awarded") + points,
-            awards_count=F("awards_count") + 1,
-        )
+async def take_from_budgets(
+    amounts: dict[uuid.UUID, tuple[int, int]], conn: BaseDBAsyncClient
+) -> set[str]:
+    """Count the awards of one event on their rules, `amounts[rule] = (points, awards)`, each
+    rule only if that keeps it within its budget; the ids of the rules counted.
+
+    One conditional UPDATE for all of them, so concurrent events never overspend a budget: on
+    PostgreSQL the row lock makes a waiting UPDATE re-check the condition against the
+    committed counter; SQLite has a single writer."""
+    if not amounts:
+        return set()
+    postgres = conn.capabilities.dialect == "postgres"
+    rows: list[str] = []
+    params: list[Any] = []
+    for rule_id, (points, awards) in amounts.items():
+        if postgres:
+            n = len(params)
+            rows.append(f"(${n + 1}::uuid, ${n + 2}::int, ${n + 3}::int)")
+            params += [rule_id, points, awards]
+        else:
+            rows.append("(?, ?, ?)")
+            params += [str(rule_id), points, awards]
+    # Only placeholders are formatted into the statement.
+    values = ", ".join(rows)
+    sql = (
+        f"WITH v(id, points, n) AS (VALUES {values}) "  # noqa: S608
+        "UPDATE earning_rule SET points_awarded = earning_rule.points_awarded + v.points, "
+        "awards_count = earning_rule.awards_count + v.n FROM v "
+        "WHERE earning_rule.id = v.id AND (earning_rule.points_budget IS NULL "
+        "OR earning_rule.points_awarded + v.points <= earning_rule.points_budget) "
+        "RETURNING earning_rule.id"
     )
-    return updated == 1
+    # execute_query drops the RETURNING rows of an UPDATE on asyncpg; the dict form keeps them.
+    counted = await conn.execute_query_dict(sql, params)
+    return {str(row["id"]) for row in counted}
 
 
 async def give_back(rule_id: uuid.UUID, points: int, conn: BaseDBAsyncClient) -> None:

@@ -25,7 +25,7 @@ from app.customers import audience
 from app.customers.repository.search import CustomerFilter
 from app.models.earning_rule import EarningRule, EarningRuleKind, EarningRuleStatus
 from app.organizations.profile import load_profile
-from app.rules import conditions, repository
+from app.rules import active, conditions, repository
 from app.rules.errors import EarningRuleErrorCode as Code
 
 MAX_NAME = 120
@@ -118,7 +118,8 @@ async def _validate(principal: Principal, rule: EarningRule) -> None:
     try:
         conditions.parse(rule.kind, rule.conditions)
     except conditions.ConditionsInvalid as exc:
-        errors.append(FieldError(Code.INVALID_CONDITIONS, exc.message, f"conditions.{exc.key}"))
+        field = "conditions" if exc.key == "conditions" else f"conditions.{exc.key}"
+        errors.append(FieldError(Code.INVALID_CONDITIONS, exc.message, field))
     if rule.starts_at is not None and rule.ends_at is not None and rule.ends_at <= rule.starts_at:
         errors.append(FieldError(Code.INVALID_WINDOW, "The end must be after the start.", "endsAt"))
     profile = await load_profile(principal.organization_id)
@@ -188,6 +189,7 @@ async def update_rule(
         await _apply(principal, rule, data)
         await _validate(principal, rule)
         await repository.save(rule, conn)
+    active.forget(principal.organization_id)
     return rule
 
 
@@ -219,6 +221,8 @@ async def _switch(
         rule.status = target
         rule.updated_by_id = principal.subject_id
         await repository.save(rule, conn)
+    # Seen at once by this process; other processes within ACTIVE_RULES_SECONDS.
+    active.forget(principal.organization_id)
     return rule
 
 

@@ -24,6 +24,7 @@ from app.models.wallet import LedgerKind
 from app.organizations.profile import load_program
 from app.organizations.program import LoyaltyProgram
 from app.rules import repository
+from app.rules.active import active_rules
 from app.rules.evaluation import ORDER_KINDS, Event, OrderFacts, Outcome, award
 from app.wallets.ledger import Movement, post
 from app.wallets.rewards import post_referral_bonuses
@@ -37,10 +38,11 @@ async def on_order(
     program: LoyaltyProgram,
     conn: BaseDBAsyncClient,
 ) -> Outcome:
-    """After the base EARN and the order statistics: FIRST_ORDER, ORDER_MULTIPLIER, STREAK and
-    MILESTONE rules, checked against the order's time."""
+    """After the base EARN and the order statistics (counted on `customer`, written by the
+    caller afterwards with the wallet): FIRST_ORDER, ORDER_MULTIPLIER, STREAK and MILESTONE
+    rules, checked against the order's time."""
     event = Event(ORDER_KINDS, placed_at, order=facts)
-    return await award(principal, customer, event, program, conn)
+    return await award(principal, customer, event, program, conn, wallet_written_by_caller=True)
 
 
 async def reverse_order(
@@ -88,7 +90,7 @@ async def on_customer_created(
     `referralBonusPoints` / `refereeBonusPoints` apply as before."""
     program = await load_program(principal.organization_id)
     kinds = (Kind.WELCOME, Kind.PROFILE_COMPLETED, Kind.REFERRAL)
-    rules = await repository.active_of_kinds(principal.organization_id, kinds, conn)
+    rules = await active_rules(principal.organization_id, kinds, conn)
     now = utcnow()
     own = [r for r in rules if r.kind is not Kind.REFERRAL]
     await award(principal, customer, Event(kinds[:2], now), program, conn, rules=own)

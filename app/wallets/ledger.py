@@ -109,10 +109,16 @@ async def post(
 
 
 async def post_credits(
-    principal: Principal, customer: Customer, movements: list[Movement], conn: BaseDBAsyncClient
+    principal: Principal,
+    customer: Customer,
+    movements: list[Movement],
+    conn: BaseDBAsyncClient,
+    *,
+    save_wallet: bool = True,
 ) -> None:
     """Several credits to one locked customer in two statements (one INSERT of all entries,
-    one wallet UPDATE): what the earning rules of one event write."""
+    one wallet UPDATE): what the earning rules of one event write. `save_wallet=False`: the
+    caller writes the row's balance itself later in the same transaction."""
     if not movements:
         return
     entries: list[LedgerEntry] = []
@@ -140,7 +146,8 @@ async def post_credits(
             )
         )
     await repository.append_many(entries, conn)
-    await repository.set_wallet(customer, conn)
+    if save_wallet:
+        await repository.set_wallet(customer, conn)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from tests.merges.duplicate_tenancy_probes import (
 from tests.merges.duplicate_tenancy_probes import plant_duplicates, probe_duplicates
 from tests.merges.tenancy_probes import plant_merge, probe_merges
 from tests.privacy_requests.tenancy_probes import plant_privacy_request, probe_privacy_requests
+from tests.rules.tenancy_probes import plant_rule, probe_rules
 
 A_BLOCKED_EMAIL = "blocked@a-shop.com"
 
@@ -736,6 +737,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     )
     a_sms_customer_id = await plant_sms_message(gql, tenant.token)
     a_campaign_id = await plant_campaign(gql, tenant.token)
+    a_rule_id = await plant_rule(gql, tenant.token)
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -751,6 +753,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_duplicates(b, a.customer_ids, other_tenant.organization_id)
     await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
     await probe_sms_messages(b, a_sms_customer_id)
+    await probe_rules(b, a_rule_id, a.store_id, a.persona_id)
     await probe_live(b, a, a_import_id, settings, arq_redis)
     b_customer = await create_customer(gql, other_tenant.token, firstName="Bart")
     await probe_merges(b, a_merge, b_customer["id"])
