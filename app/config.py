@@ -114,6 +114,9 @@ class Settings:
     import_dir: Path | None = None
     import_workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     import_stale_seconds: float = 30.0
+    # Campaigns: how many customers one transaction of a run credits (and so how much a
+    # killed run redoes, and how often its progress moves).
+    campaign_batch_size: int = 5000
     # What loading these settings created ("data directory", "secret key", "database"), so a
     # command can say where its new state lives.
     created: tuple[str, ...] = ()
@@ -398,6 +401,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             env_vars, "LOYALTY_IMPORT_WORKERS", max(1, min(4, os.cpu_count() or 1))
         ),
         import_stale_seconds=float(env_vars.get("LOYALTY_IMPORT_STALE_SECONDS") or 30.0),
+        campaign_batch_size=max(1, _int(env_vars, "LOYALTY_CAMPAIGN_BATCH_SIZE", 5000)),
         log_format=log_format,
         metrics_token=env_vars.get("LOYALTY_METRICS_TOKEN", "").strip() or None,
         metrics_port=metrics_port,

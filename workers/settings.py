@@ -19,6 +19,7 @@ from app.core.jobs import Job
 from app.db import close_db, init_db
 from app.metrics.endpoint import MetricsExporter
 from app.metrics.jobs import instrument_cron_jobs, instrument_functions
+from workers.campaigns import run_campaign_job, sweep_campaigns
 from workers.consent import (
     lapse_sms_requests,
     send_import_opt_ins_job,
@@ -68,6 +69,8 @@ FUNCTIONS: list[Any] = [
     send_import_opt_ins_job,
     # Also a cron; listed so a test (or an operator) can ask for a run at once.
     send_scheduled_import_texts,
+    run_campaign_job,
+    sweep_campaigns,
 ]
 
 
@@ -113,6 +116,8 @@ CRON_JOBS: list[Any] = [
     cron(lapse_sms_requests, hour={5}, minute={11}, run_at_startup=False),
     # Every minute: customers imports whose SMS schedule (AT) is due send their texts.
     cron(send_scheduled_import_texts, second={17}, run_at_startup=False),
+    # Every minute: due campaigns whose job was lost, and runs whose worker went silent.
+    cron(sweep_campaigns, second={23}, run_at_startup=False),
 ]
 
 

@@ -1,11 +1,13 @@
-"""Scheduled wallet jobs: expiring points and birthday rewards. Both are safe to run twice."""
+"""Scheduled wallet jobs: expiring points and the daily birthday and anniversary rewards (the
+program's birthday reward, or BIRTHDAY and ANNIVERSARY earning rules). Both are safe to run
+twice."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app.organizations.service import system_principals
-from app.wallets.rewards import award_birthdays
+from app.rules.daily import award_yearly
 from app.wallets.service import expire_due_points
 
 
@@ -19,5 +21,5 @@ async def expire_points(ctx: dict[str, Any]) -> int:
 async def birthday_rewards(ctx: dict[str, Any]) -> int:
     awarded = 0
     for principal in await system_principals():
-        awarded += await award_birthdays(principal)
+        awarded += await award_yearly(principal)
     return awarded

@@ -43,6 +43,12 @@ class Operation(StrEnum):
     CUSTOMER_STATS = "customer:stats"
     # The finance figures: points liability and the ledger summary.
     FINANCE_READ = "finance:read"
+    # One-off campaigns: reading them and their previews; creating, scheduling, cancelling.
+    CAMPAIGN_READ = "campaign:read"
+    CAMPAIGN_MANAGE = "campaign:manage"
+    # Reading earning rules and their counters; creating, editing and switching them.
+    EARNING_RULE_READ = "earning_rule:read"
+    EARNING_RULE_MANAGE = "earning_rule:manage"
 
 
 class ApiKeyScope(StrEnum):
@@ -115,14 +121,34 @@ ROLE_OPERATIONS: dict[Role, frozenset[Operation]] = {
             _O.CUSTOMER_STATS,
             _O.SEGMENTS_RECOMPUTE,
             _O.PREDICTIONS_REFIT,
+            _O.CAMPAIGN_READ,
+            _O.CAMPAIGN_MANAGE,
+            _O.EARNING_RULE_READ,
+            _O.EARNING_RULE_MANAGE,
         }
     ),
     Role.MARKETING_ANALYST: frozenset(
-        {_O.CUSTOMER_READ, _O.WALLET_READ, _O.PERSONA_READ, _O.PERSONA_EDIT, _O.CUSTOMER_STATS}
+        {
+            _O.CUSTOMER_READ,
+            _O.WALLET_READ,
+            _O.PERSONA_READ,
+            _O.PERSONA_EDIT,
+            _O.CUSTOMER_STATS,
+            _O.CAMPAIGN_READ,
+            _O.EARNING_RULE_READ,
+        }
     ),
     # Reads and reports: the dashboard and the finance figures, nothing that changes data.
     Role.ANALYST: frozenset(
-        {_O.CUSTOMER_READ, _O.WALLET_READ, _O.PERSONA_READ, _O.CUSTOMER_STATS, _O.FINANCE_READ}
+        {
+            _O.CUSTOMER_READ,
+            _O.WALLET_READ,
+            _O.PERSONA_READ,
+            _O.CUSTOMER_STATS,
+            _O.FINANCE_READ,
+            _O.CAMPAIGN_READ,
+            _O.EARNING_RULE_READ,
+        }
     ),
 }
 

@@ -6,7 +6,7 @@ Every function takes the authenticated principal and scopes by its organization.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -39,8 +39,7 @@ from app.models.consent import ConsentChannel, ConsentSource
 from app.models.customer import Customer, CustomerStatus, SmsState
 from app.organizations import repository as organizations
 from app.organizations.profile import load_program
-from app.organizations.program import Tier
-from app.wallets.rewards import post_referral_bonuses
+from app.rules import triggers as rule_triggers
 
 MAX_ARCHIVE_REASON = 500
 _ARCHIVE_FIELDS = ("status", "archived_at", "archive_reason", "updated_at")
@@ -209,15 +208,13 @@ async def create_customer(principal: Principal, data: CustomerInput) -> Customer
         out.values["traits"] = {}
     referrer = await _referrer(principal, data)
     customer = Customer(organization_id=principal.organization_id, referred_by_id=None)
-    after_save = None
     if referrer is not None:
         out.values["referred_by_id"] = referrer.id
-        program = await load_program(principal.organization_id)
+    referrer_id = referrer.id if referrer is not None else None
 
-        async def after_save(created: Customer, conn: BaseDBAsyncClient) -> None:
-            locked = await repository.lock(principal.organization_id, referrer.id, conn)
-            if locked is not None:
-                await post_referral_bonuses(principal, program, locked, created, conn)
+    async def after_save(created: Customer, conn: BaseDBAsyncClient) -> None:
+        # Welcome, profile and referral bonuses commit with the new customer or not at all.
+        await rule_triggers.on_customer_created(principal, created, referrer_id, conn)
 
     return await _save(principal, customer, out.values, data, creating=True, after_save=after_save)
 
@@ -260,7 +257,12 @@ async def update_customer(
             else:
                 merged[key] = value
         out.values["traits"] = merged
-    return await _save(principal, customer, out.values, data, creating=False)
+    was_enrolled = customer.loyalty_enrolled
+
+    async def after_save(saved: Customer, conn: BaseDBAsyncClient) -> None:
+        await rule_triggers.on_customer_updated(principal, saved.id, was_enrolled, conn)
+
+    return await _save(principal, customer, out.values, data, creating=False, after_save=after_save)
 
 
 async def find_or_create(
@@ -371,7 +373,12 @@ async def filtered(
     """The customers a list with these filters shows; the stats of a dashboard count the same."""
     query = visibility.visible(principal, include_archived)
     if where is not None:
-        query = apply_filter(query, where)
+        bands = (
+            stats.tier_bands((await load_program(principal.organization_id)).tiers)
+            if where.tiers
+            else ()
+        )
+        query = apply_filter(query, where, bands)
     if search:
         query = await apply_search(
             query, search, await organization_region(principal), principal.organization_id
@@ -383,16 +390,6 @@ async def filtered(
 class CustomerStats:
     counts: stats.CustomerCounts
     personas: list[stats.PersonaCount]
-
-
-def _tier_bands(tiers: Sequence[Tier]) -> list[stats.TierBand]:
-    """The program's tiers as lifetime-point ranges, lowest first."""
-    ordered = sorted(tiers, key=lambda t: t.min_lifetime_points)
-    highs: list[int | None] = [t.min_lifetime_points for t in ordered[1:]]
-    return [
-        stats.TierBand(t.name, t.min_lifetime_points, high)
-        for t, high in zip(ordered, [*highs, None], strict=True)
-    ]
 
 
 async def customer_stats(
@@ -407,7 +404,7 @@ async def customer_stats(
     query = await filtered(principal, search=search, where=where, include_archived=include_archived)
     program = await load_program(principal.organization_id)
     return CustomerStats(
-        counts=await stats.counts(query, _tier_bands(program.tiers)),
+        counts=await stats.counts(query, stats.tier_bands(program.tiers)),
         personas=await stats.persona_counts(principal.organization_id, query),
     )
 

@@ -12,6 +12,8 @@ from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
 from app.auth.principal import Principal
+from app.campaigns import service as campaigns
+from app.campaigns.roadmap_apply import Application, applications
 from app.config import Settings
 from app.core.errors import NotAuthenticated, PublicError
 from app.customers import service as customers
@@ -22,10 +24,13 @@ from app.graphql.predictions.loaders import prediction_model_loader
 from app.imports import sms_schedule
 from app.imports.sms_schedule import ImportTexts
 from app.merges.suggestion_service import SuggestionView
+from app.models.campaign import Campaign
+from app.models.earning_rule import EarningRule
 from app.models.organization import SignupForm, Store
 from app.models.persona import Persona, RoadmapItem
 from app.models.prediction import PredictionModel
 from app.organizations import service as organizations
+from app.rules import service as rules
 
 
 class _Identified(Protocol):
@@ -64,6 +69,18 @@ def _referral_count_loader(principal: Principal) -> DataLoader[uuid.UUID, int]:
     return SharedDataLoader(load_fn=load)
 
 
+def _roadmap_application_loader(
+    principal: Principal,
+) -> DataLoader[uuid.UUID, Application | None]:
+    """Roadmap item id -> the campaign or earning rule it was applied as."""
+
+    async def load(keys: list[uuid.UUID]) -> list[Application | None]:
+        found = await applications(principal, keys)
+        return [found.get(k) for k in keys]
+
+    return SharedDataLoader(load_fn=load)
+
+
 @dataclass
 class Loaders:
     stores: DataLoader[uuid.UUID, Store | None]
@@ -74,6 +91,9 @@ class Loaders:
     duplicate_suggestions: DataLoader[uuid.UUID, list[SuggestionView]]
     prediction_models: DataLoader[uuid.UUID, PredictionModel | None]
     import_texts: DataLoader[uuid.UUID, ImportTexts]
+    campaigns: DataLoader[uuid.UUID, Campaign | None]
+    roadmap_applications: DataLoader[uuid.UUID, Application | None]
+    earning_rules: DataLoader[uuid.UUID, EarningRule | None]
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Loaders:
@@ -87,6 +107,9 @@ class Loaders:
             duplicate_suggestions=customer_suggestions_loader(principal),
             prediction_models=prediction_model_loader(principal),
             import_texts=_import_texts_loader(principal),
+            campaigns=_by_id_loader(principal, campaigns.campaigns_by_ids),
+            roadmap_applications=_roadmap_application_loader(principal),
+            earning_rules=_by_id_loader(principal, rules.rules_by_ids),
         )
 
 

@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from app.auth.errors import AccountErrorCode
+from app.campaigns.errors import CampaignErrorCode
 from app.consent.texts import SmsProgramErrorCode
 from app.core.errors import DomainError, PublicError
 from app.core.live.errors import LiveErrorCode
@@ -30,6 +31,7 @@ from app.organizations.errors import OrganizationErrorCode
 from app.personas.errors import PersonaErrorCode
 from app.predictions.errors import PredictionErrorCode
 from app.privacy_requests.errors import PrivacyRequestErrorCode
+from app.rules.errors import EarningRuleErrorCode
 from app.wallets.errors import WalletErrorCode
 
 logger = logging.getLogger("app.graphql")
@@ -47,6 +49,8 @@ for _codes in (
     SegmentErrorCode,
     MergeErrorCode,
     PredictionErrorCode,
+    CampaignErrorCode,
+    EarningRuleErrorCode,
 ):
     strawberry.enum(_codes)
 strawberry.enum(LiveErrorCode, name="LiveProgressErrorCode")
@@ -142,6 +146,16 @@ class MergeError(CodedError[MergeErrorCode]):
 
 @strawberry.type(description="Why the SMS settings were not changed.")
 class SmsSettingsError(CodedError[SmsProgramErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why a campaign mutation (or a roadmap item apply) did not happen.")
+class CampaignError(CodedError[CampaignErrorCode]):
+    pass
+
+
+@strawberry.type(description="Why an earning rule was not created, changed or switched.")
+class EarningRuleError(CodedError[EarningRuleErrorCode]):
     pass
 
 

@@ -14,6 +14,8 @@ from app.config import Settings
 from app.graphql.accounts.mutations import AccountMutations
 from app.graphql.accounts.queries import AccountQueries
 from app.graphql.audit.queries import AuditQueries
+from app.graphql.campaigns.mutations import CampaignMutations
+from app.graphql.campaigns.queries import CampaignQueries
 from app.graphql.consent.mutations import ConsentMutations
 from app.graphql.consent.queries import ConsentQueries
 from app.graphql.customers.mutations import CustomerMutations
@@ -42,6 +44,8 @@ from app.graphql.predictions.queries import PredictionQueries
 from app.graphql.privacy.queries import PrivacyQueries
 from app.graphql.privacy_requests.mutations import PrivacyRequestMutations
 from app.graphql.privacy_requests.queries import PrivacyRequestQueries
+from app.graphql.rules.mutations import EarningRuleMutations
+from app.graphql.rules.queries import EarningRuleQueries
 from app.graphql.wallets.mutations import WalletMutations
 from app.graphql.wallets.queries import WalletQueries
 from app.metrics.graphql import OperationMetrics
@@ -63,6 +67,8 @@ class Query(
     PrivacyQueries,
     ConsentQueries,
     PredictionQueries,
+    CampaignQueries,
+    EarningRuleQueries,
 ):
     pass
 
@@ -82,6 +88,8 @@ class Mutation(
     MergeMutations,
     PredictionMutations,
     ConsentMutations,
+    CampaignMutations,
+    EarningRuleMutations,
 ):
     pass
 

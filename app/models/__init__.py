@@ -8,6 +8,7 @@ MODEL_MODULES = [
     "app.models.consent",
     "app.models.audit",
     "app.models.order",
+    "app.models.earning_rule",
     "app.models.wallet",
     "app.models.imports",
     "app.models.persona",
@@ -17,4 +18,5 @@ MODEL_MODULES = [
     "app.models.merge",
     "app.models.privacy",
     "app.models.prediction",
+    "app.models.campaign",
 ]

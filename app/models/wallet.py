@@ -9,7 +9,9 @@ from tortoise.models import Model
 
 from app.core.ids import new_id
 from app.models.audit import ActorKind
+from app.models.campaign import Campaign
 from app.models.customer import Customer
+from app.models.earning_rule import EarningRule
 from app.models.order import Order
 from app.models.organization import Organization
 
@@ -49,6 +51,16 @@ class LedgerEntry(Model):
         "models.Order", related_name="ledger_entries", null=True, on_delete=fields.SET_NULL
     )
     order_id: object
+    # The campaign that credited this entry (null for every other entry).
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    campaign_id: object
+    # The earning rule that gave (or, on a refund, took back) these points; null otherwise.
+    earning_rule: fields.ForeignKeyNullableRelation[EarningRule] = fields.ForeignKeyField(
+        "models.EarningRule", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    earning_rule_id: object
     # A client retry with the same key returns this entry instead of writing another.
     idempotency_key = fields.CharField(max_length=200, null=True)
     # Credits only: when the lot expires and how much of it is still unspent (FIFO).

@@ -35,6 +35,8 @@ from app.orders.errors import OrderErrorCode as Code
 from app.organizations import repository as organizations
 from app.organizations.profile import load_program
 from app.organizations.program import LoyaltyProgram
+from app.rules import triggers as rule_triggers
+from app.rules.evaluation import OrderFacts, OrderLine
 from app.wallets import repository as ledger_entries
 from app.wallets.ledger import Movement, lock_customer, post
 from app.wallets.service import WalletView
@@ -72,6 +74,8 @@ class OrderResult:
     wallet: WalletView | None
     points: int
     replayed: bool
+    # What earning rules added to (or, on a refund, took back from) the base points.
+    bonus_points: int = 0
 
 
 def _validate(data: OrderInput, now: dt.datetime) -> tuple[str, Decimal, dt.datetime]:
@@ -186,7 +190,23 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
                     ),
                     conn,
                 )
-            await _add_to_stats(customer, total, placed_at, program, conn)
+            facts = OrderFacts(
+                order_id=order.id,
+                total=total,
+                store_id=data.store_id,
+                lines=[
+                    OrderLine(i.price * i.quantity, (i.category or "").strip() or None, i.tags)
+                    for i in data.items
+                ],
+                orders_before=customer.order_count,
+                spent_before=Decimal(customer.total_spent),
+            )
+            _count_order(customer, total, placed_at, program)
+            bonus = await rule_triggers.on_order(
+                principal, customer, facts, placed_at, program, conn
+            )
+            # The statistics and the wallet the rules credited, in one UPDATE of the row.
+            await customers.save_order_stats(customer, conn, with_wallet=True)
             # RFM scores are relative to the whole organization: a debounced recompute.
             await request_job(segment_refresh(principal.organization_id))
     except IntegrityError:
@@ -201,23 +221,21 @@ async def record_order(principal: Principal, data: OrderInput) -> OrderResult:
         WalletView.of(customer, program),
         points,
         replayed=False,
+        bonus_points=bonus.points,
     )
 
 
-async def _add_to_stats(
-    customer: Customer,
-    total: Decimal,
-    placed_at: dt.datetime,
-    program: LoyaltyProgram,
-    conn: BaseDBAsyncClient,
+def _count_order(
+    customer: Customer, total: Decimal, placed_at: dt.datetime, program: LoyaltyProgram
 ) -> None:
+    """The order in the row's statistics and stage, in memory (the caller saves the row)."""
     customer.order_count += 1
     customer.total_spent = Decimal(customer.total_spent) + total
     if customer.first_order_at is None or placed_at < customer.first_order_at:
         customer.first_order_at = placed_at
     if customer.last_order_at is None or placed_at > customer.last_order_at:
         customer.last_order_at = placed_at
-    await _save_stats(customer, program, conn)
+    _set_stage(customer, program)
 
 
 async def _remove_from_stats(
@@ -231,12 +249,16 @@ async def _remove_from_stats(
     await _save_stats(customer, program, conn)
 
 
-async def _save_stats(customer: Customer, program: LoyaltyProgram, conn: BaseDBAsyncClient) -> None:
+def _set_stage(customer: Customer, program: LoyaltyProgram) -> None:
     # The lifecycle stage follows the order statistics at once; RFM scores need the whole
     # organization and are recomputed by the refresh job the order asks for.
     customer.lifecycle_stage = stage_for(
         customer.order_count, customer.last_order_at, utcnow(), program
     )
+
+
+async def _save_stats(customer: Customer, program: LoyaltyProgram, conn: BaseDBAsyncClient) -> None:
+    _set_stage(customer, program)
     await customers.save_order_stats(customer, conn)
 
 
@@ -246,7 +268,8 @@ async def reverse_order(
     """Refund or void a completed order and take back the points it earned.
 
     Points already spent are not clawed back below zero: the REFUND entry takes what the
-    wallet holds, up to what the order earned.
+    wallet holds, up to what the order earned; then one REFUND per earning rule that paid
+    for the order takes its bonus back the same way (app/rules/triggers.py).
     """
     principal.require(Operation.ORDER_WRITE)
     order = await repository.get(principal.organization_id, order_id)
@@ -267,6 +290,7 @@ async def reverse_order(
         await repository.set_status(order, target, conn)
         customer = None
         taken = 0
+        bonus_taken = 0
         if order.customer_id is not None:
             customer = await lock_customer(principal, order.customer_id, conn)  # type: ignore[arg-type]
         if customer is not None:
@@ -286,11 +310,12 @@ async def reverse_order(
                     ),
                     conn,
                 )
+            bonus_taken = await rule_triggers.reverse_order(principal, customer, order, text, conn)
             await _remove_from_stats(customer, order, program, conn)
         await request_job(segment_refresh(principal.organization_id))
     wallet = WalletView.of(customer, program) if customer is not None else None
     items = await repository.items_of(order.id)
-    return OrderResult(order, items, wallet, -taken, replayed=False)
+    return OrderResult(order, items, wallet, -taken, replayed=False, bonus_points=-bonus_taken)
 
 
 async def get_order(principal: Principal, order_id: uuid.UUID) -> Order | None:

@@ -39,6 +39,8 @@ class Movement:
     expires_at: dt.datetime | None = None
     # For debits: consume this lot before the others (a refund takes back its own order's lot).
     prefer_lot_id: uuid.UUID | None = None
+    # The earning rule behind these points (a bonus, or the refund of one).
+    earning_rule_id: uuid.UUID | None = None
 
 
 async def lock_customer(
@@ -96,6 +98,7 @@ async def post(
         actor_kind=principal.actor_kind,
         actor_id=principal.subject_id,
         order_id=movement.order_id,
+        earning_rule_id=movement.earning_rule_id,
         idempotency_key=movement.idempotency_key,
         expires_at=movement.expires_at if movement.points > 0 else None,
         remaining=max(movement.points, 0),
@@ -103,6 +106,48 @@ async def post(
     )
     await repository.set_wallet(customer, conn)
     return entry
+
+
+async def post_credits(
+    principal: Principal,
+    customer: Customer,
+    movements: list[Movement],
+    conn: BaseDBAsyncClient,
+    *,
+    save_wallet: bool = True,
+) -> None:
+    """Several credits to one locked customer in two statements (one INSERT of all entries,
+    one wallet UPDATE): what the earning rules of one event write. `save_wallet=False`: the
+    caller writes the row's balance itself later in the same transaction."""
+    if not movements:
+        return
+    entries: list[LedgerEntry] = []
+    for movement in movements:
+        if movement.points <= 0:
+            raise DomainError(WalletErrorCode.INVALID_POINTS, "Credits must be positive.", "points")
+        customer.points_balance += movement.points
+        if movement.kind in LIFETIME_KINDS:
+            customer.lifetime_points += movement.points
+        entries.append(
+            LedgerEntry(
+                organization_id=principal.organization_id,
+                customer_id=customer.id,
+                kind=movement.kind,
+                points=movement.points,
+                reason=movement.reason,
+                actor_kind=principal.actor_kind,
+                actor_id=principal.subject_id,
+                order_id=movement.order_id,
+                earning_rule_id=movement.earning_rule_id,
+                idempotency_key=movement.idempotency_key,
+                expires_at=movement.expires_at,
+                remaining=movement.points,
+                balance_after=customer.points_balance,
+            )
+        )
+    await repository.append_many(entries, conn)
+    if save_wallet:
+        await repository.set_wallet(customer, conn)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,12 @@ async def lot(lot_id: uuid.UUID, conn: BaseDBAsyncClient) -> LedgerEntry | None:
 
 
 async def earn_lot_of_order(order_id: uuid.UUID, conn: BaseDBAsyncClient) -> LedgerEntry | None:
-    return await LedgerEntry.filter(order_id=order_id, kind=LedgerKind.EARN).using_db(conn).first()
+    """The base points' lot of an order (not one an earning rule wrote for it)."""
+    return (
+        await LedgerEntry.filter(order_id=order_id, kind=LedgerKind.EARN, earning_rule_id=None)
+        .using_db(conn)
+        .first()
+    )
 
 
 async def birthday_customer_ids(

@@ -32,6 +32,7 @@ from app.models.persona import (
 from app.models.privacy import BlockReason
 from app.models.staff import Role
 from app.privacy.service import block_identifiers
+from tests.campaigns.tenancy_probes import plant_campaign, probe_campaigns
 from tests.conftest import GraphQLClient, Tenant
 from tests.consent.tenancy_probes import (
     plant_sms_message,
@@ -56,6 +57,7 @@ from tests.merges.duplicate_tenancy_probes import (
 from tests.merges.duplicate_tenancy_probes import plant_duplicates, probe_duplicates
 from tests.merges.tenancy_probes import plant_merge, probe_merges
 from tests.privacy_requests.tenancy_probes import plant_privacy_request, probe_privacy_requests
+from tests.rules.tenancy_probes import plant_rule, probe_rules
 
 A_BLOCKED_EMAIL = "blocked@a-shop.com"
 
@@ -740,6 +742,8 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     )
     a_sms_customer_id = await plant_sms_message(gql, tenant.token)
     await plant_sms_settings(gql, tenant.token)
+    a_campaign_id = await plant_campaign(gql, tenant.token)
+    a_rule_id = await plant_rule(gql, tenant.token)
     before = await snapshot(gql, a)
     b = Intruder(gql, other_tenant.token)
 
@@ -756,11 +760,13 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
     await probe_sms_messages(b, a_sms_customer_id)
     await probe_sms_settings(b, gql, tenant.token)
+    await probe_rules(b, a_rule_id, a.store_id, a.persona_id)
     await probe_live(b, a, a_import_id, settings, arq_redis)
     b_customer = await create_customer(gql, other_tenant.token, firstName="Bart")
     await probe_merges(b, a_merge, b_customer["id"])
     await probe_customer_mutations(b, a)
     await probe_admin_figures(b, a)
+    await probe_campaigns(b, a_campaign_id, a.persona_id, a.roadmap_item_id, a.store_id)
     # Last: B signs out; A's sessions and keys are not B's to end.
     assert await b.payload_codes("mutation { logout { errors { code } } }", {}) == []
 

@@ -67,8 +67,17 @@ async def record_consent(
         )
 
 
-async def save_order_stats(customer: Customer, conn: BaseDBAsyncClient) -> None:
-    """Write the purchase statistics (and the stage that follows them) kept on the row."""
+async def save_order_stats(
+    customer: Customer, conn: BaseDBAsyncClient, *, with_wallet: bool = False
+) -> None:
+    """Write the purchase statistics (and the stage that follows them) kept on the row;
+    `with_wallet`: its cached balance too (the row is locked by the caller, whose ledger
+    entries of this transaction the balance already counts)."""
+    wallet = (
+        {"points_balance": customer.points_balance, "lifetime_points": customer.lifetime_points}
+        if with_wallet
+        else {}
+    )
     await (
         Customer.filter(id=customer.id)
         .using_db(conn)
@@ -78,6 +87,7 @@ async def save_order_stats(customer: Customer, conn: BaseDBAsyncClient) -> None:
             first_order_at=customer.first_order_at,
             last_order_at=customer.last_order_at,
             lifecycle_stage=customer.lifecycle_stage,
+            **wallet,
         )
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.expressions import Q, Subquery
@@ -25,6 +26,7 @@ from app.core.identifiers import (
 )
 from app.core.ids import try_parse_id
 from app.customers.repository import visibility
+from app.customers.repository.stats import TierBand
 from app.models.customer import (
     ChurnRisk,
     Customer,
@@ -60,9 +62,28 @@ class CustomerFilter:
     churn_risks: list[ChurnRisk] | None = None
     # Customers of this persona (identity) in the current persona set.
     persona_id: uuid.UUID | None = None
+    # Any of these tiers (by name); a tier is a band of lifetime points of the program.
+    tiers: list[str] | None = None
 
 
-def apply_filter(query: QuerySet[Customer], where: CustomerFilter) -> QuerySet[Customer]:
+def tier_condition(names: Sequence[str], bands: Sequence[TierBand]) -> Q:
+    """Lifetime points within the band of any named tier; an unknown name matches nobody."""
+    condition = Q(id__in=[])
+    for band in bands:
+        if band.name in names:
+            inside = Q(lifetime_points__gte=band.low)
+            if band.high is not None:
+                inside &= Q(lifetime_points__lt=band.high)
+            condition |= inside
+    return condition
+
+
+def apply_filter(
+    query: QuerySet[Customer], where: CustomerFilter, tier_bands: Sequence[TierBand] = ()
+) -> QuerySet[Customer]:
+    """`tier_bands`: the program's tiers, needed only when the filter names tiers."""
+    if where.tiers:
+        query = query.filter(tier_condition(where.tiers, tier_bands))
     conditions: dict[str, object] = {}
     if where.loyalty_enrolled is not None:
         conditions["loyalty_enrolled"] = where.loyalty_enrolled

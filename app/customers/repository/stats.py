@@ -18,6 +18,7 @@ from tortoise.queryset import QuerySet
 
 from app.models.customer import ChurnRisk, Customer, LifecycleStage, RfmSegment, SmsState
 from app.models.persona import Persona, PersonaAssignment, PersonaSet
+from app.organizations.program import Tier
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,16 @@ class TierBand:
     name: str
     low: int
     high: int | None
+
+
+def tier_bands(tiers: Sequence[Tier]) -> list[TierBand]:
+    """The program's tiers as lifetime-point ranges, lowest first."""
+    ordered = sorted(tiers, key=lambda t: t.min_lifetime_points)
+    highs: list[int | None] = [t.min_lifetime_points for t in ordered[1:]]
+    return [
+        TierBand(t.name, t.min_lifetime_points, high)
+        for t, high in zip(ordered, [*highs, None], strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,11 @@ class CustomerWhereInput:
         default=None,
         description="Customers of this persona (its stable id) in the current personas.",
     )
+    tiers: list[str] | None = strawberry.field(
+        default=None,
+        description="Any of these tiers (by name, from the program's lifetime-point bands); "
+        "omitted or empty: any tier.",
+    )
 
     def to_filter(self) -> CustomerFilter:
         return CustomerFilter(
@@ -156,6 +161,7 @@ class CustomerWhereInput:
             rfm_segments=self.rfm_segments,
             churn_risks=self.churn_risks,
             persona_id=parse_id(self.persona_id, "personaId") if self.persona_id else None,
+            tiers=[t.strip() for t in self.tiers] if self.tiers else None,
         )
 
 

@@ -19,7 +19,13 @@ class OrderPayload(Payload):
     order: OrderType | None = None
     wallet: WalletType | None = None
     points: int = strawberry.field(
-        default=0, description="Points this call moved: earned (positive) or taken back (negative)."
+        default=0,
+        description="Base points this call moved: earned (positive) or taken back (negative).",
+    )
+    bonus_points: int = strawberry.field(
+        default=0,
+        description="What earning rules added for this order (or, on a refund, took back); "
+        "each rule's ledger entry names it.",
     )
     replayed: bool = strawberry.field(
         default=False,
@@ -33,6 +39,7 @@ def _payload(result: OrderResult) -> OrderPayload:
         order=OrderType.from_model(result.order, result.items),
         wallet=WalletType.of(result.wallet) if result.wallet else None,
         points=result.points,
+        bonus_points=result.bonus_points,
         replayed=result.replayed,
     )
 

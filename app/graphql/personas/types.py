@@ -10,6 +10,8 @@ from typing import Any, cast
 
 import strawberry
 
+from app.campaigns.roadmap_apply import is_applicable
+from app.graphql.campaigns.types import AppliedSetting
 from app.graphql.context import Info
 from app.graphql.enums import (
     MotivationKey,
@@ -217,6 +219,16 @@ class RoadmapItemType:
     )
     created_at: dt.datetime
     updated_at: dt.datetime
+    applicable: bool = strawberry.field(
+        description="`roadmapItemApply` can turn it into a draft campaign or earning rule for "
+        "this persona."
+    )
+    item_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="What applying this item created; null until it is applied.")
+    async def applied(self, info: Info) -> AppliedSetting | None:
+        application = await info.context.loaders.roadmap_applications.load(self.item_id)
+        return AppliedSetting.of(application) if application else None
 
     @classmethod
     def from_model(cls, item: RoadmapItem) -> RoadmapItemType:
@@ -233,6 +245,8 @@ class RoadmapItemType:
             rule_key=item.rule_key,
             created_at=item.created_at,
             updated_at=item.updated_at,
+            applicable=is_applicable(item),
+            item_id=uuid.UUID(str(item.id)),
         )
 
 

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import strawberry
 
+from app.graphql.campaigns.types import CampaignSummary
 from app.graphql.context import Info
+from app.graphql.rules.types import EarningRuleSummary
 from app.models.audit import ActorKind
 from app.models.wallet import LedgerEntry, LedgerKind
 from app.organizations.program import LoyaltyProgram, Tier
@@ -70,6 +72,23 @@ class LedgerEntryType:
     order_id: strawberry.ID | None
     expires_at: dt.datetime | None
     created_at: dt.datetime
+    campaign_id: strawberry.Private[uuid.UUID | None] = None
+
+    @strawberry.field(description="The campaign that credited these points.")
+    async def campaign(self, info: Info) -> CampaignSummary | None:
+        if self.campaign_id is None:
+            return None
+        found = await info.context.loaders.campaigns.load(self.campaign_id)
+        return CampaignSummary.from_model(found) if found is not None else None
+
+    earning_rule_id: strawberry.Private[uuid.UUID | None] = None
+
+    @strawberry.field(description="The earning rule that gave (or took back) these points.")
+    async def earning_rule(self, info: Info) -> EarningRuleSummary | None:
+        if self.earning_rule_id is None:
+            return None
+        rule = await info.context.loaders.earning_rules.load(self.earning_rule_id)
+        return EarningRuleSummary.from_model(rule) if rule is not None else None
 
     @classmethod
     def from_model(cls, e: LedgerEntry) -> LedgerEntryType:
@@ -83,6 +102,8 @@ class LedgerEntryType:
             order_id=strawberry.ID(str(e.order_id)) if e.order_id else None,
             expires_at=e.expires_at,
             created_at=e.created_at,
+            campaign_id=uuid.UUID(str(e.campaign_id)) if e.campaign_id else None,
+            earning_rule_id=uuid.UUID(str(e.earning_rule_id)) if e.earning_rule_id else None,
         )
 
 
