@@ -6,7 +6,8 @@ nothing still sends compliant texts named after itself:
 
     {"program_name": "Acme Rewards", "description": "reward updates and offers from Acme",
      "frequency": "Up to 4 msgs/month", "support_contact": "help@acme.example",
-     "help_text": null, "from_number": "+15005550006", "quiet_hours": ["08:00", "21:00"]}
+     "help_text": null, "from_number": "+15005550006", "quiet_hours": ["08:00", "21:00"],
+     "rate_per_second": 10}
 
 `from_number` is the number (or messaging service id) shoppers text: an inbound text is
 routed to the organization whose `from_number` is its `To`.
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.consent.texts import SenderSettings
 from app.messaging.quiet_hours import DEFAULT_WINDOW
+from app.messaging.throttle import rate_from_settings
 
 DEFAULT_FREQUENCY = "Up to 4 msgs/month"
 # SenderSettings' programName limit: a long legal name is cut rather than refused.
@@ -33,6 +35,8 @@ class SmsProgram:
     window: tuple[dt.time, dt.time]
     zone: ZoneInfo
     from_number: str | None
+    # Texts per second the sender may take (0: unthrottled); enforced by the outbox's sender.
+    rate_per_second: int = 0
 
 
 def _text(raw: dict[str, Any], key: str, default: str) -> str:
@@ -76,4 +80,5 @@ def sms_program(name: str, timezone: str, settings: dict[str, Any]) -> SmsProgra
         window=_window(raw.get("quiet_hours")),
         zone=_zone(timezone),
         from_number=from_number if isinstance(from_number, str) and from_number else None,
+        rate_per_second=rate_from_settings(settings),
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Q
 
+from app.messaging.throttle import rate_from_settings
 from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.message import (
@@ -26,6 +27,7 @@ from app.models.message import (
     MessageStatus,
     OutboxMessage,
 )
+from app.models.organization import Organization
 
 REDACTED = "[erased]"
 
@@ -164,6 +166,21 @@ async def claim(message_id: uuid.UUID, now: dt.datetime) -> bool:
         .update(status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     return changed == 1
+
+
+async def postpone(message_id: uuid.UUID, until: dt.datetime) -> bool:
+    """A QUEUED message waits until `until` (its organization's sending rate): the claim
+    refuses it before then, and the reconcile loop finds it if its deferred job is lost."""
+    changed = await OutboxMessage.filter(id=message_id, status=MessageStatus.QUEUED).update(
+        next_attempt_at=until
+    )
+    return changed == 1
+
+
+async def sms_rate(organization_id: uuid.UUID) -> int:
+    """The organization's texts per second (`settings.sms.rate_per_second`); 0: no limit."""
+    rows = await Organization.filter(id=organization_id).limit(1).values_list("settings", flat=True)
+    return rate_from_settings(rows[0] if rows else None)
 
 
 async def _from_sending(message_id: uuid.UUID, **values: object) -> bool:

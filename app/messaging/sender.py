@@ -15,6 +15,10 @@ provider's answer the row moves on:
   mid-request): FAILED with `UNCONFIRMED:<code>`, never sent again, because a second copy
   is worse than none (a shopper asks for a new code; a consent text is asked for again).
 
+Texts are throttled per organization (`settings.sms.rate_per_second`, `app.messaging.throttle`)
+before the claim: a text over the rate stays QUEUED with `next_attempt_at` at its place in the
+line and its job deferred to then, so it is neither failed nor sent twice.
+
 A worker killed between the provider's answer and the row's update leaves it SENDING; the
 reconcile loop (`app.messaging.reconcile`) fails such rows as `UNCONFIRMED:WORKER_LOST` after
 `sending_stale_seconds`, and never sends them. Neither the recipient nor the body is logged.
@@ -28,16 +32,16 @@ import uuid
 from enum import StrEnum
 
 from app.core.blocklist import identifier_blocked
-from app.core.clock import utcnow
-from app.core.jobs import request_job
+from app.core.clock import monotonic, utcnow
+from app.core.jobs import bound_queue, request_job
 from app.core.transactions import atomic
-from app.messaging import jobs, repository
+from app.messaging import jobs, repository, throttle
 from app.messaging.backoff import retry_delay
 from app.messaging.outbox_provider import OUTBOX
 from app.messaging.provider import SendResult, SmsAccepted, SmsFailure
 from app.messaging.providers import Providers
 from app.models.customer import SmsState
-from app.models.message import MessageChannel, MessagePurpose, OutboxMessage
+from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
 
 logger = logging.getLogger("app.messaging")
 
@@ -62,6 +66,59 @@ class SendOutcome(StrEnum):
     # Another job has it, it was already sent, or its retry time has not come.
     NOT_SENDABLE = "NOT_SENDABLE"
     MISSING = "MISSING"
+    # Over its organization's rate: QUEUED until its place in the line, its job deferred.
+    THROTTLED = "THROTTLED"
+
+
+# A rate change reaches running workers within this many seconds; meanwhile a send costs no
+# read of the organization.
+_RATE_TTL_SECONDS = 5.0
+_rates: dict[uuid.UUID, tuple[float, int]] = {}
+# With a rate set but no Redis to count in (a process without a queue), wait and try again.
+_NO_LIMITER_WAIT = dt.timedelta(seconds=1)
+
+
+async def _rate(organization_id: uuid.UUID) -> int:
+    cached = _rates.get(organization_id)
+    if cached is not None and cached[0] > monotonic():
+        return cached[1]
+    rate = await repository.sms_rate(organization_id)
+    _rates[organization_id] = (monotonic() + _RATE_TTL_SECONDS, rate)
+    return rate
+
+
+def _due(message: OutboxMessage, now: dt.datetime) -> bool:
+    return message.status is MessageStatus.QUEUED and (
+        message.next_attempt_at is None or message.next_attempt_at <= now
+    )
+
+
+async def _throttle(
+    message: OutboxMessage, now: dt.datetime
+) -> throttle.Granted | throttle.Wait | None:
+    """The rate's answer for a text of a throttled organization; None when unthrottled."""
+    if message.channel is not MessageChannel.SMS:
+        return None
+    organization_id = uuid.UUID(str(message.organization_id))
+    rate = await _rate(organization_id)
+    if rate == 0:
+        return None
+    redis = bound_queue()
+    if redis is None:
+        return throttle.Wait(now + _NO_LIMITER_WAIT)
+    return await throttle.acquire(redis, organization_id, rate, message.id)
+
+
+async def _wait_for_place(message: OutboxMessage, until: dt.datetime, now: dt.datetime) -> None:
+    if await repository.postpone(message.id, until):
+        # The place names the job: a later wait of the same message is a new job id.
+        place = int(until.timestamp() * 1_000_000)
+        await request_job(
+            jobs.send_message(message.id, occasion=f"slot{place}", delay=max(until - now, _ZERO))
+        )
+
+
+_ZERO = dt.timedelta(0)
 
 
 async def _dispatch(message: OutboxMessage, providers: Providers) -> tuple[str, SendResult]:
@@ -145,9 +202,20 @@ async def send_message(
 ) -> SendOutcome:
     """Send one message if it is QUEUED and due; safe to call any number of times."""
     now = now or utcnow()
+    queued = await repository.get(message_id)
+    if queued is None:
+        return SendOutcome.MISSING
+    if not _due(queued, now):
+        return SendOutcome.NOT_SENDABLE
+    sent_at: dt.datetime | None = None
+    match await _throttle(queued, now):
+        case throttle.Wait(until):
+            await _wait_for_place(queued, until, now)
+            return SendOutcome.THROTTLED
+        case throttle.Granted(at):
+            sent_at = at
     if not await repository.claim(message_id, now):
-        exists = await repository.get(message_id) is not None
-        return SendOutcome.NOT_SENDABLE if exists else SendOutcome.MISSING
+        return SendOutcome.NOT_SENDABLE  # another job took it since it was read
     message = await repository.get(message_id)
     assert message is not None  # claimed a moment ago; rows are never deleted here
     if (suppressed := await _suppressed(message)) is not None:
@@ -160,7 +228,7 @@ async def send_message(
             message.id,
             provider,
             result.message_id,
-            utcnow(),
+            sent_at or utcnow(),
             delivered=delivered,
             redact_body=not delivered and message.purpose not in _BODY_KEPT_AFTER_SEND,
         )
