@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from app.consent.texts import SenderSettings
-from app.messaging.quiet_hours import DEFAULT_WINDOW
+from app.messaging.send_window import organization_zone, window_from_settings
 from app.messaging.throttle import rate_from_settings
 
 DEFAULT_FREQUENCY = "Up to 4 msgs/month"
@@ -44,24 +44,6 @@ def _text(raw: dict[str, Any], key: str, default: str) -> str:
     return value.strip() if isinstance(value, str) and value.strip() else default
 
 
-def _window(raw: Any) -> tuple[dt.time, dt.time]:
-    if isinstance(raw, list) and len(raw) == 2:
-        try:
-            start, end = (dt.time.fromisoformat(str(v)) for v in raw)
-        except ValueError:
-            return DEFAULT_WINDOW
-        if start < end:
-            return start, end
-    return DEFAULT_WINDOW
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def sms_program(name: str, timezone: str, settings: dict[str, Any]) -> SmsProgram:
     raw = settings.get("sms")
     raw = raw if isinstance(raw, dict) else {}
@@ -77,8 +59,8 @@ def sms_program(name: str, timezone: str, settings: dict[str, Any]) -> SmsProgra
     from_number = raw.get("from_number")
     return SmsProgram(
         sender=sender,
-        window=_window(raw.get("quiet_hours")),
-        zone=_zone(timezone),
+        window=window_from_settings(settings),
+        zone=organization_zone(timezone),
         from_number=from_number if isinstance(from_number, str) and from_number else None,
         rate_per_second=rate_from_settings(settings),
     )

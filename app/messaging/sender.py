@@ -15,9 +15,12 @@ provider's answer the row moves on:
   mid-request): FAILED with `UNCONFIRMED:<code>`, never sent again, because a second copy
   is worse than none (a shopper asks for a new code; a consent text is asked for again).
 
-Texts are throttled per organization (`settings.sms.rate_per_second`, `app.messaging.throttle`)
-before the claim: a text over the rate stays QUEUED with `next_attempt_at` at its place in the
-line and its job deferred to then, so it is neither failed nor sent twice.
+Just before the claim a double opt-in text is checked against its recipient's quiet hours
+again (a retry or a wait for the rate may have carried it past the window's end: it then
+waits for the next opening), and texts are throttled per organization
+(`settings.sms.rate_per_second`, `app.messaging.throttle`): a text over the rate stays QUEUED
+with `next_attempt_at` at its place in the line and its job deferred to then, so it is
+neither failed nor sent twice.
 
 A worker killed between the provider's answer and the row's update leaves it SENDING; the
 reconcile loop (`app.messaging.reconcile`) fails such rows as `UNCONFIRMED:WORKER_LOST` after
@@ -40,6 +43,7 @@ from app.messaging.backoff import retry_delay
 from app.messaging.outbox_provider import OUTBOX
 from app.messaging.provider import SendResult, SmsAccepted, SmsFailure
 from app.messaging.providers import Providers
+from app.messaging.send_window import recipient_send_time
 from app.models.customer import SmsState
 from app.models.message import MessageChannel, MessagePurpose, MessageStatus, OutboxMessage
 
@@ -68,23 +72,50 @@ class SendOutcome(StrEnum):
     MISSING = "MISSING"
     # Over its organization's rate: QUEUED until its place in the line, its job deferred.
     THROTTLED = "THROTTLED"
+    # Its recipient's sending window has closed since it was queued: QUEUED until it opens.
+    QUIET_HOURS = "QUIET_HOURS"
 
 
 # A rate change reaches running workers within this many seconds; meanwhile a send costs no
 # read of the organization.
-_RATE_TTL_SECONDS = 5.0
-_rates: dict[uuid.UUID, tuple[float, int]] = {}
+_RULES_TTL_SECONDS = 5.0
+_rules: dict[uuid.UUID, tuple[float, repository.SendingRules]] = {}
 # With a rate set but no Redis to count in (a process without a queue), wait and try again.
 _NO_LIMITER_WAIT = dt.timedelta(seconds=1)
 
 
-async def _rate(organization_id: uuid.UUID) -> int:
-    cached = _rates.get(organization_id)
+# Marketing texts keep the recipient's quiet hours when they are finally sent, not only when
+# they were queued; answers to the shopper's own texts and codes they asked for go at once.
+_KEEPS_QUIET_HOURS = frozenset({MessagePurpose.DOUBLE_OPT_IN})
+
+
+async def _sending_rules(organization_id: uuid.UUID) -> repository.SendingRules:
+    cached = _rules.get(organization_id)
     if cached is not None and cached[0] > monotonic():
         return cached[1]
-    rate = await repository.sms_rate(organization_id)
-    _rates[organization_id] = (monotonic() + _RATE_TTL_SECONDS, rate)
-    return rate
+    rules = await repository.sending_rules(organization_id)
+    _rules[organization_id] = (monotonic() + _RULES_TTL_SECONDS, rules)
+    return rules
+
+
+async def _window_opening(
+    message: OutboxMessage, rules: repository.SendingRules, now: dt.datetime
+) -> dt.datetime | None:
+    """When the recipient's window next opens, if it is closed now (else None)."""
+    if message.purpose not in _KEEPS_QUIET_HOURS or message.customer_id is None:
+        return None
+    place = await repository.recipient_place(
+        uuid.UUID(str(message.organization_id)), uuid.UUID(str(message.customer_id))
+    )
+    opening = recipient_send_time(
+        now,
+        country=place.country,
+        region=place.region,
+        phone=place.phone or message.recipient,
+        organization_zone=rules.zone,
+        window=rules.window,
+    )
+    return opening if opening > now else None
 
 
 def _due(message: OutboxMessage, now: dt.datetime) -> bool:
@@ -94,28 +125,44 @@ def _due(message: OutboxMessage, now: dt.datetime) -> bool:
 
 
 async def _throttle(
-    message: OutboxMessage, now: dt.datetime
+    message: OutboxMessage, rules: repository.SendingRules, now: dt.datetime
 ) -> throttle.Granted | throttle.Wait | None:
     """The rate's answer for a text of a throttled organization; None when unthrottled."""
-    if message.channel is not MessageChannel.SMS:
-        return None
-    organization_id = uuid.UUID(str(message.organization_id))
-    rate = await _rate(organization_id)
-    if rate == 0:
+    if rules.rate_per_second == 0:
         return None
     redis = bound_queue()
     if redis is None:
         return throttle.Wait(now + _NO_LIMITER_WAIT)
-    return await throttle.acquire(redis, organization_id, rate, message.id)
+    organization_id = uuid.UUID(str(message.organization_id))
+    return await throttle.acquire(redis, organization_id, rules.rate_per_second, message.id)
 
 
-async def _wait_for_place(message: OutboxMessage, until: dt.datetime, now: dt.datetime) -> None:
+async def _wait(message: OutboxMessage, until: dt.datetime, now: dt.datetime, why: str) -> None:
+    """Leave the text QUEUED until `until`, with a job deferred to then."""
     if await repository.postpone(message.id, until):
-        # The place names the job: a later wait of the same message is a new job id.
-        place = int(until.timestamp() * 1_000_000)
+        # The instant names the job: a later wait of the same message is a new job id.
+        at = int(until.timestamp() * 1_000_000)
         await request_job(
-            jobs.send_message(message.id, occasion=f"slot{place}", delay=max(until - now, _ZERO))
+            jobs.send_message(message.id, occasion=f"{why}{at}", delay=max(until - now, _ZERO))
         )
+
+
+async def _hold(message: OutboxMessage, now: dt.datetime) -> SendOutcome | dt.datetime | None:
+    """Before the claim, for a text: a reason to wait (the text is left waiting), or the
+    instant its send counts against the organization's rate (None: unthrottled)."""
+    if message.channel is not MessageChannel.SMS:
+        return None
+    rules = await _sending_rules(uuid.UUID(str(message.organization_id)))
+    if (opening := await _window_opening(message, rules, now)) is not None:
+        await _wait(message, opening, now, "window")
+        return SendOutcome.QUIET_HOURS
+    match await _throttle(message, rules, now):
+        case throttle.Wait(until):
+            await _wait(message, until, now, "slot")
+            return SendOutcome.THROTTLED
+        case throttle.Granted(at):
+            return at
+    return None
 
 
 _ZERO = dt.timedelta(0)
@@ -207,13 +254,9 @@ async def send_message(
         return SendOutcome.MISSING
     if not _due(queued, now):
         return SendOutcome.NOT_SENDABLE
-    sent_at: dt.datetime | None = None
-    match await _throttle(queued, now):
-        case throttle.Wait(until):
-            await _wait_for_place(queued, until, now)
-            return SendOutcome.THROTTLED
-        case throttle.Granted(at):
-            sent_at = at
+    sent_at = await _hold(queued, now)
+    if isinstance(sent_at, SendOutcome):
+        return sent_at
     if not await repository.claim(message_id, now):
         return SendOutcome.NOT_SENDABLE  # another job took it since it was read
     message = await repository.get(message_id)

@@ -26,7 +26,7 @@ from tests.messaging.worker_process import start_worker, stop_worker, worker_log
 
 async def set_rate(tenant: Tenant, rate: int) -> None:
     await Organization.filter(id=tenant.organization_id).update(
-        settings={"sms": {"rate_per_second": rate}}
+        settings={"sms": {"rate_per_second": rate, "quiet_hours": ["00:00", "24:00"]}}
     )
 
 

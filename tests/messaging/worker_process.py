@@ -11,7 +11,11 @@ from tests.processes import clean_environment, loyalty_command
 
 
 def start_worker(
-    settings: Settings, redis_url: str, *, burst: bool = False, **env: str
+    settings: Settings,
+    redis_url: str,
+    *,
+    burst: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """A worker on the test's database and Redis; `env` adds settings (LOYALTY_SMS_PROVIDER...).
 
@@ -27,7 +31,7 @@ def start_worker(
                 LOYALTY_SECRET_KEY=settings.secret_key,
                 LOYALTY_DATA_DIR=str(settings.data_dir),
                 LOYALTY_LOG_LEVEL="WARNING",
-                **env,
+                **(env or {}),
             ),
             stdout=handle,
             stderr=subprocess.STDOUT,
