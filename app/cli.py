@@ -287,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.messaging.cli import add_parser as add_messages_parser
 
     add_messages_parser(sub)
+    from app.consent.cli import add_parser as add_sms_parser
+
+    add_sms_parser(sub)
     from app.lifecycle.cli import add_parser as add_segments_parser
 
     add_segments_parser(sub)

@@ -177,6 +177,10 @@ def service_environment(data_dir: Path, database_url: str | None) -> dict[str, s
         if not k.startswith("LOYALTY_") and k not in {"DATABASE_URL", "REDIS_URL", "API"}
     }
     env["LOYALTY_DATA_DIR"] = str(data_dir)
+    # The SMS section restarts the service with these to try the inbound webhook; here the
+    # service has them from the start (nothing before that section depends on their absence).
+    env["LOYALTY_TWILIO_AUTH_TOKEN"] = "dev-token"
+    env["LOYALTY_SMS_FROM"] = "+15005550006"
     if database_url is not None:
         env["DATABASE_URL"] = database_url
     return env

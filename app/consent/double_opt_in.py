@@ -19,9 +19,8 @@ from app.consent.program import SmsProgram
 from app.consent.texts import confirmation_text
 from app.core.clock import utcnow
 from app.core.ids import try_parse_id
-from app.messaging.quiet_hours import NoSendWindow, next_send_time
-from app.messaging.recipient_zones import recipient_zones
 from app.messaging.repository import NewMessage
+from app.messaging.send_window import recipient_send_time
 from app.messaging.service import enqueue_message
 from app.models.consent import ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
@@ -32,17 +31,14 @@ logger = logging.getLogger("app.consent")
 
 def send_time(customer: Customer, program: SmsProgram, now: dt.datetime) -> dt.datetime:
     """When a text to this customer may go out: now, or the next opening of their window."""
-    zones = recipient_zones(
+    return recipient_send_time(
+        now,
         country=customer.country,
         region=customer.region,
         phone=customer.phone,
         organization_zone=program.zone,
+        window=program.window,
     )
-    try:
-        return next_send_time(now, zones.zones, program.window)
-    except NoSendWindow:
-        # Zones whose windows never overlap: the organization's own window is the fallback.
-        return next_send_time(now, (program.zone,), program.window)
 
 
 # An import records the consent changes it makes with this text (`app.imports.records`).

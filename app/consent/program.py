@@ -21,10 +21,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from app.consent.texts import SenderSettings
-from app.messaging.quiet_hours import DEFAULT_WINDOW
+from app.messaging.send_window import organization_zone, window_from_settings
+from app.messaging.throttle import rate_from_settings
 
 DEFAULT_FREQUENCY = "Up to 4 msgs/month"
 # SenderSettings' programName limit: a long legal name is cut rather than refused.
@@ -52,28 +53,6 @@ def _text(raw: dict[str, Any], key: str, default: str) -> str:
     return value.strip() if isinstance(value, str) and value.strip() else default
 
 
-def _window(raw: Any) -> tuple[dt.time, dt.time]:
-    if isinstance(raw, list) and len(raw) == 2:
-        try:
-            start, end = (dt.time.fromisoformat(str(v)) for v in raw)
-        except ValueError:
-            return DEFAULT_WINDOW
-        if start < end:
-            return start, end
-    return DEFAULT_WINDOW
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _rate(raw: Any) -> int:
-    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else 0
-
-
 def _optional(raw: dict[str, Any], key: str) -> str | None:
     value = raw.get(key)
     return value.strip() if isinstance(value, str) and value.strip() else None
@@ -93,9 +72,9 @@ def sms_program(name: str, timezone: str, settings: dict[str, Any]) -> SmsProgra
     )
     return SmsProgram(
         sender=sender,
-        window=_window(raw.get("quiet_hours")),
-        zone=_zone(_optional(raw, "time_zone") or timezone),
+        window=window_from_settings(settings),
+        zone=organization_zone(_optional(raw, "time_zone") or timezone),
         from_number=_optional(raw, "from_number"),
         messaging_service_sid=_optional(raw, "messaging_service_sid"),
-        rate_per_second=_rate(raw.get("rate_per_second")),
+        rate_per_second=rate_from_settings(settings),
     )

@@ -13,11 +13,14 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
+from app.messaging.send_window import Window, organization_zone, window_from_settings
+from app.messaging.throttle import rate_from_settings
 from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.message import (
@@ -169,6 +172,52 @@ async def claim(message_id: uuid.UUID, now: dt.datetime) -> bool:
         .update(status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     return changed == 1
+
+
+async def postpone(message_id: uuid.UUID, until: dt.datetime) -> bool:
+    """A QUEUED message waits until `until` (its organization's sending rate): the claim
+    refuses it before then, and the reconcile loop finds it if its deferred job is lost."""
+    changed = await OutboxMessage.filter(id=message_id, status=MessageStatus.QUEUED).update(
+        next_attempt_at=until
+    )
+    return changed == 1
+
+
+@dataclass(frozen=True)
+class SendingRules:
+    """What the sender needs of an organization: its texts per second (0: no limit), its
+    sending window and its own zone."""
+
+    rate_per_second: int
+    window: Window
+    zone: ZoneInfo
+
+
+async def sending_rules(organization_id: uuid.UUID) -> SendingRules:
+    rows = (
+        await Organization.filter(id=organization_id).limit(1).values_list("timezone", "settings")
+    )
+    timezone, settings = rows[0] if rows else ("UTC", None)
+    return SendingRules(
+        rate_from_settings(settings), window_from_settings(settings), organization_zone(timezone)
+    )
+
+
+@dataclass(frozen=True)
+class RecipientPlace:
+    country: str | None
+    region: str | None
+    phone: str | None
+
+
+async def recipient_place(organization_id: uuid.UUID, customer_id: uuid.UUID) -> RecipientPlace:
+    """What says where a customer is (for quiet hours); all None for a customer gone."""
+    rows = (
+        await Customer.filter(id=customer_id, organization_id=organization_id)
+        .limit(1)
+        .values_list("country", "region", "phone")
+    )
+    return RecipientPlace(*rows[0]) if rows else RecipientPlace(None, None, None)
 
 
 async def _from_sending(message_id: uuid.UUID, **values: object) -> bool:

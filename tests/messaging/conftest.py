@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import pytest_asyncio
 from arq.connections import ArqRedis
 
 from app.auth.principal import Principal
@@ -12,9 +13,21 @@ from app.core.jobs import queue_bound
 from app.messaging.repository import NewMessage
 from app.messaging.service import enqueue_message
 from app.models.message import OutboxMessage
+from app.models.organization import Organization
 from tests.burst_worker import run_worker
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 from tests.fake_twilio import FakeTwilio, running_fake_twilio
+
+
+@pytest_asyncio.fixture
+async def tenant() -> Tenant:
+    """The organization of these tests texts at any hour: the sender keeps quiet hours (see
+    test_send_window), and a text held until morning would keep a burst worker waiting."""
+    tenant = await make_tenant("Acme")
+    await Organization.filter(id=tenant.organization_id).update(
+        settings={"sms": {"quiet_hours": ["00:00", "24:00"]}}
+    )
+    return tenant
 
 
 @pytest.fixture(scope="session")
