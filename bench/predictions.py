@@ -47,26 +47,10 @@ AS_OF = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
 
 async def prepare(customers: int, orders_per_customer: float, seed: int) -> uuid.UUID:
-    from app.models.customer import Customer
-    from app.models.organization import Organization
-    from app.seed.writer import seed_organization
-
-    org = await Organization.get_or_none(name=ORG_NAME)
-    if org is None:
-        org = await Organization.create(name=ORG_NAME)
-    have = await Customer.filter(organization_id=org.id).count()
-    if have > customers:
-        raise SystemExit(f"the bench organization has {have} customers: use --reseed")
-    if have < customers:
-        started = time.perf_counter()
-        summary = await seed_organization(
-            org.id, customers - have, orders_per_customer, seed, now=AS_OF, segments=False
-        )
-        harness.log(
-            f"seeded {summary.customers:,} customers, {summary.orders:,} orders"
-            f" in {time.perf_counter() - started:.0f} s"
-        )
-    return org.id
+    org: uuid.UUID = await harness.seeded_organization(
+        ORG_NAME, customers, orders_per_customer, seed, AS_OF
+    )
+    return org
 
 
 def raw_triples(org: uuid.UUID) -> str:

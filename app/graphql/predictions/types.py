@@ -68,11 +68,14 @@ class PredictionModelType:
         )
 
 
-def _horizon(days: int, field: str) -> int:
+async def _model_for(info: Info, days: int) -> PredictionModel | None:
+    """The model other horizons are computed with, once `days` is known to be a horizon."""
     try:
-        return check_horizon(days, field)
+        check_horizon(days, "days")
     except DomainError as exc:
         raise InvalidArgument(exc.message) from None
+    organization_id = info.context.principal.organization_id
+    return await info.context.loaders.prediction_models.load(organization_id)
 
 
 @strawberry.type(
@@ -101,11 +104,7 @@ class CustomerPredictionsType:
         "parameters (null if the model was refitted since these figures were written)."
     )
     async def expected_orders(self, info: Info, days: int = 90) -> Decimal | None:
-        _horizon(days, "days")
-        model = await info.context.loaders.prediction_models.load(
-            info.context.principal.organization_id
-        )
-        return self.figures.expected_orders(model, days)
+        return self.figures.expected_orders(await _model_for(info, days), days)
 
     @strawberry.field(
         description="Spend expected in the `days` after the model's as-of moment: expected "
@@ -113,8 +112,4 @@ class CustomerPredictionsType:
         "other horizons (1 to 3650) are computed like `expectedOrders`."
     )
     async def expected_spend(self, info: Info, days: int = 365) -> Decimal | None:
-        _horizon(days, "days")
-        model = await info.context.loaders.prediction_models.load(
-            info.context.principal.organization_id
-        )
-        return self.figures.expected_spend(model, days)
+        return self.figures.expected_spend(await _model_for(info, days), days)
