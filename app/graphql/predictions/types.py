@@ -46,7 +46,11 @@ class PredictionModelType:
         "and by the number of repeat purchases before the cut-off. Null when the history is "
         "too short to hold a period back."
     )
-    converged: bool
+    converged: bool = strawberry.field(
+        description="Both fits converged. BG/NBD must, or there is no model (FAILED); a "
+        "Gamma-Gamma fit that ended at its bounds (order values vary no more between "
+        "customers than within) is used, flagged here and in `parameters.gammaGamma`."
+    )
     log_likelihood: float | None = strawberry.field(
         description="Of the BG/NBD fit, summed over the customers."
     )
