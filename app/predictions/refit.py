@@ -114,7 +114,7 @@ def _calibrate(history: Triples, holdout: int) -> dict[str, Any]:
     return {"skipped": False, "holdoutDays": holdout, **result.to_json()}
 
 
-def _usable(spend: gamma_gamma.GammaGammaFit) -> bool:
+def usable_spend_fit(spend: gamma_gamma.GammaGammaFit) -> bool:
     """Gamma-Gamma parameters figures may be computed with. A fit that ends at the bounds of
     q and v (customers' order values vary no more between customers than within: q and v grow
     together without limit) is not "converged", yet its expected order value is the sensible
@@ -182,7 +182,7 @@ async def refit(
         x, monetary, weights = await repository.repeat_spend(conn)
         spend = gamma_gamma.fit_gamma_gamma(x, monetary, weights=weights)
         clock.lap("fit")
-        if not (fit.converged and _usable(spend)):
+        if not (fit.converged and usable_spend_fit(spend)):
             base |= {
                 "status": PredictionModelStatus.FAILED,
                 "reason_code": NOT_CONVERGED,
