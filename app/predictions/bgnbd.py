@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betaincinv, betaln, digamma, expit, gammaln, hyp2f1
 
 from app.predictions.arrays import (
     FloatArray,
@@ -39,12 +39,20 @@ from app.predictions.optimize import fit_log_parameters
 # Starting points (r, alpha / mean age, a, b): a neutral one, and one near published fits.
 STARTS = ((1.0, 1.0, 1.0, 1.0), (0.25, 0.15, 0.8, 2.5))
 
-# The conditional expectation divides by a - 1 (0/0 at a = 1): within this distance it is
-# evaluated on both sides and averaged, which is exact to first order.
-A_NEAR_ONE = 1e-6
+# The conditional expectation has removable singularities (at a = 1, and at a + b = 1 for
+# customers without repeat purchases): within this distance of one it is evaluated on both sides
+# and averaged, which is exact to first order.
+NEAR_SINGULAR = 1e-6
+
+# Beyond this a, scipy's 2F1 with the expectation's parameters returns NaN or worse (a sweep over
+# the fit's bounds found the first failure at a ≈ 340); `_expected_by_quantiles` is used instead.
+HYPERGEOMETRIC_MAX_A = 250.0
+# Quantiles of the drop-out probability that fallback averages over: its error is ~1e-5 relative
+# for the large a it serves (checked against 8,192 quantiles and against 2F1 where both work).
+FALLBACK_QUANTILES = 512
 
 # Repeat purchases up to which the x-dependent likelihood terms are running sums (exact for any
-# a, b); beyond, closed forms (see `_frequency_terms`). Bounds the work per evaluation.
+# a, b); beyond, closed forms (see `_frequency_tables`). Bounds the work per evaluation.
 RUNNING_SUM_LIMIT = 10_000
 
 
@@ -174,13 +182,69 @@ def expected_purchases_new(params: BgNbdParams, t: float | npt.ArrayLike) -> Flo
 def _expected_if_alive(
     params: BgNbdParams, horizon: FloatArray, x: FloatArray, age: FloatArray
 ) -> FloatArray:
-    """E[purchases in (T, T+t]] of a customer known to be active at T (eq. 10 without P(alive))."""
+    """E[purchases in (T, T+t]] of a customer known to be active at T (eq. 10 without P(alive)).
+
+    Two removable singularities are evaluated on both sides and averaged (exact to first order):
+    a = 1 (0/0) and a + b = 1 for x = 0 (2F1's lower parameter a + b + x - 1 is 0: 0·∞).
+    Where scipy's 2F1 is out of its depth (a very large: the drop-out probability is nearly the
+    same for everyone) or returns an impossible value, quantiles of p take over.
+    """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    if abs(a - 1.0) < A_NEAR_ONE:
-        below = _transformed_expectation(r, alpha, 1.0 - A_NEAR_ONE, b, horizon, x, age)
-        above = _transformed_expectation(r, alpha, 1.0 + A_NEAR_ONE, b, horizon, x, age)
-        return (below + above) / 2
-    return _transformed_expectation(r, alpha, a, b, horizon, x, age)
+    if a > HYPERGEOMETRIC_MAX_A:
+        return _expected_by_quantiles(r, alpha, a, b, horizon, x, age)
+    if abs(a - 1.0) < NEAR_SINGULAR:
+        below = _transformed_expectation(r, alpha, 1.0 - NEAR_SINGULAR, b, horizon, x, age)
+        above = _transformed_expectation(r, alpha, 1.0 + NEAR_SINGULAR, b, horizon, x, age)
+        value = (below + above) / 2
+    elif abs(a + b - 1.0) < NEAR_SINGULAR:
+        below = _transformed_expectation(r, alpha, a, 1.0 - a - NEAR_SINGULAR, horizon, x, age)
+        above = _transformed_expectation(r, alpha, a, 1.0 - a + NEAR_SINGULAR, horizon, x, age)
+        value = (below + above) / 2
+    else:
+        value = _transformed_expectation(r, alpha, a, b, horizon, x, age)
+    # An active customer buys at most at their expected rate: (r+x)/(alpha+T) per unit of time.
+    ceiling = (r + x) * horizon / (alpha + age)
+    impossible = ~np.isfinite(value) | (value < 0) | (value > ceiling * (1 + 1e-9))
+    if np.any(impossible):
+        value[impossible] = _expected_by_quantiles(
+            r, alpha, a, b, horizon[impossible], x[impossible], age[impossible]
+        )
+    return value
+
+
+def _expected_by_quantiles(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    horizon: FloatArray,
+    x: FloatArray,
+    age: FloatArray,
+) -> FloatArray:
+    """The same expectation by integrating over the drop-out probability p, without 2F1.
+
+    Given activity at T, λ ~ Gamma(r+x, α+T) and p ~ Beta(a, b+x) independently, and an active
+    customer buys (1 - e^(-λpt))/p in t; averaging over λ gives
+    g(p) = (1 - (1 + pt/(α+T))^-(r+x)) / p, which is bounded and smooth in p. Its mean over p is
+    the midpoint rule over FALLBACK_QUANTILES equally likely quantiles of Beta(a, b+x)
+    (`betaincinv`, reliable where 2F1 is not). Rows are grouped by (x, T, t) first.
+    """
+    rows = np.stack([x, age, horizon], axis=1)
+    distinct, row_of = np.unique(rows, axis=0, return_inverse=True)
+    values = np.empty(len(distinct), dtype=np.float64)
+    levels = (np.arange(FALLBACK_QUANTILES) + 0.5) / FALLBACK_QUANTILES
+    for frequency in np.unique(distinct[:, 0]):
+        p = betaincinv(a, b + frequency, levels)[np.newaxis, :]
+        members = np.flatnonzero(distinct[:, 0] == frequency)
+        for start in range(0, members.size, 1024):
+            chunk = members[start : start + 1024]
+            scale = (distinct[chunk, 2] / (alpha + distinct[chunk, 1]))[:, np.newaxis]
+            shape = r + frequency
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = -np.expm1(-shape * np.log1p(p * scale)) / p
+            g = np.where(p > 0, g, shape * scale)
+            values[chunk] = g.mean(axis=1)
+    return np.asarray(values[row_of.reshape(-1)], dtype=np.float64)
 
 
 def _transformed_expectation(
@@ -193,11 +257,12 @@ def _transformed_expectation(
     age: FloatArray,
 ) -> FloatArray:
     z = horizon / (alpha + age + horizon)
-    one_minus_z_pow = np.exp((a - 1.0) * np.log1p(-z))
-    hyper = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-    return np.asarray(
-        (a + b + x - 1.0) / (a - 1.0) * (1.0 - one_minus_z_pow * hyper), dtype=np.float64
-    )
+    # Overflow or NaN here is caught by the caller's plausibility check, which recomputes.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        one_minus_z_pow = np.exp((a - 1.0) * np.log1p(-z))
+        hyper = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+        value = (a + b + x - 1.0) / (a - 1.0) * (1.0 - one_minus_z_pow * hyper)
+    return np.asarray(value, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -210,7 +275,11 @@ class _Data:
     """
 
     x: FloatArray
-    index: npt.NDArray[np.int64]
+    # Each row's entry in the tables of `_frequency_tables`: x itself up to `running_limit`,
+    # then the position of x among `beyond`, the larger frequencies.
+    lookup: npt.NDArray[np.intp]
+    running_limit: int
+    beyond: FloatArray
     repeat: npt.NDArray[np.bool_]
     ages: FloatArray
     age_of: npt.NDArray[np.intp]
@@ -223,7 +292,12 @@ class _Data:
     def of(cls, x: FloatArray, t_x: FloatArray, t: FloatArray, share: FloatArray | None) -> _Data:
         ages, age_of = np.unique(t, return_inverse=True)
         lasts, last_of = np.unique(t_x, return_inverse=True)
-        return cls(x, x.astype(np.int64), x > 0, ages, age_of, lasts, last_of, share)
+        lookup = x.astype(np.intp)
+        running_limit = min(int(lookup.max()) if lookup.size else 0, RUNNING_SUM_LIMIT)
+        big = lookup > running_limit
+        beyond, position = np.unique(x[big], return_inverse=True)
+        lookup[big] = running_limit + 1 + position
+        return cls(x, lookup, running_limit, beyond, x > 0, ages, age_of, lasts, last_of, share)
 
 
 def _dropout_log_odds(
@@ -239,51 +313,48 @@ def _dropout_log_odds(
     return np.where(repeat, log_odds, -np.inf)
 
 
-def _frequency_terms(
-    r: float, a: float, b: float, index: npt.NDArray[np.int64]
-) -> dict[str, FloatArray]:
-    """Per row, the terms that depend on x alone: log Γ(r+x)/Γ(r), log B(a,b+x)/B(a,b), the
-    prior part of the drop-out log-odds, and their derivatives.
+def _frequency_tables(r: float, a: float, b: float, data: _Data) -> dict[str, FloatArray]:
+    """The terms that depend on x alone, one table entry per frequency (gathered by
+    `data.lookup`): log Γ(r+x)/Γ(r), log B(a,b+x)/B(a,b), the prior part of the drop-out
+    log-odds, and their derivatives.
 
-    Up to RUNNING_SUM_LIMIT they are running sums over i < x, looked up by x; the sums cannot
-    cancel. The rare rows beyond (a placeholder "walk-in" account with a million orders) use
-    gammaln/digamma differences, whose cancellation is bounded because the parameters are.
+    For x up to RUNNING_SUM_LIMIT the entries are running sums over i < x, which cannot cancel.
+    The rare frequencies beyond (a placeholder "walk-in" account with a million orders) get
+    gammaln/digamma differences, appended after them; their cancellation is bounded because
+    the parameters are.
     """
-    max_x = int(index.max()) if index.size else 0
-    limit = min(max_x, RUNNING_SUM_LIMIT)
-    i = np.arange(limit, dtype=np.float64)
-    # x - 1 for x = 0..limit (0 for x = 0, whose value is never used).
+    i = np.arange(data.running_limit, dtype=np.float64)
+    # x - 1 for x = 0..limit (0 for x = 0, whose drop-out terms are never used).
     previous = np.concatenate(([0.0], i))
 
     def cumulative(terms: FloatArray) -> FloatArray:
-        out = np.zeros(limit + 1, dtype=np.float64)
+        out = np.zeros(data.running_limit + 1, dtype=np.float64)
         np.cumsum(terms, out=out[1:])
         return out
 
-    sums = {
+    tables = {
         "log_gamma_ratio": cumulative(np.log(r + i)),
         "d_r": cumulative(1.0 / (r + i)),
         "log_beta_ratio": cumulative(-np.log1p(a / (b + i))),
         "d_a": cumulative(-1.0 / (a + b + i)),
         "d_b": cumulative(a / ((b + i) * (a + b + i))),
-        # log a - log(b + x - 1) of the drop-out odds and its derivative in b (x = 0 never
-        # uses them: it cannot have dropped out).
         "odds_prior": np.log(a) - np.log(b + previous),
         "odds_d_b": -1.0 / (b + previous),
     }
-    within = np.minimum(index, limit)
-    terms = {name: values[within] for name, values in sums.items()}
-    if max_x > limit:
-        big = index > limit
-        x = index[big].astype(np.float64)
-        terms["log_gamma_ratio"][big] = gammaln(r + x) - gammaln(r)
-        terms["d_r"][big] = digamma(r + x) - digamma(r)
-        terms["log_beta_ratio"][big] = betaln(a, b + x) - betaln(a, b)
-        terms["d_a"][big] = digamma(a + b) - digamma(a + b + x)
-        terms["d_b"][big] = digamma(b + x) - digamma(b) + terms["d_a"][big]
-        terms["odds_prior"][big] = np.log(a) - np.log(b + x - 1.0)
-        terms["odds_d_b"][big] = -1.0 / (b + x - 1.0)
-    return terms
+    if data.beyond.size:
+        x = data.beyond
+        d_a = digamma(a + b) - digamma(a + b + x)
+        beyond = {
+            "log_gamma_ratio": gammaln(r + x) - gammaln(r),
+            "d_r": digamma(r + x) - digamma(r),
+            "log_beta_ratio": betaln(a, b + x) - betaln(a, b),
+            "d_a": d_a,
+            "d_b": digamma(b + x) - digamma(b) + d_a,
+            "odds_prior": np.log(a) - np.log(b + x - 1.0),
+            "odds_d_b": -1.0 / (b + x - 1.0),
+        }
+        tables = {name: np.concatenate((table, beyond[name])) for name, table in tables.items()}
+    return tables
 
 
 def _log_likelihood_terms(
@@ -301,20 +372,21 @@ def _log_likelihood_terms(
     log L = log Γ(r+x)/Γ(r) + log B(a,b+x)/B(a,b) - r·log1p(T/α) - x·log(α+T)
             + softplus(log-odds of having dropped out)
     """
-    x, index, repeat = data.x, data.index, data.repeat
-    sums = _frequency_terms(r, a, b, index)
+    x, repeat = data.x, data.repeat
+    tables = _frequency_tables(r, a, b, data)
+    lookup = data.lookup
     log_age = np.log(alpha + data.ages)
     log_last = np.log(alpha + data.lasts)
     age_term = np.log1p(data.ages / alpha)[data.age_of]
     # log((alpha+T)/(alpha+t_x)) as a difference of two logs: exact to ~1e-16 in absolute terms,
     # which is what the softplus below needs.
     since_last = log_age[data.age_of] - log_last[data.last_of]
-    log_odds = np.where(repeat, sums["odds_prior"] + (r + x) * since_last, -np.inf)
+    log_odds = np.where(repeat, tables["odds_prior"][lookup] + (r + x) * since_last, -np.inf)
     # softplus(z) = max(z, 0) + log1p(e^-|z|) and sigmoid(z) share e^-|z|: one exp per row.
     small = np.exp(-np.abs(log_odds))
     ll = (
-        sums["log_gamma_ratio"]
-        + sums["log_beta_ratio"]
+        tables["log_gamma_ratio"][lookup]
+        + tables["log_beta_ratio"][lookup]
         - r * age_term
         - x * log_age[data.age_of]
         + np.maximum(log_odds, 0.0)
@@ -331,13 +403,13 @@ def _log_likelihood_terms(
     dropped = np.where(log_odds >= 0, 1.0, small) / (1.0 + small)
     inverse_age = (1.0 / (alpha + data.ages))[data.age_of]
     inverse_last = (1.0 / (alpha + data.lasts))[data.last_of]
-    d_r = sums["d_r"] - age_term + dropped * since_last
+    d_r = tables["d_r"][lookup] - age_term + dropped * since_last
     d_alpha = (
         (r * data.ages / (alpha * (alpha + data.ages)))[data.age_of]
         - x * inverse_age
         + dropped * (r + x) * (inverse_age - inverse_last)
     )
-    d_a = sums["d_a"] + dropped / a
-    d_b = sums["d_b"] + dropped * sums["odds_d_b"]
+    d_a = tables["d_a"][lookup] + dropped / a
+    d_b = tables["d_b"][lookup] + dropped * tables["odds_d_b"][lookup]
     grad = np.array([weighted_sum(share, d) for d in (d_r, d_alpha, d_a, d_b)], dtype=np.float64)
     return mean_ll, grad

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy.integrate import quad
 from scipy.optimize import approx_fprime
 from scipy.special import gammaln, hyp2f1
+from scipy.stats import beta as beta_distribution
 
 from app.predictions.bgnbd import (
     BgNbdParams,
@@ -106,6 +109,54 @@ class TestConditionalExpectation:
         value = expected_purchases(at_one, 39.0, [3], [20.0], [35.0])[0]
         assert np.isfinite(value)
         assert value == pytest.approx(expected_purchases(near, 39.0, [3], [20.0], [35.0])[0], 1e-3)
+
+    def test_a_plus_b_equal_to_one_is_the_limit_of_its_neighbours(self) -> None:
+        # For x = 0, 2F1's lower parameter a + b - 1 is 0 there.
+        at_one = BgNbdParams(r=0.3, alpha=4.0, a=0.25, b=0.75)
+        for x, t_x, age in [(0, 0.0, 10.0), (0, 0.0, 0.0), (3, 5.0, 20.0)]:
+            value = expected_purchases(at_one, 30.0, [x], [t_x], [age])[0]
+            assert value == pytest.approx(integrated_expectation(at_one, 30.0, x, t_x, age)[0])
+        assert expected_purchases_new(at_one, 30.0) == pytest.approx(
+            integrated_expectation(at_one, 30.0, 0, 0.0, 0.0)[0]
+        )
+
+    def test_nearly_equal_drop_out_probabilities(self) -> None:
+        # a = 500, b = 1,500: p is 1/4 for everyone to within 2%, where scipy's 2F1 with these
+        # parameters fails; the quantile fallback must agree with a direct integral over p.
+        params = BgNbdParams(r=0.5, alpha=4.0, a=500.0, b=1_500.0)
+        for x, t_x, age in [(0, 0.0, 10.0), (3, 5.0, 20.0), (20, 19.0, 20.0)]:
+            value = expected_purchases(params, 30.0, [x], [t_x], [age])[0]
+            alive = probability_alive(params, [x], [t_x], [age])[0]
+            posterior = beta_distribution(params.a, params.b + x)
+            scale = 30.0 / (params.alpha + age)
+
+            def weighted_buys(
+                p: float, x: int = x, scale: float = scale, dist: Any = posterior
+            ) -> float:
+                return float(-np.expm1(-(params.r + x) * np.log1p(p * scale)) / p * dist.pdf(p))
+
+            low, high = posterior.ppf([1e-12, 1 - 1e-12])
+            if_alive = quad(weighted_buys, low, high, epsrel=1e-10)[0]
+            assert value == pytest.approx(if_alive * alive, rel=1e-4)
+
+    def test_finite_and_plausible_everywhere_within_the_fit_bounds(self) -> None:
+        # Any parameters a fit can return give 0 ≤ E ≤ (r+x)·t/(alpha+T), the expected rate of
+        # an active customer, never NaN.
+        rng = np.random.default_rng(17)
+        low, high = np.log([1e-4, 1e-3, 1e-4, 1e-4]), np.log([1e4, 1e4, 1e4, 1e4])
+        for _ in range(200):
+            params = BgNbdParams(*np.exp(rng.uniform(low, high)))
+            x = rng.choice([0, 1, 2, 5, 20, 100, 1000], 10).astype(float)
+            age = rng.uniform(0, 200, 10)
+            t_x = np.where(x > 0, rng.uniform(0, 1, 10) * age, 0.0)
+            t = rng.uniform(0.1, 200)
+            values = expected_purchases(params, t, x, t_x, age)
+            ceiling = (params.r + x) * t / (params.alpha + age)
+            assert np.all(np.isfinite(values))
+            assert np.all((values >= 0) & (values <= ceiling * (1 + 1e-9)))
+            assert (
+                0 <= expected_purchases_new(params, t) <= params.r * t / params.alpha * (1 + 1e-9)
+            )
 
     def test_frequent_buyers_do_not_overflow(self) -> None:
         # 2F1(r+x, b+x; a+b+x-1; z) of the paper's form is ~(1-z)^-x, beyond floats at x = 1200;
