@@ -133,6 +133,34 @@ async def ensure_database(url: str, reseed: bool) -> None:
         await admin.close()
 
 
+async def seeded_organization(
+    name: str, customers: int, orders_per_customer: float, seed: int, now: Any
+) -> Any:
+    """The id of organization `name` holding `customers` seeded customers (`app.seed`, with
+    histories ending at `now`, no segments recompute); a rerun tops it up, a bigger one is
+    refused (use --reseed)."""
+    from app.models.customer import Customer
+    from app.models.organization import Organization
+    from app.seed.writer import seed_organization
+
+    org = await Organization.get_or_none(name=name)
+    if org is None:
+        org = await Organization.create(name=name)
+    have = await Customer.filter(organization_id=org.id).count()
+    if have > customers:
+        raise SystemExit(f"the bench organization has {have} customers: use --reseed")
+    if have < customers:
+        started = time.perf_counter()
+        summary = await seed_organization(
+            org.id, customers - have, orders_per_customer, seed, now=now, segments=False
+        )
+        log(
+            f"seeded {summary.customers:,} customers, {summary.orders:,} orders"
+            f" in {time.perf_counter() - started:.0f} s"
+        )
+    return org.id
+
+
 def seeding_options(parser: Any, *, customers: int, database_url: str) -> None:
     """The options of a benchmark that seeds an organization into its own database."""
     parser.add_argument("--customers", type=int, default=customers)

@@ -52,27 +52,11 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/loyalty_bench_lifecycle"
 AS_OF = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
 
-async def prepare(url: str, customers: int, orders_per_customer: float, seed: int) -> uuid.UUID:
-    from app.models.customer import Customer
-    from app.models.organization import Organization
-    from app.seed.writer import seed_organization
-
-    org = await Organization.get_or_none(name=ORG_NAME)
-    if org is None:
-        org = await Organization.create(name=ORG_NAME)
-    have = await Customer.filter(organization_id=org.id).count()
-    if have > customers:
-        raise SystemExit(f"the bench organization has {have} customers: use --reseed")
-    if have < customers:
-        started = time.perf_counter()
-        summary = await seed_organization(
-            org.id, customers - have, orders_per_customer, seed, now=AS_OF, segments=False
-        )
-        harness.log(
-            f"seeded {summary.customers:,} customers, {summary.orders:,} orders"
-            f" in {time.perf_counter() - started:.0f} s"
-        )
-    return org.id
+async def prepare(customers: int, orders_per_customer: float, seed: int) -> uuid.UUID:
+    org: uuid.UUID = await harness.seeded_organization(
+        ORG_NAME, customers, orders_per_customer, seed, AS_OF
+    )
+    return org
 
 
 # --- the raw side: hand-written SQL, literals inline, the database's own driver -------------
@@ -310,7 +294,7 @@ async def run(args: argparse.Namespace) -> None:
     await migrate(url)
     await init_db(url)
     try:
-        org = await prepare(url, args.customers, args.orders_per_customer, args.seed)
+        org = await prepare(args.customers, args.orders_per_customer, args.seed)
         raw = Raw(url)
         await raw.open()
         try:

@@ -11,17 +11,16 @@ or the nightly run.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from arq.worker import func
 
-from app.lifecycle.as_of import parse_as_of
 from app.lifecycle.jobs import REFRESH_SEGMENTS, segment_refresh
 from app.lifecycle.service import recompute_segments
-from workers.per_organization import enqueue_for_every_organization, recompute_organization
-
-logger = logging.getLogger("workers.lifecycle")
+from workers.per_organization import (
+    enqueue_for_every_organization,
+    recompute_organization_as_of,
+)
 
 
 async def refresh_segments(
@@ -29,16 +28,12 @@ async def refresh_segments(
 ) -> dict[str, int] | None:
     """Recompute lifecycle stages and RFM of one organization (measured to `as_of`, an ISO
     8601 moment, when given). Safe to run twice."""
-    try:
-        moment = parse_as_of(as_of)
-    except ValueError:
-        logger.warning("segment refresh skipped: unreadable as-of moment")
-        return None
-    counts = await recompute_organization(
+    counts = await recompute_organization_as_of(
         ctx,
         organization_id,
+        as_of,
         "segment refresh",
-        lambda principal: recompute_segments(principal, as_of=moment),
+        lambda principal, moment: recompute_segments(principal, as_of=moment),
     )
     return counts.as_dict() if counts is not None else None
 

@@ -20,6 +20,7 @@ from app.auth.principal import Principal
 from app.core.db_errors import is_transient
 from app.core.ids import try_parse_id
 from app.core.jobs import Job, send_now
+from app.lifecycle.as_of import parse_as_of
 from app.organizations.service import organization_exists, system_principals
 
 logger = logging.getLogger("workers")
@@ -46,6 +47,25 @@ async def recompute_organization(
         if not is_transient(exc):
             raise
         raise Retry(defer=RETRY_DELAY.total_seconds() * ctx.get("job_try", 1)) from exc
+
+
+async def recompute_organization_as_of(
+    ctx: dict[str, Any],
+    organization_id: str,
+    as_of: str | None,
+    what: str,
+    recompute: Callable[[Principal, dt.datetime | None], Awaitable[T]],
+) -> T | None:
+    """`recompute_organization` measured to `as_of`, an ISO 8601 moment from the job's
+    arguments (None: now); a moment that cannot be read skips the job."""
+    try:
+        moment = parse_as_of(as_of)
+    except ValueError:
+        logger.warning("%s skipped: unreadable as-of moment", what)
+        return None
+    return await recompute_organization(
+        ctx, organization_id, what, lambda principal: recompute(principal, moment)
+    )
 
 
 async def enqueue_for_every_organization(job_for: Callable[[uuid.UUID], Job]) -> int:

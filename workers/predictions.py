@@ -8,17 +8,16 @@ requests fold while one waits or runs); the nightly run follows the segments ref
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from arq.worker import func
 
-from app.lifecycle.as_of import parse_as_of
 from app.predictions.jobs import REFIT_PREDICTIONS, prediction_refit
 from app.predictions.service import refit_predictions as refit_service
-from workers.per_organization import enqueue_for_every_organization, recompute_organization
-
-logger = logging.getLogger("workers.predictions")
+from workers.per_organization import (
+    enqueue_for_every_organization,
+    recompute_organization_as_of,
+)
 
 
 async def refit_predictions(
@@ -26,16 +25,12 @@ async def refit_predictions(
 ) -> dict[str, Any] | None:
     """Refit one organization's model (measured to `as_of`, an ISO 8601 moment, when given).
     Safe to run twice."""
-    try:
-        moment = parse_as_of(as_of)
-    except ValueError:
-        logger.warning("prediction refit skipped: unreadable as-of moment")
-        return None
-    outcome = await recompute_organization(
+    outcome = await recompute_organization_as_of(
         ctx,
         organization_id,
+        as_of,
         "prediction refit",
-        lambda principal: refit_service(principal, as_of=moment),
+        lambda principal, moment: refit_service(principal, as_of=moment),
     )
     if outcome is None:
         return None

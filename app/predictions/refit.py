@@ -114,12 +114,23 @@ def _calibrate(history: Triples, holdout: int) -> dict[str, Any]:
     return {"skipped": False, "holdoutDays": holdout, **result.to_json()}
 
 
+def usable_spend_fit(spend: gamma_gamma.GammaGammaFit) -> bool:
+    """Gamma-Gamma parameters figures may be computed with. A fit that ends at the bounds of
+    q and v (customers' order values vary no more between customers than within: q and v grow
+    together without limit) is not "converged", yet its expected order value is the sensible
+    one, close to the population mean for everybody; the model records that it did not
+    converge (`converged`, `parameters.gammaGamma.converged`) and is used. Non-finite values
+    are not."""
+    g = spend.params
+    return spend.converged or bool(np.all(np.isfinite([g.p, g.q, g.v])) and g.q > 1.0)
+
+
 def _parameters(fit: bgnbd.BgNbdFit, spend: gamma_gamma.GammaGammaFit) -> dict[str, Any]:
     b, g = fit.params, spend.params
     return {
         "timeUnit": "weeks",
         "bgnbd": {"r": b.r, "alpha": b.alpha, "a": b.a, "b": b.b},
-        "gammaGamma": {"p": g.p, "q": g.q, "v": g.v},
+        "gammaGamma": {"p": g.p, "q": g.q, "v": g.v, "converged": spend.converged},
     }
 
 
@@ -171,7 +182,7 @@ async def refit(
         x, monetary, weights = await repository.repeat_spend(conn)
         spend = gamma_gamma.fit_gamma_gamma(x, monetary, weights=weights)
         clock.lap("fit")
-        if not (fit.converged and spend.converged):
+        if not (fit.converged and usable_spend_fit(spend)):
             base |= {
                 "status": PredictionModelStatus.FAILED,
                 "reason_code": NOT_CONVERGED,
@@ -194,7 +205,7 @@ async def refit(
             "parameters": _parameters(fit, spend),
             "bgnbd_log_likelihood": fit.log_likelihood,
             "gamma_gamma_log_likelihood": spend.log_likelihood,
-            "converged": True,
+            "converged": spend.converged,
             "timings": clock.timings,
         }
         model = await repository.save_model(conn, organization_id, base)

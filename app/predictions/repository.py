@@ -258,6 +258,8 @@ async def store_scores(conn: BaseDBAsyncClient, triples: Triples, scores: Scores
             f"INSERT INTO prediction_score SELECT * FROM unnest({arrays})",  # noqa: S608
             sql.values,
         )
+        # Statistics for the join of `write_figures`: without them the planner guesses.
+        await conn.execute_script("ANALYZE prediction_score")
         return
     rows = [list(row) for row in zip(*data, strict=True)]
     for start in range(0, len(rows), _SQLITE_BATCH):

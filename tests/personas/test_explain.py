@@ -118,6 +118,27 @@ class TestRules:
         # A group mostly still buying is not a win-back group, however lapsed the base.
         assert motivations(dataclasses.replace(base, lost_share=0.3), base, PROGRAM) == []
 
+    def test_predicted_churn_is_win_back_evidence(self) -> None:
+        base = dataclasses.replace(BASE, high_churn_share=0.2)
+        group = dataclasses.replace(base, high_churn_share=0.7)
+        found = motivations(group, base, PROGRAM)
+        assert [m["key"] for m in found] == ["RENEWAL"]
+        churn = [e for e in found[0]["evidence"] if e["metric"] == "highChurnRiskShare"]
+        assert len(churn) == 1
+        assert churn[0]["description"].startswith("70% are predicted at high churn risk")
+        assert "(whole base: 20%)" in churn[0]["description"]
+        # Under half at high risk: predictions alone do not make a win-back group.
+        assert motivations(dataclasses.replace(base, high_churn_share=0.4), base, PROGRAM) == []
+        # Lapsed by recency: the predicted share joins the evidence.
+        lapsed = dataclasses.replace(base, median_recency_days=500.0, high_churn_share=0.3)
+        evidence = motivations(lapsed, base, PROGRAM)[0]["evidence"]
+        assert "highChurnRiskShare" in [e["metric"] for e in evidence]
+        # Without predictions (no model): nothing about churn.
+        evidence = motivations(dataclasses.replace(BASE, median_recency_days=500.0), BASE, PROGRAM)[
+            0
+        ]["evidence"]
+        assert "highChurnRiskShare" not in [e["metric"] for e in evidence]
+
 
 def members(n: int, **values: Any) -> Members:
     """`n` members: one order of 20.00 ten days ago each, unless `values` says otherwise."""

@@ -7,7 +7,7 @@ import uuid
 import numpy as np
 import pytest
 
-from app.models.customer import Customer, CustomerStatus
+from app.models.customer import ChurnRisk, Customer, CustomerStatus
 from app.models.order import Order, OrderItem
 from app.models.wallet import LedgerEntry, LedgerKind
 from app.personas.features import (
@@ -152,3 +152,20 @@ class TestUnits:
             2,
         )
         assert (row(features, lines.id)["UNITS"], row(features, lines.id)["UNIT_ORDERS"]) == (4, 2)
+
+
+class TestPredictions:
+    async def test_the_churn_band_is_read_high_or_not_or_unknown(self) -> None:
+        tenant = await make_tenant()
+        org = tenant.organization_id
+        high = await add_buyer(org, 1)
+        medium = await add_buyer(org, 2)
+        unknown = await add_buyer(org, 3)
+        await Customer.filter(id=high.id).update(churn_risk=ChurnRisk.HIGH)
+        await Customer.filter(id=medium.id).update(churn_risk=ChurnRisk.MEDIUM)
+        features = await load_features(org, AS_OF, await load_vocabulary(org))
+        assert [row(features, c.id)["HIGH_CHURN_RISK"] for c in (high, medium, unknown)] == [
+            1,
+            0,
+            -1,
+        ]

@@ -117,7 +117,7 @@ async def test_the_model(gql: GraphQLClient, tenant: Tenant) -> None:
     assert found["repeatBuyers"] == model.repeat_buyers
     assert found["parameters"]["timeUnit"] == "weeks"
     assert set(found["parameters"]["bgnbd"]) == {"r", "alpha", "a", "b"}
-    assert set(found["parameters"]["gammaGamma"]) == {"p", "q", "v"}
+    assert set(found["parameters"]["gammaGamma"]) == {"p", "q", "v", "converged"}
     assert found["calibration"] == model.calibration
     assert found["converged"] is True
 

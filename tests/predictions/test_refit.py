@@ -211,3 +211,16 @@ def test_history_days_match_the_database_day_numbers() -> None:
 
     assert day_number(moment(10)) - day_number(moment(0)) == 10
     assert histories.day_of(moment(10)) == 10
+
+
+def test_a_gamma_gamma_fit_at_its_bounds_is_used_but_not_a_non_finite_one() -> None:
+    from app.predictions.refit import usable_spend_fit
+
+    def fit(q: float, *, converged: bool) -> gamma_gamma.GammaGammaFit:
+        params = gamma_gamma.GammaGammaParams(p=0.8, q=q, v=1.1e6)
+        return gamma_gamma.GammaGammaFit(params, -2281.7, converged, 47, 419)
+
+    assert usable_spend_fit(fit(6155.8, converged=True))
+    # Order values varying no more between customers than within: q and v at their bounds.
+    assert usable_spend_fit(fit(6155.8, converged=False))
+    assert not usable_spend_fit(fit(float("nan"), converged=False))

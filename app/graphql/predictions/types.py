@@ -46,7 +46,11 @@ class PredictionModelType:
         "and by the number of repeat purchases before the cut-off. Null when the history is "
         "too short to hold a period back."
     )
-    converged: bool
+    converged: bool = strawberry.field(
+        description="Both fits converged. BG/NBD must, or there is no model (FAILED); a "
+        "Gamma-Gamma fit that ended at its bounds (order values vary no more between "
+        "customers than within) is used, flagged here and in `parameters.gammaGamma`."
+    )
     log_likelihood: float | None = strawberry.field(
         description="Of the BG/NBD fit, summed over the customers."
     )
@@ -68,11 +72,14 @@ class PredictionModelType:
         )
 
 
-def _horizon(days: int, field: str) -> int:
+async def _model_for(info: Info, days: int) -> PredictionModel | None:
+    """The model other horizons are computed with, once `days` is known to be a horizon."""
     try:
-        return check_horizon(days, field)
+        check_horizon(days, "days")
     except DomainError as exc:
         raise InvalidArgument(exc.message) from None
+    organization_id = info.context.principal.organization_id
+    return await info.context.loaders.prediction_models.load(organization_id)
 
 
 @strawberry.type(
@@ -101,11 +108,7 @@ class CustomerPredictionsType:
         "parameters (null if the model was refitted since these figures were written)."
     )
     async def expected_orders(self, info: Info, days: int = 90) -> Decimal | None:
-        _horizon(days, "days")
-        model = await info.context.loaders.prediction_models.load(
-            info.context.principal.organization_id
-        )
-        return self.figures.expected_orders(model, days)
+        return self.figures.expected_orders(await _model_for(info, days), days)
 
     @strawberry.field(
         description="Spend expected in the `days` after the model's as-of moment: expected "
@@ -113,8 +116,4 @@ class CustomerPredictionsType:
         "other horizons (1 to 3650) are computed like `expectedOrders`."
     )
     async def expected_spend(self, info: Info, days: int = 365) -> Decimal | None:
-        _horizon(days, "days")
-        model = await info.context.loaders.prediction_models.load(
-            info.context.principal.organization_id
-        )
-        return self.figures.expected_spend(model, days)
+        return self.figures.expected_spend(await _model_for(info, days), days)
