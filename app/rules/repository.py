@@ -23,10 +23,6 @@ from app.models.order import Order, OrderStatus
 from app.models.wallet import LedgerEntry, LedgerKind
 
 
-async def create(conn: BaseDBAsyncClient | None = None, **values: Any) -> EarningRule:
-    return await EarningRule.create(using_db=conn, **values)
-
-
 async def save(rule: EarningRule, conn: BaseDBAsyncClient | None = None) -> None:
     await rule.save(using_db=conn)
 
