@@ -45,23 +45,26 @@ RECORD = """mutation Record($input: OrderRecordInput!) {
   orderRecord(input: $input) { points bonusPoints wallet { balance } errors { code } }
 }"""
 SIDES = ("rules", "none")
-# (kind, points or multiplier, conditions, audience): ten rules a program might run at once.
-RULES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
-    ("ORDER_MULTIPLIER", {"multiplier": "2"}, {}, {}),
-    ("ORDER_MULTIPLIER", {"multiplier": "3"}, {"categories": ["shoes"]}, {}),
-    ("ORDER_MULTIPLIER", {"multiplier": "1.5"}, {"minTotal": "80"}, {"tiers": ["Silver", "Gold"]}),
+# (kind, points or multiplier, conditions, audience, limits): ten rules a program might run at
+# once; budgets and per-customer limits on some, as a program would set them.
+LIMIT, SILVER, GOLD, AT_RISK = "per_customer_limit", "Silver", "Gold", "AT_RISK"
+RULES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, int]]] = [
+    ("ORDER_MULTIPLIER", {"multiplier": "2"}, {}, {}, {"points_budget": 100_000_000}),
+    ("ORDER_MULTIPLIER", {"multiplier": "3"}, {"categories": ["shoes"]}, {}, {LIMIT: 10}),
+    ("ORDER_MULTIPLIER", {"multiplier": "1.5"}, {"minTotal": "80"}, {"tiers": [SILVER, GOLD]}, {}),
     (
         "ORDER_MULTIPLIER",
         {"multiplier": "2"},
         {"tags": ["promo"]},
-        {"lifecycleStages": ["AT_RISK"]},
+        {"lifecycleStages": [AT_RISK]},
+        {},
     ),
-    ("STREAK", {"points": 50}, {"orders": 3, "withinDays": 30}, {}),
-    ("MILESTONE", {"points": 500}, {"lifetimeOrders": 10}, {}),
-    ("MILESTONE", {"points": 1000}, {"lifetimeSpend": "2000"}, {}),
-    ("FIRST_ORDER", {"points": 100}, {}, {}),
-    ("WELCOME", {"points": 100}, {}, {}),
-    ("PROFILE_COMPLETED", {"points": 50}, {"requiredFields": ["email", "birthday"]}, {}),
+    ("STREAK", {"points": 50}, {"orders": 3, "withinDays": 30}, {}, {"points_budget": 50_000_000}),
+    ("MILESTONE", {"points": 500}, {"lifetimeOrders": 10}, {}, {}),
+    ("MILESTONE", {"points": 1000}, {"lifetimeSpend": "2000"}, {}, {}),
+    ("FIRST_ORDER", {"points": 100}, {}, {}, {}),
+    ("WELCOME", {"points": 100}, {}, {}, {}),
+    ("PROFILE_COMPLETED", {"points": 50}, {"requiredFields": ["email", "birthday"]}, {}, {}),
 ]
 
 
@@ -123,7 +126,7 @@ async def _add_rules(organization_id: str, owner_id: str) -> None:
     from app.rules import service
 
     owner = _owner(uuid.UUID(organization_id), uuid.UUID(owner_id))
-    for n, (kind, amount, conditions, where) in enumerate(RULES):
+    for n, (kind, amount, conditions, where, limits) in enumerate(RULES):
         rule = await service.create_rule(
             owner,
             EarningRuleKind(kind),
@@ -133,8 +136,8 @@ async def _add_rules(organization_id: str, owner_id: str) -> None:
                 multiplier=Decimal(amount["multiplier"]) if "multiplier" in amount else None,
                 conditions=conditions,
                 audience=audience.from_json(where),
-                per_customer_limit=1000,
-                points_budget=1_000_000_000,
+                per_customer_limit=limits.get("per_customer_limit"),
+                points_budget=limits.get("points_budget"),
             ),
         )
         await service.activate_rule(owner, rule.id)

@@ -48,6 +48,8 @@ EVALUATION_ORDER: tuple[Kind, ...] = (
     Kind.ANNIVERSARY,
 )
 _RANK = {kind: index for index, kind in enumerate(EVALUATION_ORDER)}
+# Per rule id: (awards given to the customer, time of the latest event one paid for).
+History = dict[str, tuple[int, dt.datetime | None]]
 ORDER_KINDS = (Kind.FIRST_ORDER, Kind.ORDER_MULTIPLIER, Kind.STREAK, Kind.MILESTONE)
 
 
@@ -145,6 +147,7 @@ async def _order_points(
     order: OrderFacts,
     at: dt.datetime,
     program: LoyaltyProgram,
+    history: History,
     conn: BaseDBAsyncClient,
 ) -> tuple[int, str] | None:
     """(points, event key) of an order-triggered rule, or None when it does not apply."""
@@ -160,7 +163,8 @@ async def _order_points(
         return rule.points or 0, f"first-order:{cid}"
     if isinstance(terms, conditions.Streak):
         since = at - dt.timedelta(days=terms.within_days)
-        last = await repository.last_award_at(rule.id, cid, conn)
+        # The streak restarts after the order its last award paid for (refunded or not).
+        last = history.get(str(rule.id), (0, None))[1]
         if last is not None and last > since:
             since = last
         count = await repository.completed_orders_between(cid, since, at, conn)
@@ -185,6 +189,7 @@ async def _candidates(
     customer: Customer,
     event: Event,
     program: LoyaltyProgram,
+    history: History,
     conn: BaseDBAsyncClient,
 ) -> list[Award]:
     terms = conditions.parse(rule.kind, rule.conditions)
@@ -208,7 +213,7 @@ async def _candidates(
         case _:
             if event.order is not None:
                 got = await _order_points(
-                    rule, terms, customer, event.order, event.at, program, conn
+                    rule, terms, customer, event.order, event.at, program, history, conn
                 )
                 if got is not None:
                     found.append((customer, *got))
@@ -220,6 +225,7 @@ async def _eligible(
     event: Event,
     program: LoyaltyProgram,
     rules: Sequence[EarningRule],
+    history: History,
     conn: BaseDBAsyncClient,
 ) -> list[Award]:
     out: list[Award] = []
@@ -228,7 +234,7 @@ async def _eligible(
             continue
         try:
             where = audience.from_json(rule.audience)
-            found = await _candidates(rule, customer, event, program, conn)
+            found = await _candidates(rule, customer, event, program, history, conn)
         except (audience.AudienceInvalid, conditions.ConditionsInvalid):
             # Validated on write; a rule stored by an older version that no longer parses
             # awards nothing rather than failing the customer's order.
@@ -242,7 +248,11 @@ async def _eligible(
 
 
 async def _within_limits(
-    candidates: list[Award], event: Event, conn: BaseDBAsyncClient
+    candidates: list[Award],
+    event: Event,
+    customer: Customer,
+    history: History,
+    conn: BaseDBAsyncClient,
 ) -> list[Award]:
     """Drop awards already given for their event, and those past a per-customer limit."""
     # The key of the order being recorded is new: nothing can have been awarded for it yet
@@ -253,8 +263,11 @@ async def _within_limits(
         list({a.rule.id for a in known}), [a.event_key for a in known], conn
     )
     limited = [a for a in candidates if a.rule.per_customer_limit is not None]
-    counts: dict[tuple[str, uuid.UUID], int] = {}
-    for holder in {a.customer.id for a in limited}:
+    counts: dict[tuple[str, uuid.UUID], int] = {
+        (rule_id, customer.id): n for rule_id, (n, _) in history.items()
+    }
+    # Another holder than the event's customer: the referee of a referral.
+    for holder in {a.customer.id for a in limited} - {customer.id}:
         ids = list({a.rule.id for a in limited if a.customer.id == holder})
         for rule_id, n in (await repository.award_counts(ids, holder, conn)).items():
             counts[(rule_id, holder)] = n
@@ -297,10 +310,19 @@ async def award(
         rules = await active_rules(principal.organization_id, event.kinds, conn)
     if not rules:
         return Outcome()
-    candidates = await _eligible(customer, event, program, rules, conn)
+    history = await repository.award_history(
+        [
+            r.id
+            for r in rules
+            if r.kind in event.kinds and (r.per_customer_limit is not None or r.kind is Kind.STREAK)
+        ],
+        customer.id,
+        conn,
+    )
+    candidates = await _eligible(customer, event, program, rules, history, conn)
     if not candidates:
         return Outcome()
-    kept = await _within_limits(candidates, event, conn)
+    kept = await _within_limits(candidates, event, customer, history, conn)
     amounts: dict[uuid.UUID, tuple[int, int]] = {}
     for candidate in kept:
         points, n = amounts.get(candidate.rule.id, (0, 0))

@@ -9,7 +9,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
-from tortoise.functions import Count
+from tortoise.functions import Count, Max
 from tortoise.queryset import QuerySet
 
 from app.customers.repository import visibility
@@ -21,10 +21,6 @@ from app.models.earning_rule import (
 )
 from app.models.order import Order, OrderStatus
 from app.models.wallet import LedgerEntry, LedgerKind
-
-
-async def create(conn: BaseDBAsyncClient | None = None, **values: Any) -> EarningRule:
-    return await EarningRule.create(using_db=conn, **values)
 
 
 async def save(rule: EarningRule, conn: BaseDBAsyncClient | None = None) -> None:
@@ -170,16 +166,21 @@ async def award_counts(
     return {str(rule_id): int(n) for rule_id, n in rows}
 
 
-async def last_award_at(
-    rule_id: uuid.UUID, customer_id: uuid.UUID, conn: BaseDBAsyncClient
-) -> dt.datetime | None:
-    latest = (
-        await EarningRuleAward.filter(rule_id=rule_id, customer_id=customer_id, reversed=False)
+async def award_history(
+    rule_ids: Sequence[uuid.UUID], customer_id: uuid.UUID, conn: BaseDBAsyncClient
+) -> dict[str, tuple[int, dt.datetime | None]]:
+    """Per rule: how many awards it gave this customer and the time of the latest event it
+    paid for (per-customer limits and streaks, one grouped query for both)."""
+    if not rule_ids:
+        return {}
+    rows = (
+        await EarningRuleAward.filter(rule_id__in=list(rule_ids), customer_id=customer_id)
         .using_db(conn)
-        .order_by("-event_at")
-        .first()
+        .annotate(n=Count("id"), last=Max("event_at"))
+        .group_by("rule_id")
+        .values_list("rule_id", "n", "last")
     )
-    return latest.event_at if latest is not None else None
+    return {str(rule_id): (int(n), last) for rule_id, n, last in rows}
 
 
 async def completed_orders_between(

@@ -168,13 +168,6 @@ async def create_rule(
     return rule
 
 
-async def _existing(principal: Principal, rule_id: uuid.UUID) -> EarningRule:
-    rule = await repository.get(principal.organization_id, rule_id)
-    if rule is None:
-        raise DomainError(Code.NOT_FOUND, "No such earning rule.", "id")
-    return rule
-
-
 async def update_rule(
     principal: Principal, rule_id: uuid.UUID, data: EarningRuleInput
 ) -> EarningRule:

@@ -4,7 +4,8 @@ a profile update. Each runs inside the caller's transaction with the customer ro
 `app.customers.service` calls `on_customer_created` / `on_customer_updated` although customers
 sit below rules in the domain layers: the call happens inside the customer's own transaction
 (a bonus must commit or roll back with the enrolment), so a job or an event bus would lose that.
-.importlinter lists the two imports as the only upward ones, with this reason.
+.importlinter lists that import (`app.customers.service -> app.rules.triggers`) as an allowed
+upward one, with this reason; this module is the only entry point it uses.
 """
 
 from __future__ import annotations
