@@ -16,6 +16,8 @@ import secrets
 import sys
 from typing import TYPE_CHECKING, Any
 
+from app.messaging.cli import add_sms_commands
+
 if TYPE_CHECKING:
     from app.config import Settings
 
@@ -24,7 +26,9 @@ _DEFAULT_API = "http://127.0.0.1:8000"
 
 
 def add_parser(sub: Any) -> None:
-    parser = sub.add_parser("sms", help="SMS tools for development (see `sms --help`)")
+    parser = sub.add_parser(
+        "sms", help="texts: the SMS outbox and simulated replies (see `sms --help`)"
+    )
     commands = parser.add_subparsers(dest="sms_command", required=True)
     p = commands.add_parser(
         "simulate-reply", help="post a signed inbound text to the service, as Twilio would"
@@ -35,6 +39,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--to", help="the number texted (default: LOYALTY_SMS_FROM)")
     p.add_argument("--sid", help="the provider's message id (default: a new one)")
     p.set_defaults(func=cmd_simulate_reply)
+    add_sms_commands(commands)
 
 
 def signed_reply(settings: Settings, api: str, form: dict[str, str]) -> tuple[str, dict[str, str]]:

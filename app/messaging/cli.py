@@ -28,8 +28,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_outbox)
 
-    sms = sub.add_parser("sms", help="read texts (see `sms --help`)")
-    sms_commands = sms.add_subparsers(dest="sms_command", required=True)
+
+def add_sms_commands(sms_commands: Any) -> None:
+    """`loyalty sms outbox`: added to the `sms` group that `app.consent.cli` creates."""
     p = sms_commands.add_parser("outbox", help="print recent outgoing texts (the SMS outbox)")
     p.add_argument("--org", help="organization id (default: every organization)")
     p.add_argument("--limit", type=int, default=20, help="how many, newest first (max 500)")
