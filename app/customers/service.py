@@ -163,6 +163,27 @@ async def _check_not_blocked(
 AfterSave = Callable[[Customer, BaseDBAsyncClient], Awaitable[None]]
 
 
+_CONSENT_COLUMNS = {
+    ConsentChannel.EMAIL: "email_opt_in",
+    ConsentChannel.SMS: "sms_state",
+    ConsentChannel.PUSH: "push_opt_in",
+}
+
+
+def _written_fields(
+    values: dict[str, Any], data: CustomerInput, changes: list[tuple[ConsentChannel, str]]
+) -> list[str]:
+    """The columns an update writes: only what this request changed. The row was read
+    before the transaction, so writing it whole would put back a wallet balance, order
+    statistics, scores or an SMS state (a STOP) that another transaction moved since."""
+    written = set(values)
+    if data.favorite_store is not UNSET:
+        written |= {"favorite_store_id", "favorite_store_source"}
+    written |= {_CONSENT_COLUMNS[channel] for channel, _ in changes}
+    written.add("updated_at")
+    return sorted(written)
+
+
 async def _save(
     principal: Principal,
     customer: Customer,
@@ -182,9 +203,10 @@ async def _save(
         setattr(customer, key, value)
     _apply_favorite_store(customer, data)
     changes = _apply_consent(principal, customer, data)
+    written = None if creating else _written_fields(values, data, changes)
     try:
         async with atomic() as conn:
-            await repository.save(customer, conn, creating=creating)
+            await repository.save(customer, conn, creating=creating, fields=written)
             await _record_consent(principal, customer, changes, conn)
             if (ConsentChannel.SMS, SmsState.PENDING.value) in changes:
                 await request_confirmation(principal, customer.id)

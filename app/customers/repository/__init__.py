@@ -41,7 +41,17 @@ async def lock(
     )
 
 
-async def save(customer: Customer, conn: BaseDBAsyncClient, *, creating: bool = False) -> None:
+async def save(
+    customer: Customer,
+    conn: BaseDBAsyncClient,
+    *,
+    creating: bool = False,
+    fields: Sequence[str] | None = None,
+) -> None:
+    """Insert the row, or update it (only `fields` when given)."""
+    if fields is not None and not creating:
+        await customer.save(update_fields=list(fields), using_db=conn)
+        return
     await customer.save(using_db=conn, force_create=creating)
 
 
