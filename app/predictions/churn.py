@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import numpy as np
 import numpy.typing as npt
 
+# The bands are the customer's stored column: one enum for the model, the row and the API.
+from app.models.customer import ChurnRisk
 from app.predictions.arrays import FloatArray, as_float_array, checked_weights
 
-
-class ChurnRisk(StrEnum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
+__all__ = ["ChurnRisk", "churn_risk", "churn_risks", "eligibility"]
 
 
 # P(alive) ≥ LOW_RISK_FROM: the customer is probably still buying (at least 7 in 10 customers with
