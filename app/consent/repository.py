@@ -177,8 +177,39 @@ async def stopped_by_shopper(
         .order_by("-created_at", "-id")
         .first()
     )
-    return (
-        last is not None
-        and last.state == SmsState.UNSUBSCRIBED.value
-        and last.source in (ConsentSource.SMS_REPLY, ConsentSource.CARRIER)
+    return last is not None and is_shoppers_stop(last)
+
+
+def is_shoppers_stop(event: ConsentEvent) -> bool:
+    """Whether this SMS change was a STOP of the shopper's own (a reply, or an opt-out at the
+    carrier)."""
+    return event.state == SmsState.UNSUBSCRIBED.value and event.source in (
+        ConsentSource.SMS_REPLY,
+        ConsentSource.CARRIER,
     )
+
+
+async def textable_customers(
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+) -> list[Customer]:
+    """The customers of a page that may still be texted (merged or erased ones are not)."""
+    return await Customer.filter(
+        id__in=list(customer_ids), organization_id=organization_id, status__in=_TEXTABLE_STATUSES
+    )
+
+
+async def sms_histories(
+    organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ConsentEvent]]:
+    """Each customer's SMS consent events, newest first (one query for a page): enough to
+    find the latest PENDING request and the change before it (`latest_sms_event`,
+    `stopped_by_shopper`) without a query per customer."""
+    events = await ConsentEvent.filter(
+        organization_id=organization_id,
+        customer_id__in=list(customer_ids),
+        channel=ConsentChannel.SMS,
+    ).order_by("-created_at", "-id")
+    histories: dict[uuid.UUID, list[ConsentEvent]] = {}
+    for event in events:
+        histories.setdefault(uuid.UUID(str(event.customer_id)), []).append(event)
+    return histories

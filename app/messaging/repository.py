@@ -57,7 +57,34 @@ async def insert(
 
     `ON CONFLICT DO NOTHING`, then a read: a duplicate never aborts the caller's transaction.
     """
-    row = OutboxMessage(
+    row = _row(organization_id, new)
+    await OutboxMessage.bulk_create([row], ignore_conflicts=True, using_db=conn)
+    stored = await OutboxMessage.get(
+        organization_id=organization_id, idempotency_key=new.idempotency_key, using_db=conn
+    )
+    return stored, stored.id == row.id
+
+
+async def insert_many(
+    organization_id: uuid.UUID, news: Sequence[NewMessage], conn: BaseDBAsyncClient | None = None
+) -> list[tuple[OutboxMessage, bool]]:
+    """`insert` for a page of messages: one `ON CONFLICT DO NOTHING` insert, one read back by
+    key; for each message (in order) its stored row and whether it was created now."""
+    rows = [_row(organization_id, new) for new in news]
+    await OutboxMessage.bulk_create(rows, ignore_conflicts=True, using_db=conn)
+    stored = {
+        m.idempotency_key: m
+        for m in await OutboxMessage.filter(
+            organization_id=organization_id,
+            idempotency_key__in=[new.idempotency_key for new in news],
+        ).using_db(conn)
+    }
+    found = [stored[row.idempotency_key] for row in rows]
+    return [(message, message.id == row.id) for message, row in zip(found, rows, strict=True)]
+
+
+def _row(organization_id: uuid.UUID, new: NewMessage) -> OutboxMessage:
+    return OutboxMessage(
         organization_id=organization_id,
         customer_id=new.customer_id,
         channel=new.channel,
@@ -69,11 +96,6 @@ async def insert(
         next_attempt_at=new.not_before,
         import_job_id=new.import_job_id,
     )
-    await OutboxMessage.bulk_create([row], ignore_conflicts=True, using_db=conn)
-    stored = await OutboxMessage.get(
-        organization_id=organization_id, idempotency_key=new.idempotency_key, using_db=conn
-    )
-    return stored, stored.id == row.id
 
 
 @dataclass(frozen=True)

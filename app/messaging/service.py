@@ -10,6 +10,7 @@ request); this module only scopes by the principal's organization.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from app.auth.permissions import Operation
 from app.auth.principal import Principal
@@ -31,13 +32,30 @@ async def enqueue_message(principal: Principal, new: NewMessage) -> OutboxMessag
     async with atomic() as conn:
         message, created = await repository.insert(principal.organization_id, new, conn)
         if created:
-            delay = None
-            if new.not_before is not None and new.not_before > utcnow():
-                # The claim refuses it before `next_attempt_at` anyway; the deferred job is
-                # what sends it then (the reconcile loop picks it up if that job is lost).
-                delay = new.not_before - utcnow()
-            await request_job(jobs.send_message(message.id, delay=delay))
+            await _request_send(message, new)
     return message
+
+
+async def enqueue_messages(principal: Principal, news: Sequence[NewMessage]) -> list[OutboxMessage]:
+    """`enqueue_message` for a page of messages (an import's texts): the rows in one insert,
+    the send jobs of the new ones asked for when it commits."""
+    if not news:
+        return []
+    async with atomic() as conn:
+        stored = await repository.insert_many(principal.organization_id, news, conn)
+        for (message, created), new in zip(stored, news, strict=True):
+            if created:
+                await _request_send(message, new)
+    return [message for message, _ in stored]
+
+
+async def _request_send(message: OutboxMessage, new: NewMessage) -> None:
+    delay = None
+    if new.not_before is not None and new.not_before > utcnow():
+        # The claim refuses it before `next_attempt_at` anyway; the deferred job is what
+        # sends it then (the reconcile loop picks it up if that job is lost).
+        delay = new.not_before - utcnow()
+    await request_job(jobs.send_message(message.id, delay=delay))
 
 
 async def recent_messages(

@@ -3,12 +3,17 @@ PENDING, sent by a real worker; NEVER sends nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from arq.connections import ArqRedis
 
 from app.auth.principal import Principal
+from app.consent import double_opt_in
 from app.consent.double_opt_in import request_for_import
 from app.core.jobs import queue_bound
 from app.imports.options import SmsDoubleOptIn, SmsSchedule
+from app.models.consent import ConsentChannel, ConsentEvent, ConsentSource
 from app.models.customer import Customer, SmsState
 from app.models.imports import ImportJob
 from app.models.message import MessagePurpose, MessageStatus, OutboxMessage
@@ -57,3 +62,46 @@ async def test_never_sends_nothing(sms_loop: SmsLoop, arq_redis: ArqRedis) -> No
         await sms_loop.run_worker()
     assert await Customer.filter(sms_state=SmsState.PENDING).count() == 2
     assert await OutboxMessage.all().count() == 0
+
+
+async def test_pages_keep_the_rules_of_one_request(
+    sms_loop: SmsLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The set-based follow-up, one customer a page: the shopper's own STOP before the
+    import's request still wins, each text is linked to the import and keyed by its request,
+    and a second run adds nothing."""
+    monkeypatch.setattr(double_opt_in, "_IMPORT_BATCH", 1)
+    org_id = sms_loop.tenant.organization_id
+    with local_time(12):
+        # Run with no queue bound: the follow-up is called here, not by a worker.
+        await import_file(
+            owner_of(sms_loop.tenant),
+            sms_loop.settings,
+            csv_text(*ROWS),
+            sms_double_opt_in=SmsSchedule(SmsDoubleOptIn.NEVER),
+        )
+        job = await ImportJob.get(organization_id=org_id)
+        stopped = await Customer.get(phone="+12025550143")
+        request = await ConsentEvent.get(customer_id=stopped.id, state=SmsState.PENDING.value)
+        stop = await ConsentEvent.create(
+            organization_id=org_id,
+            customer_id=stopped.id,
+            channel=ConsentChannel.SMS,
+            state=SmsState.UNSUBSCRIBED.value,
+            source=ConsentSource.SMS_REPLY,
+            text="STOP",
+        )
+        earlier = request.created_at - dt.timedelta(minutes=1)
+        await ConsentEvent.filter(id=stop.id).update(created_at=earlier)
+
+        system = Principal.system(org_id)
+        assert await request_for_import(system, job.id) == 1
+        assert await request_for_import(system, job.id) == 1
+    texts = await OutboxMessage.filter(purpose=MessagePurpose.DOUBLE_OPT_IN)
+    assert [t.recipient for t in texts] == ["+12025550144"]
+    texted = await Customer.get(phone="+12025550144")
+    asked = await ConsentEvent.get(customer_id=texted.id, state=SmsState.PENDING.value)
+    assert texts[0].import_job_id == job.id
+    assert texts[0].idempotency_key == f"sms-opt-in:{texted.id}:{asked.id}"
+    assert texts[0].status is MessageStatus.QUEUED
+    assert texts[0].next_attempt_at is None
