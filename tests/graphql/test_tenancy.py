@@ -56,6 +56,7 @@ from tests.merges.duplicate_tenancy_probes import (
 )
 from tests.merges.duplicate_tenancy_probes import plant_duplicates, probe_duplicates
 from tests.merges.tenancy_probes import plant_merge, probe_merges
+from tests.predictions.tenancy_probes import plant_prediction_model, probe_predictions
 from tests.privacy_requests.tenancy_probes import plant_privacy_request, probe_privacy_requests
 from tests.rules.tenancy_probes import plant_rule, probe_rules
 
@@ -742,6 +743,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     )
     a_sms_customer_id = await plant_sms_message(gql, tenant.token)
     await plant_sms_settings(gql, tenant.token)
+    a_model = await plant_prediction_model(gql, tenant)
     a_campaign_id = await plant_campaign(gql, tenant.token)
     a_rule_id = await plant_rule(gql, tenant.token)
     before = await snapshot(gql, a)
@@ -760,6 +762,7 @@ async def test_organization_b_reaches_nothing_of_organization_a(
     await probe_privacy_requests(b, a_privacy_id, a.customer["id"], a.customer["email"])
     await probe_sms_messages(b, a_sms_customer_id)
     await probe_sms_settings(b, gql, tenant.token)
+    await probe_predictions(b, gql, tenant.token, a_model)
     await probe_rules(b, a_rule_id, a.store_id, a.persona_id)
     await probe_live(b, a, a_import_id, settings, arq_redis)
     b_customer = await create_customer(gql, other_tenant.token, firstName="Bart")
